@@ -1,0 +1,127 @@
+// The `docker` provider: drives `docker compose` with docker/compose.yml. Chosen when a Docker engine answers.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { AppError } from '../../../../services/shared/app-error.js';
+import { HealthBoard } from '../health.js';
+import { COMPOSE_FILE } from '../paths.js';
+import { probe, publicEndpoint } from '../probes.js';
+import type { ComponentHealth, ComponentName, ComponentOrigin, StackEndpoints, StackProvider, UpResult } from '../types.js';
+import { COMPONENT_NAMES } from '../types.js';
+import { ComposeCommands, SERVICE_OF, healthFromPs, parsePs, type ComposeCommand } from './compose.js';
+
+const execFileAsync = promisify(execFile);
+
+/** The host addresses that docker/compose.yml publishes (all on 127.0.0.1). */
+export const DOCKER_ENDPOINTS: StackEndpoints = {
+  kafka: { brokers: ['127.0.0.1:9092'] },
+  postgres: { url: 'postgresql://postgres:postgres@127.0.0.1:5432/postgres' },
+  rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672' },
+  mongodb: { url: 'mongodb://127.0.0.1:27017/?directConnection=true' },
+  redis: { url: 'redis://127.0.0.1:6379' },
+};
+
+export type CommandRunner = (cmd: ComposeCommand, timeoutMs: number) => Promise<{ stdout: string; stderr: string }>;
+
+const defaultRunner = (env: NodeJS.ProcessEnv): CommandRunner => async (cmd, timeoutMs) => {
+  try {
+    return await execFileAsync(cmd.command, cmd.args, { env, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stderr?: string; code?: unknown };
+    if (e.code === 'ENOENT') throw new AppError('MISSING_TOOL', 'docker is not installed (the docker provider drives `docker compose`)', { tool: 'docker' }, { cause: err });
+    throw new AppError('BROKER_UNAVAILABLE', `\`docker ${cmd.args.join(' ')}\` failed: ${(e.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`, {
+      args: cmd.args,
+    }, { cause: err });
+  }
+};
+
+export class DockerStackProvider implements StackProvider {
+  readonly kind = 'docker' as const;
+  private readonly compose: ComposeCommands;
+  private readonly runner: CommandRunner;
+  private readonly board: HealthBoard;
+
+  constructor(opts: { env?: NodeJS.ProcessEnv; composeFile?: string; runner?: CommandRunner } = {}) {
+    this.compose = new ComposeCommands(opts.composeFile ?? COMPOSE_FILE);
+    this.runner = opts.runner ?? defaultRunner(opts.env ?? process.env);
+    this.board = new HealthBoard((name) => publicEndpoint(name, DOCKER_ENDPOINTS));
+  }
+
+  endpoints(): StackEndpoints {
+    return DOCKER_ENDPOINTS;
+  }
+
+  onHealth(listener: (health: ComponentHealth) => void): () => void {
+    return this.board.subscribe(listener);
+  }
+
+  async up(): Promise<UpResult> {
+    const t0 = Date.now();
+    const before = await this.psSafe();
+    for (const name of COMPONENT_NAMES) this.board.update(name, { state: 'starting', detail: 'docker compose up' });
+    // Progress while compose waits: poll ps and push what changes.
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        if (polling) await this.status().catch(() => undefined);
+      }
+    })();
+    try {
+      await this.runner(this.compose.up(), 10 * 60_000);
+      await this.runner(this.compose.init(), 5 * 60_000);
+    } finally {
+      polling = false;
+      await poller;
+    }
+    const health = await this.status();
+    const endpoints = this.endpoints();
+    await Promise.all(
+      COMPONENT_NAMES.map(async (name) => {
+        const res = await probe(name, endpoints, 10_000);
+        if (!res.ok) {
+          this.board.update(name, { state: 'unhealthy', detail: res.detail });
+          throw new AppError('BROKER_UNAVAILABLE', `${name} runs in docker but does not answer on ${publicEndpoint(name, endpoints)}: ${res.detail}`, { component: name });
+        }
+      }),
+    );
+    const origins = Object.fromEntries(
+      COMPONENT_NAMES.map((n) => [n, before.some((e) => e.service === SERVICE_OF[n] && e.state === 'running') ? 'reused' : 'started']),
+    ) as Record<ComponentName, ComponentOrigin>;
+    return { endpoints, health, millisToHealthy: Date.now() - t0, origins };
+  }
+
+  async down(): Promise<void> {
+    await this.runner(this.compose.down(), 5 * 60_000);
+    for (const name of COMPONENT_NAMES) this.board.update(name, { state: 'stopped', detail: 'docker compose down' });
+  }
+
+  async status(): Promise<ComponentHealth[]> {
+    const entries = await this.psSafe();
+    for (const name of COMPONENT_NAMES) this.board.set(healthFromPs(name, entries, publicEndpoint(name, DOCKER_ENDPOINTS)));
+    return this.board.all();
+  }
+
+  async logs(component: ComponentName, lines = 100): Promise<string[]> {
+    const { stdout } = await this.runner(this.compose.logs(SERVICE_OF[component], lines), 60_000);
+    return stdout.split('\n').filter((l) => l !== '');
+  }
+
+  async stopComponent(name: ComponentName): Promise<void> {
+    await this.runner(this.compose.stop([SERVICE_OF[name]]), 120_000);
+    await this.status();
+  }
+
+  async startComponent(name: ComponentName): Promise<void> {
+    await this.runner(this.compose.start([SERVICE_OF[name]]), 300_000);
+    await this.status();
+  }
+
+  private async psSafe() {
+    try {
+      const { stdout } = await this.runner(this.compose.ps(), 60_000);
+      return parsePs(stdout);
+    } catch {
+      return [];
+    }
+  }
+}

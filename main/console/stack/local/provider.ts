@@ -1,0 +1,360 @@
+// The `local` provider: real servers as local processes where no Docker engine answers.
+// Kafka (KRaft, official jars) and a MongoDB-wire server are started with Java; the machine's own Postgres, RabbitMQ
+// and Redis are reused when they answer and started with the system's commands otherwise. `down` stops only what
+// Eventscope started, by PID (recorded in a state file, see `stateDir`); what already ran is never stopped.
+import { readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AppError, toAppError } from '../../../../services/shared/app-error.js';
+import { HealthBoard } from '../health.js';
+import { stackDir } from '../paths.js';
+import { probe, publicEndpoint } from '../probes.js';
+import type { ComponentHealth, ComponentName, ComponentOrigin, DownOptions, StackEndpoints, StackProvider, UpResult } from '../types.js';
+import { COMPONENT_NAMES } from '../types.js';
+import { readVersions } from '../versions.js';
+import { LocalKafka } from './kafka.js';
+import { LocalMongo } from './mongo.js';
+import { commandLineOf, findListenerPid, isAlive, isPortOpen, stopPid, tailFile } from './process.js';
+import { StateFile, type Owner, type StackState, type StartedComponent } from './state.js';
+import { postgresClusters, runStartPlan, systemStartPlan, type SystemComponent } from './system-services.js';
+
+export interface LocalPorts {
+  kafka: number;
+  kafkaController: number;
+  postgres: number;
+  rabbitmq: number;
+  mongodb: number;
+  redis: number;
+}
+
+export const DEFAULT_LOCAL_PORTS: LocalPorts = { kafka: 9092, kafkaController: 9093, postgres: 5432, rabbitmq: 5672, mongodb: 27017, redis: 6379 };
+
+export interface LocalProviderOptions {
+  /** Who asks: test runs share what the tests started (the last run to leave stops it); the CLI and the app own theirs. */
+  owner?: Owner;
+  ports?: Partial<LocalPorts>;
+  /** Where the brokers' data live (default .cache/stack of the checkout). */
+  dir?: string;
+  /**
+   * Where state.json and its lock live. Default: one folder per machine and Kafka port
+   * (<tmp>/eventscope-stack-<uid>-<port>), whatever `dir` is, so that every user of these ports on one machine (a CI
+   * clone next to a working tree, the e2e tests next to the integration tests) shares one record of who started the
+   * servers and who still uses them.
+   */
+  stateDir?: string;
+  kafkaHeapMb?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function localEndpoints(ports: LocalPorts): StackEndpoints {
+  return {
+    kafka: { brokers: [`127.0.0.1:${ports.kafka}`] },
+    postgres: { url: `postgresql://postgres@127.0.0.1:${ports.postgres}/postgres` },
+    rabbitmq: { url: `amqp://guest:guest@127.0.0.1:${ports.rabbitmq}` },
+    mongodb: { url: `mongodb://127.0.0.1:${ports.mongodb}/?directConnection=true` },
+    redis: { url: `redis://127.0.0.1:${ports.redis}` },
+  };
+}
+
+export class LocalStackProvider implements StackProvider {
+  readonly kind = 'local' as const;
+  readonly ports: LocalPorts;
+  readonly dir: string;
+  private readonly owner: Owner;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly state: StateFile;
+  private readonly board: HealthBoard;
+  private readonly kafka: LocalKafka;
+  private readonly mongo: LocalMongo;
+  private readonly kafkaVersion: string;
+
+  constructor(opts: LocalProviderOptions = {}) {
+    this.ports = { ...DEFAULT_LOCAL_PORTS, ...opts.ports };
+    this.dir = opts.dir ?? stackDir(opts.env);
+    this.owner = opts.owner ?? 'cli';
+    this.env = opts.env ?? process.env;
+    this.state = new StateFile(opts.stateDir ?? machineStateDir(this.ports.kafka));
+    const endpoints = this.endpoints();
+    this.board = new HealthBoard((name) => publicEndpoint(name, endpoints));
+    this.kafka = new LocalKafka({
+      port: this.ports.kafka,
+      controllerPort: this.ports.kafkaController,
+      dataDir: path.join(this.dir, 'kafka'),
+      heapMb: opts.kafkaHeapMb ?? 512,
+      env: this.env,
+    });
+    this.mongo = new LocalMongo({ port: this.ports.mongodb, dataDir: path.join(this.dir, 'mongodb'), env: this.env });
+    this.kafkaVersion = readVersions().kafka;
+  }
+
+  endpoints(): StackEndpoints {
+    return localEndpoints(this.ports);
+  }
+
+  /** The file that records what Eventscope started on these ports. */
+  get stateFile(): string {
+    return this.state.file;
+  }
+
+  onHealth(listener: (health: ComponentHealth) => void): () => void {
+    return this.board.subscribe(listener);
+  }
+
+  async up(): Promise<UpResult> {
+    const t0 = Date.now();
+    const origins = {} as Record<ComponentName, ComponentOrigin>;
+    await this.state.withLock(async () => {
+      const st = this.liveState();
+      const results = await Promise.allSettled(
+        COMPONENT_NAMES.map(async (name) => {
+          origins[name] = await this.ensure(name, st);
+        }),
+      );
+      if (this.owner === 'tests' && !st.leases.includes(process.pid)) st.leases.push(process.pid);
+      this.state.write(st);
+      const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: COMPONENT_NAMES[i], error: toAppError(r.reason) }] : []));
+      const first = failures[0];
+      if (first !== undefined) {
+        const message = failures.map((f) => `${f.name}: ${f.error.message}`).join('; ');
+        throw new AppError(first.error.code, `the local stack did not come up: ${message}`, {
+          failed: failures.map((f) => ({ component: f.name, code: f.error.code, message: f.error.message })),
+        }, { cause: first.error });
+      }
+    });
+    return { endpoints: this.endpoints(), health: this.board.all(), millisToHealthy: Date.now() - t0, origins };
+  }
+
+  async down(options: DownOptions = {}): Promise<void> {
+    await this.state.withLock(async () => {
+      const st = this.liveState();
+      await this.stopStarted(st, (name) => options.only === undefined || options.only.includes(name));
+      this.state.write(st);
+    });
+  }
+
+  /**
+   * For test runs: leave the stack. Removes this process's lease; when no other test run holds one, stops what the
+   * tests started (never what the CLI or the app started, never what was already running). Returns what it stopped.
+   * Called by a process without a lease (`npm run stack -- release`), it cleans up after test runs that crashed.
+   */
+  async release(): Promise<ComponentName[]> {
+    return this.state.withLock(async () => {
+      const st = this.liveState();
+      st.leases = st.leases.filter((pid) => pid !== process.pid);
+      let stopped: ComponentName[] = [];
+      if (st.leases.length === 0) stopped = await this.stopStarted(st, (_name, entry) => entry.owner === 'tests');
+      this.state.write(st);
+      return stopped;
+    });
+  }
+
+  async status(): Promise<ComponentHealth[]> {
+    const st = this.liveState();
+    const endpoints = this.endpoints();
+    await Promise.all(
+      COMPONENT_NAMES.map(async (name) => {
+        const res = await probe(name, endpoints, 3_000);
+        const entry = st.components[name];
+        if (res.ok) this.board.update(name, { state: 'healthy', detail: this.healthyDetail(name, res.detail, entry) });
+        else if (entry !== undefined) this.board.update(name, { state: 'unhealthy', detail: `pid ${entry.pid} runs but does not answer: ${res.detail}` });
+        else this.board.update(name, { state: 'stopped', detail: res.detail });
+      }),
+    );
+    return this.board.all();
+  }
+
+  logs(component: ComponentName, lines = 100): Promise<string[]> {
+    switch (component) {
+      case 'kafka':
+        return Promise.resolve(this.kafka.logs(lines));
+      case 'mongodb':
+        return Promise.resolve(this.mongo.logs(lines));
+      case 'postgres': {
+        const version = postgresClusters()[0];
+        return Promise.resolve(version === undefined ? [] : tailFile(`/var/log/postgresql/postgresql-${version}-main.log`, lines));
+      }
+      case 'rabbitmq':
+        return Promise.resolve(tailFile(newestFile('/var/log/rabbitmq', '.log') ?? '', lines));
+      case 'redis':
+        return Promise.resolve(tailFile('/var/log/redis/redis-server.log', lines));
+    }
+  }
+
+  async stopComponent(name: ComponentName): Promise<void> {
+    await this.state.withLock(async () => {
+      const st = this.liveState();
+      if (st.components[name] === undefined) {
+        throw new AppError('CONFLICT', `${name} on ${publicEndpoint(name, this.endpoints())} was not started by Eventscope, so Eventscope does not stop it`, { component: name });
+      }
+      await this.stopStarted(st, (n) => n === name);
+      this.state.write(st);
+    });
+  }
+
+  async startComponent(name: ComponentName): Promise<void> {
+    await this.state.withLock(async () => {
+      const st = this.liveState();
+      try {
+        await this.ensure(name, st);
+      } finally {
+        this.state.write(st);
+      }
+    });
+  }
+
+  /** The PIDs of what Eventscope started and still runs (for faults and tests). */
+  startedPids(): Partial<Record<ComponentName, number>> {
+    const st = this.liveState();
+    const out: Partial<Record<ComponentName, number>> = {};
+    for (const name of COMPONENT_NAMES) {
+      const entry = st.components[name];
+      if (entry !== undefined) out[name] = entry.pid;
+    }
+    return out;
+  }
+
+  /** The state file without entries whose process has gone (or whose PID now belongs to something else). */
+  private liveState(): StackState {
+    const st = this.state.read();
+    for (const name of COMPONENT_NAMES) {
+      const entry = st.components[name];
+      if (entry !== undefined && !ownsPid(entry)) delete st.components[name];
+    }
+    st.leases = st.leases.filter((pid) => isAlive(pid));
+    return st;
+  }
+
+  private healthyDetail(name: ComponentName, probed: string, entry: StartedComponent | undefined): string {
+    const what = name === 'kafka' ? `KRaft broker ${this.kafkaVersion} (${probed})` : probed;
+    return entry === undefined
+      ? `${what}; already running, reused (Eventscope never stops it)`
+      : `${what}; started by Eventscope (pid ${entry.pid})`;
+  }
+
+  /** Makes one component healthy: reuse, or start it. Mutates `st` with what it started. */
+  private async ensure(name: ComponentName, st: StackState): Promise<ComponentOrigin> {
+    const endpoints = this.endpoints();
+    this.board.update(name, { state: 'starting', detail: 'checking whether it already answers' });
+    // Nothing listening: start it at once. Something listening: give it time to answer (a busy machine can be slow).
+    const port = this.ports[name];
+    const first = (await isPortOpen(port)) ? await probe(name, endpoints, 10_000) : { ok: false, detail: `nothing listens on 127.0.0.1:${port}` };
+    const known = st.components[name];
+    if (first.ok) {
+      this.board.update(name, { state: 'healthy', detail: this.healthyDetail(name, first.detail, known) });
+      return known === undefined ? 'reused' : 'eventscope';
+    }
+    try {
+      const entry = await this.start(name);
+      if (entry !== undefined) st.components[name] = entry;
+      const after = await probe(name, endpoints, 5_000);
+      if (!after.ok) throw new AppError('BROKER_UNAVAILABLE', `${name} was started but does not answer on ${publicEndpoint(name, endpoints)}: ${after.detail}`, { component: name });
+      const detail = this.healthyDetail(name, after.detail, entry);
+      this.board.update(name, { state: 'healthy', detail: entry === undefined ? `${detail} (started, but its PID is not visible: \`down\` leaves it running)` : detail });
+      return 'started';
+    } catch (err) {
+      const e = toAppError(err);
+      if (e.code === 'PORT_IN_USE' && (await this.answersWithin(name, 30_000))) {
+        // Another process (a test run in another checkout, another console) started it meanwhile: reuse it.
+        const again = await probe(name, endpoints, 10_000);
+        const entry = this.state.read().components[name];
+        this.board.update(name, { state: 'healthy', detail: this.healthyDetail(name, again.detail, entry) });
+        return entry === undefined ? 'reused' : 'eventscope';
+      }
+      this.board.update(name, { state: 'unhealthy', detail: e.message });
+      throw e;
+    }
+  }
+
+  /** Waits up to timeoutMs for a component to answer its probe (something else listens on its port). */
+  private async answersWithin(name: ComponentName, timeoutMs: number): Promise<boolean> {
+    this.board.update(name, { state: 'starting', detail: `port ${this.ports[name]} is taken: waiting for it to answer as ${name}` });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await probe(name, this.endpoints(), 5_000)).ok) return true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return false;
+  }
+
+  private async start(name: ComponentName): Promise<StartedComponent | undefined> {
+    const startedAt = new Date().toISOString();
+    switch (name) {
+      case 'kafka': {
+        this.board.update(name, { state: 'starting', detail: `starting the KRaft broker ${this.kafkaVersion} (java, -Xmx${this.kafka.heapMb}m)` });
+        await this.kafka.start();
+        const pid = this.kafka.pid;
+        if (pid === undefined) throw new AppError('KAFKA_UNAVAILABLE', 'the Kafka broker exited right after it started', { component: name });
+        return { pid, marker: `-Deventscope.kafka.dir=${this.kafka.dataDir}`, stopSignal: 'SIGTERM', owner: this.owner, startedAt, how: 'java kafka.Kafka' };
+      }
+      case 'mongodb': {
+        this.board.update(name, { state: 'starting', detail: 'starting the MongoDB-wire server (mongo-java-server, java)' });
+        await this.mongo.start();
+        const pid = this.mongo.pid;
+        if (pid === undefined) throw new AppError('BROKER_UNAVAILABLE', 'the MongoDB-wire server exited right after it started', { component: name });
+        return { pid, marker: this.mongo.marker, stopSignal: 'SIGTERM', owner: this.owner, startedAt, how: 'java MongoWireServer.java' };
+      }
+      case 'postgres':
+      case 'rabbitmq':
+      case 'redis':
+        return this.startSystem(name, startedAt);
+    }
+  }
+
+  private async startSystem(name: SystemComponent, startedAt: string): Promise<StartedComponent | undefined> {
+    const port = this.ports[name];
+    const plan = systemStartPlan(name, { port, env: this.env, redisPidFile: path.join(this.dir, 'redis.pid') });
+    this.board.update(name, { state: 'starting', detail: `starting with \`${path.basename(plan.command)} ${plan.args.join(' ')}\`` });
+    await runStartPlan(plan, this.env);
+    const deadline = Date.now() + plan.startTimeoutMs;
+    let last = '';
+    for (;;) {
+      const res = await probe(name, this.endpoints(), 2_000);
+      if (res.ok) break;
+      last = res.detail;
+      if (Date.now() > deadline) {
+        throw new AppError('TIMEOUT', `${name} was started but did not answer on 127.0.0.1:${port} within ${plan.startTimeoutMs} ms: ${last}`, { component: name, port });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const pid = findListenerPid(port);
+    if (pid === undefined) return undefined;
+    return { pid, marker: plan.marker, stopSignal: plan.stopSignal, owner: this.owner, startedAt, how: `${path.basename(plan.command)} ${plan.args.join(' ')}` };
+  }
+
+  private async stopStarted(st: StackState, which: (name: ComponentName, entry: StartedComponent) => boolean): Promise<ComponentName[]> {
+    const stopped: ComponentName[] = [];
+    await Promise.all(
+      COMPONENT_NAMES.map(async (name) => {
+        const entry = st.components[name];
+        if (entry === undefined || !which(name, entry)) return;
+        this.board.update(name, { state: 'starting', detail: `stopping pid ${entry.pid}` });
+        if (ownsPid(entry)) await stopPid(entry.pid, { signal: entry.stopSignal, graceMs: 30_000 });
+        delete st.components[name];
+        stopped.push(name);
+        this.board.update(name, { state: 'stopped', detail: `stopped by Eventscope (pid ${entry.pid})` });
+      }),
+    );
+    return stopped;
+  }
+}
+
+/** The machine-wide state folder for the stack whose Kafka listens on `kafkaPort`. */
+export function machineStateDir(kafkaPort: number): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return path.join(tmpdir(), `eventscope-stack-${uid}-${kafkaPort}`);
+}
+
+function ownsPid(entry: StartedComponent): boolean {
+  return isAlive(entry.pid) && (commandLineOf(entry.pid) ?? '').includes(entry.marker);
+}
+
+function newestFile(dir: string, suffix: string): string | undefined {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(suffix))
+      .map((f) => path.join(dir, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { EVENTS, EVENT_NAMES, REQUESTS, REQUEST_NAMES, WsClientMessage, isEventName, isRequestName } from './console-api.js';
+
+describe('console contract', () => {
+  it('names every request domain:verb and every event domain:event, with no overlap', () => {
+    for (const name of [...REQUEST_NAMES, ...EVENT_NAMES]) expect(name).toMatch(/^[a-z]+:[a-z-]+$/);
+    expect(REQUEST_NAMES.filter((n) => (EVENT_NAMES as string[]).includes(n))).toEqual([]);
+    expect(isRequestName('stack:up')).toBe(true);
+    expect(isRequestName('toString')).toBe(false);
+    expect(isRequestName('stack:health')).toBe(false);
+    expect(isEventName('stack:health')).toBe(true);
+  });
+
+  it('accepts good requests', () => {
+    expect(REQUESTS['services:kill'].request.safeParse({ instance: 'notifier-2' }).success).toBe(true);
+    expect(REQUESTS['stack:up'].request.safeParse({}).success).toBe(true);
+    expect(REQUESTS['kafka:produce-raw'].request.safeParse({ kind: 'poison', topic: 'loms.order-events' }).success).toBe(true);
+    expect(
+      REQUESTS['kafka:produce-raw'].request.safeParse({
+        kind: 'duplicate',
+        topic: 'loms.order-events',
+        source: { partition: 1, offset: '42' },
+      }).success,
+    ).toBe(true);
+    expect(REQUESTS['load:start'].request.safeParse({ rate: 10, count: 50, mix: { pay: 1, cancel: 1, failed: 1, none: 0 } }).success).toBe(true);
+    expect(REQUESTS['timeline:get'].request.safeParse({ orderId: '123' }).success).toBe(true);
+  });
+
+  it('refuses bad requests', () => {
+    const bad: [keyof typeof REQUESTS, unknown][] = [
+      ['services:kill', { instance: 'notifier-4' }],
+      ['services:kill', { instance: 'loms', extra: true }],
+      ['services:kill', {}],
+      ['stack:up', { force: true }],
+      ['stack:up', null],
+      ['kafka:produce-raw', { kind: 'poison', topic: 'bad topic name' }],
+      ['kafka:produce-raw', { kind: 'evil', topic: 't' }],
+      ['load:start', { rate: 10_000, count: 5 }],
+      ['load:start', { rate: 10, count: 1e9 }],
+      ['timeline:get', { orderId: "1; drop table orders" }],
+      ['stack:logs', { component: 'zookeeper' }],
+      ['observe:set-interval', { pollIntervalMs: 1 }],
+    ];
+    for (const [name, request] of bad) expect(REQUESTS[name].request.safeParse(request).success, `${name} ${JSON.stringify(request)}`).toBe(false);
+  });
+
+  it('validates event payloads', () => {
+    expect(EVENTS['load:progress'].payload.safeParse({ progress: { runId: 'x' } }).success).toBe(false);
+    expect(EVENTS['tail:batch'].payload.safeParse({ seq: 1, records: [], dropped: 0 }).success).toBe(true);
+  });
+
+  it('frames WebSocket client messages', () => {
+    expect(WsClientMessage.safeParse({ type: 'auth', token: 'abc' }).success).toBe(true);
+    expect(WsClientMessage.safeParse({ type: 'request', id: 1, name: 'stack:up', request: {} }).success).toBe(true);
+    expect(WsClientMessage.safeParse({ type: 'exec', cmd: 'rm' }).success).toBe(false);
+  });
+});

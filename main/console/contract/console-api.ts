@@ -1,0 +1,545 @@
+// The console API: one contract for every request the renderer can make and every event the console pushes.
+// zod only (this module is compiled into the DOM build too): no node imports, no side effects.
+//
+// - A request is `{ request, response }`, named `domain:verb`. The host (Electron IPC or the WebSocket bridge) validates
+//   the request against its schema; anything else is refused with an INVALID_INPUT error and changes nothing.
+// - A pushed event is `{ payload }`, named `domain:event`. Batched and diff pushes carry `seq`, a per-event counter that
+//   grows by one per push; the matching `*:snapshot` request returns the `seq` it includes, so a client applies only
+//   diffs with a greater `seq` (and re-fetches the snapshot when it sees a gap).
+// - Errors cross as `{ code, message, details }` (ConsoleError).
+// - Int64 values (Kafka offsets, order ids) travel as decimal strings; times as epoch milliseconds (numbers).
+//
+// No channel string is written anywhere else: hosts and clients derive everything from `REQUESTS` and `EVENTS`.
+import { z } from 'zod';
+import { APP_ERROR_CODES } from '../../../services/shared/app-error.js';
+import { OrderStatus, RelayStatus } from '../../../services/lab-d/schema.js';
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Shared shapes
+
+/** The typed error every failed request resolves to (the host never leaks a stack). */
+export const ConsoleError = z.object({
+  code: z.enum(APP_ERROR_CODES),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ConsoleError = z.infer<typeof ConsoleError>;
+
+const Millis = z.number().int().nonnegative();
+/** Int64 as a decimal string. */
+const Int64 = z.string().regex(/^-?\d{1,20}$/);
+const Empty = z.object({}).strict();
+const Seq = z.number().int().nonnegative();
+
+export const ComponentName = z.enum(['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis']);
+export type ComponentName = z.infer<typeof ComponentName>;
+export const ComponentHealth = z.object({
+  name: ComponentName,
+  state: z.enum(['starting', 'healthy', 'unhealthy', 'stopped']),
+  endpoint: z.string(),
+  detail: z.string(),
+});
+export type ComponentHealth = z.infer<typeof ComponentHealth>;
+export const ProviderKind = z.enum(['docker', 'local', 'external']);
+export type ProviderKind = z.infer<typeof ProviderKind>;
+
+/** The embedded service instances the supervisor runs. */
+export const SERVICE_INSTANCES = ['loms', 'notifier-1', 'notifier-2', 'notifier-3'] as const;
+export const ServiceInstanceName = z.enum(SERVICE_INSTANCES);
+export type ServiceInstanceName = z.infer<typeof ServiceInstanceName>;
+
+export const ServiceInstance = z.object({
+  instance: ServiceInstanceName,
+  kind: z.enum(['loms', 'notifier']),
+  /** stopped: never started or exited cleanly; exited: died (killed, crashed); stopping: SIGTERM sent, not yet gone */
+  state: z.enum(['stopped', 'starting', 'running', 'stopping', 'exited']),
+  pid: z.number().int().nullable(),
+  startedAt: Millis.nullable(),
+  exitedAt: Millis.nullable(),
+  exitCode: z.number().int().nullable(),
+  /** 'SIGKILL' after a kill, 'SIGTERM' after a stop */
+  exitSignal: z.string().nullable(),
+  /** notifier only: partitions owned after its last join, e.g. {"loms.order-events":[0]} ({} = idle member) */
+  assignment: z.record(z.string(), z.array(z.number().int())).nullable(),
+  /** notifier only: the group generation of its last join */
+  generationId: z.number().int().nullable(),
+  /** notifier only: events processed / poison records seen since this process started */
+  eventsProcessed: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  /** loms only: the HTTP port */
+  port: z.number().int().nullable(),
+});
+export type ServiceInstance = z.infer<typeof ServiceInstance>;
+
+export const ServiceLogLine = z.object({
+  instance: ServiceInstanceName,
+  stream: z.enum(['stdout', 'stderr']),
+  /** when the console read it */
+  at: Millis,
+  text: z.string(),
+  /** what the line is, when it is a structured line: a notifier event/error/lifecycle line, or a pino log line */
+  kind: z.enum(['event', 'error', 'lifecycle', 'log', 'text']),
+  /** pino level name for `log` lines */
+  level: z.string().optional(),
+});
+export type ServiceLogLine = z.infer<typeof ServiceLogLine>;
+
+/** One partition of one topic. id = `${topic}/${partition}`. */
+export const PartitionState = z.object({
+  id: z.string(),
+  topic: z.string(),
+  partition: z.number().int().nonnegative(),
+  leader: z.number().int().nullable(),
+  logStartOffset: Int64,
+  logEndOffset: Int64,
+  /** records appended per second over the last poll interval */
+  msgsPerSec: z.number().nonnegative(),
+  /** distinct keys the console's tail has seen on this partition (the "share of keys" histogram) */
+  keysSeen: z.number().int().nonnegative(),
+});
+export type PartitionState = z.infer<typeof PartitionState>;
+
+export const GroupMember = z.object({
+  memberId: z.string(),
+  clientId: z.string(),
+  clientHost: z.string(),
+  /** decoded from the member assignment: topic -> partitions. Empty = an idle member. */
+  assignment: z.record(z.string(), z.array(z.number().int())),
+});
+export type GroupMember = z.infer<typeof GroupMember>;
+
+export const GroupPartitionLag = z.object({
+  topic: z.string(),
+  partition: z.number().int().nonnegative(),
+  /** null: the group never committed on this partition */
+  committedOffset: Int64.nullable(),
+  logEndOffset: Int64,
+  lag: z.number().int().nonnegative(),
+  /** lag expressed in time: (log-end − committed) / recent produce rate; null when unknown or lag is 0 */
+  lagSeconds: z.number().nonnegative().nullable(),
+  /** memberId that owns it now, null when unassigned */
+  ownerMemberId: z.string().nullable(),
+});
+export type GroupPartitionLag = z.infer<typeof GroupPartitionLag>;
+
+/** A change of the group's assignment as the observer saw it. */
+export const Rebalance = z.object({
+  groupId: z.string(),
+  /** the generation after the change when known (from the notifier's join lines), otherwise null */
+  generationId: z.number().int().nullable(),
+  at: Millis,
+  membersBefore: z.array(z.string()),
+  membersAfter: z.array(z.string()),
+  /** each partition whose owner changed: from → to (clientId of the member; null = nobody) */
+  moves: z.array(
+    z.object({ topic: z.string(), partition: z.number().int(), from: z.string().nullable(), to: z.string().nullable() }),
+  ),
+});
+export type Rebalance = z.infer<typeof Rebalance>;
+
+export const GroupState = z.object({
+  groupId: z.string(),
+  /** Stable, PreparingRebalance, CompletingRebalance, Empty, Dead, Unknown */
+  state: z.string(),
+  protocol: z.string(),
+  members: z.array(GroupMember),
+  partitions: z.array(GroupPartitionLag),
+  totalLag: z.number().int().nonnegative(),
+});
+export type GroupState = z.infer<typeof GroupState>;
+
+export const OutboxState = z.object({
+  /** false while Postgres or the outbox table is unreachable (then the numbers are the last known) */
+  reachable: z.boolean(),
+  pending: z.number().int().nonnegative(),
+  /** age of the oldest row with sent_at IS NULL; null when nothing is pending */
+  oldestPendingAgeMs: Millis.nullable(),
+  sentPerSec: z.number().nonnegative(),
+  sentTotal: z.number().int().nonnegative(),
+  at: Millis,
+  detail: z.string(),
+});
+export type OutboxState = z.infer<typeof OutboxState>;
+
+/** One record of the tail (merged across partitions in time order). `value` is the UTF-8 text, truncated to 4 KiB. */
+export const TailRecord = z.object({
+  /** the console's ingest index, strictly increasing; the cursor of topics:tail-page */
+  idx: z.number().int().nonnegative(),
+  topic: z.string(),
+  partition: z.number().int().nonnegative(),
+  offset: Int64,
+  key: z.string().nullable(),
+  value: z.string().nullable(),
+  /** record timestamp (ms) */
+  timestamp: Millis,
+});
+export type TailRecord = z.infer<typeof TailRecord>;
+
+export const TimelineFlag = z.enum([
+  /** the statuses in offset order are not a valid path of NEXT_STATUSES */
+  'out-of-order',
+  /** the same (status, offset) was processed more than once, or the same status was published twice */
+  'duplicate',
+  /** published but never processed, once the notifier group's lag is 0 */
+  'missing-step',
+  /** a status that was never published (e.g. `paid` without `awaiting payment`) */
+  'gap',
+]);
+export type TimelineFlag = z.infer<typeof TimelineFlag>;
+
+/** One fact of an order's timeline, in the order it happened. */
+export const TimelineStep = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('committed'),
+    status: OrderStatus,
+    /** outbox row created_at (the DB commit) */
+    at: Millis,
+    outboxId: z.string(),
+    /** null while pending */
+    sentAt: Millis.nullable(),
+  }),
+  z.object({
+    kind: z.literal('published'),
+    status: OrderStatus,
+    at: Millis,
+    topic: z.string(),
+    partition: z.number().int(),
+    offset: Int64,
+  }),
+  z.object({
+    kind: z.literal('processed'),
+    status: OrderStatus,
+    at: Millis,
+    instance: z.string(),
+    partition: z.number().int(),
+    offset: Int64,
+    latencyMs: z.number().nullable(),
+  }),
+]);
+export type TimelineStep = z.infer<typeof TimelineStep>;
+
+export const TimelineSummary = z.object({
+  orderId: z.string(),
+  /** statuses as published, in offset order */
+  statuses: z.array(OrderStatus),
+  lastStatus: OrderStatus.nullable(),
+  firstAt: Millis,
+  lastAt: Millis,
+  partition: z.number().int().nullable(),
+  /** instances that processed its events */
+  instances: z.array(z.string()),
+  flags: z.array(TimelineFlag),
+});
+export type TimelineSummary = z.infer<typeof TimelineSummary>;
+
+export const OrderTimeline = TimelineSummary.extend({
+  steps: z.array(TimelineStep),
+  /** a sentence per flag, for a first-time reader */
+  flagReasons: z.array(z.object({ flag: TimelineFlag, reason: z.string() })),
+});
+export type OrderTimeline = z.infer<typeof OrderTimeline>;
+
+export const LoadMix = z.object({
+  /** relative weights of what happens to each created order */
+  pay: z.number().nonnegative(),
+  cancel: z.number().nonnegative(),
+  /** orders created for a sku without stock (loms answers 400, the order goes new → failed) */
+  failed: z.number().nonnegative(),
+  /** left as `awaiting payment` */
+  none: z.number().nonnegative(),
+});
+export type LoadMix = z.infer<typeof LoadMix>;
+
+export const LoadProgress = z.object({
+  runId: z.string(),
+  running: z.boolean(),
+  rate: z.number(),
+  target: z.number().int(),
+  startedAt: Millis,
+  elapsedMs: Millis,
+  created: z.number().int().nonnegative(),
+  paid: z.number().int().nonnegative(),
+  cancelled: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  /** HTTP or network errors (not the expected 400 of a failed order) */
+  errors: z.number().int().nonnegative(),
+  lastError: z.string().nullable(),
+  /** why it stopped: done (count reached), duration, stopped (user), error */
+  endReason: z.enum(['done', 'duration', 'stopped', 'error']).nullable(),
+});
+export type LoadProgress = z.infer<typeof LoadProgress>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Requests: `domain:verb` → { request, response }
+
+const def = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) => ({ request, response });
+
+const InstanceRequest = z.object({ instance: ServiceInstanceName }).strict();
+const InstanceResponse = z.object({ instance: ServiceInstance });
+const TopicName = z.string().min(1).max(249).regex(/^[a-zA-Z0-9._-]+$/);
+
+export const REQUESTS = {
+  /** What the console is: mode, provider, poll interval, the observer's own group id (hide it), the watched topics. */
+  'console:info': def(
+    Empty,
+    z.object({
+      mode: z.enum(['electron', 'web']),
+      version: z.string(),
+      provider: ProviderKind.nullable(),
+      pollIntervalMs: z.number().int(),
+      observerGroupId: z.string(),
+      topics: z.array(z.string()),
+      timelineCap: z.number().int(),
+    }),
+  ),
+
+  /** Starts the stack with the chosen provider; resolves when every component is healthy. Progress: `stack:health`. */
+  'stack:up': def(Empty, z.object({ health: z.array(ComponentHealth), millisToHealthy: Millis })),
+  /** Stops what the provider started (and the embedded services first). */
+  'stack:down': def(Empty, Empty),
+  /** Current health of every component and which provider runs. */
+  'stack:status': def(Empty, z.object({ provider: ProviderKind.nullable(), health: z.array(ComponentHealth) })),
+  /** The last lines of one component's log (history on demand). */
+  'stack:logs': def(
+    z.object({ component: ComponentName, lines: z.number().int().min(1).max(5000).optional() }).strict(),
+    z.object({ lines: z.array(z.string()) }),
+  ),
+  /** Fault: stop one component (e.g. the Kafka broker) through the provider. */
+  'stack:stop-component': def(z.object({ component: ComponentName }).strict(), Empty),
+  /** Fault undone: start one component again. */
+  'stack:start-component': def(z.object({ component: ComponentName }).strict(), Empty),
+
+  /** The embedded service instances (loms, notifier-1..3) and their state. */
+  'services:list': def(Empty, z.object({ instances: z.array(ServiceInstance) })),
+  /** Starts one instance (no-op when it runs). */
+  'services:start': def(InstanceRequest, InstanceResponse),
+  /** Graceful stop: SIGTERM, the notifier leaves its group cleanly. Resolves when the process is gone. */
+  'services:stop': def(InstanceRequest, InstanceResponse),
+  /** Fault: SIGKILL. Nothing restarts it; the group rebalances after the session timeout. */
+  'services:kill': def(InstanceRequest, InstanceResponse),
+  /** Stop (SIGTERM) then start. */
+  'services:restart': def(InstanceRequest, InstanceResponse),
+  /** The last captured log lines of one instance (history on demand; live lines come as `services:log`). */
+  'services:logs': def(
+    z.object({ instance: ServiceInstanceName, lines: z.number().int().min(1).max(5000).optional() }).strict(),
+    z.object({ lines: z.array(ServiceLogLine) }),
+  ),
+
+  /** Fault: pause the loms outbox relay (rows stay pending). */
+  'relay:pause': def(Empty, RelayStatus),
+  /** Resume the relay. */
+  'relay:resume': def(Empty, RelayStatus),
+  /** The relay's own status (paused, pending, sent_total, last_error). */
+  'relay:status': def(Empty, RelayStatus),
+
+  /**
+   * Fault: produce a raw record. `duplicate` re-sends an existing record's key and value (the one at partition/offset,
+   * or the newest record the tail has seen on the topic); `poison` sends a value that is not JSON (key optional).
+   */
+  'kafka:produce-raw': def(
+    z.discriminatedUnion('kind', [
+      z
+        .object({
+          kind: z.literal('duplicate'),
+          topic: TopicName,
+          source: z.object({ partition: z.number().int().nonnegative(), offset: Int64 }).strict().optional(),
+        })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('poison'),
+          topic: TopicName,
+          key: z.string().max(256).optional(),
+          value: z.string().max(4096).optional(),
+        })
+        .strict(),
+    ]),
+    z.object({ topic: z.string(), partition: z.number().int(), offset: Int64, key: z.string().nullable() }),
+  ),
+  /** Topics and partitions now, with the `seq` of the last `kafka:snapshot-diff` included. */
+  'kafka:snapshot': def(Empty, z.object({ seq: Seq, partitions: z.array(PartitionState) })),
+  /** Consumer groups now (the observer's own group excluded), with the `seq` of the last `groups:diff` included. */
+  'groups:snapshot': def(Empty, z.object({ seq: Seq, groups: z.array(GroupState) })),
+  /** Rebalance history (newest first, bounded to 200 per group). */
+  'groups:rebalances': def(
+    z.object({ groupId: z.string().optional(), limit: z.number().int().min(1).max(200).optional() }).strict(),
+    z.object({ rebalances: z.array(Rebalance) }),
+  ),
+  /** The outbox now, with the `seq` of the last `outbox:diff` included. */
+  'outbox:snapshot': def(Empty, z.object({ seq: Seq, state: OutboxState.nullable() })),
+  /** Samples of the outbox over the last minutes (one per poll, bounded to 10 minutes), oldest first. */
+  'outbox:history': def(
+    z.object({ sinceMs: Millis.optional() }).strict(),
+    z.object({ samples: z.array(OutboxState) }),
+  ),
+  /** Sets how often the observers poll (Kafka offsets/groups and the outbox). */
+  'observe:set-interval': def(
+    z.object({ pollIntervalMs: z.number().int().min(100).max(60_000) }).strict(),
+    z.object({ pollIntervalMs: z.number().int() }),
+  ),
+
+  /**
+   * A page of the tail, merged across partitions in time order, newest first: records with idx < `before` (omit for
+   * the newest), optionally one topic / partition / key. The tail keeps the newest 10 000 records.
+   */
+  'topics:tail-page': def(
+    z
+      .object({
+        topic: z.string().optional(),
+        partition: z.number().int().nonnegative().optional(),
+        key: z.string().optional(),
+        before: z.number().int().nonnegative().optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+      })
+      .strict(),
+    z.object({ records: z.array(TailRecord), nextBefore: z.number().int().nullable() }),
+  ),
+
+  /** One order's timeline: DB commit → outbox → Kafka partition/offset → notifier instance, with flags. */
+  'timeline:get': def(z.object({ orderId: z.string().regex(/^\d{1,20}$/) }).strict(), z.object({ timeline: OrderTimeline.nullable() })),
+  /** Flagged orders, newest first. */
+  'timeline:flagged': def(
+    z.object({ flag: TimelineFlag.optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    z.object({ items: z.array(TimelineSummary), total: z.number().int() }),
+  ),
+  /** The most recently updated orders, newest first (optionally those whose id starts with `prefix`). */
+  'timeline:recent': def(
+    z.object({ prefix: z.string().regex(/^\d{0,20}$/).optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    z.object({ items: z.array(TimelineSummary), size: z.number().int(), cap: z.number().int() }),
+  ),
+
+  /** Starts creating orders at `rate`/s until `count` orders or `durationSec` (one run at a time). Progress: `load:progress`. */
+  'load:start': def(
+    z
+      .object({
+        rate: z.number().min(0.1).max(500),
+        count: z.number().int().min(1).max(100_000),
+        durationSec: z.number().int().min(1).max(3600).optional(),
+        mix: LoadMix.strict().optional(),
+      })
+      .strict(),
+    LoadProgress,
+  ),
+  /** Stops the running load (no-op when none runs); returns the last progress. */
+  'load:stop': def(Empty, z.object({ progress: LoadProgress.nullable() })),
+  /** The current or last load run. */
+  'load:status': def(Empty, z.object({ progress: LoadProgress.nullable() })),
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Pushed events: `domain:event` → { payload }
+
+const event = <P extends z.ZodType>(payload: P) => ({ payload });
+
+export const EVENTS = {
+  /** One component's health changed (also the progress while `stack:up` runs). */
+  'stack:health': event(z.object({ health: ComponentHealth })),
+  /** One service instance changed state (started, joined with an assignment, stopped, killed …). */
+  'services:state': event(z.object({ instance: ServiceInstance })),
+  /** Captured log lines of the services, batched. */
+  'services:log': event(z.object({ seq: Seq, lines: z.array(ServiceLogLine) })),
+  /** Partitions that changed since the last push (upserted by id) and ids that disappeared. */
+  'kafka:snapshot-diff': event(z.object({ seq: Seq, upsert: z.array(PartitionState), removed: z.array(z.string()) })),
+  /** Groups that changed (whole group state, upserted by groupId), groups that disappeared, new rebalances. */
+  'groups:diff': event(
+    z.object({ seq: Seq, upsert: z.array(GroupState), removed: z.array(z.string()), rebalances: z.array(Rebalance) }),
+  ),
+  /** The outbox fields that changed (merge into the last state); `at` always present. */
+  'outbox:diff': event(z.object({ seq: Seq, changes: OutboxState.partial().extend({ at: Millis }) })),
+  /** Orders whose timeline changed in the last batch window (16–100 ms), as summaries; details via timeline:get. */
+  'timeline:batch': event(
+    z.object({ seq: Seq, updated: z.array(TimelineSummary), evicted: z.number().int(), size: z.number().int() }),
+  ),
+  /** New tail records in the last batch window, oldest first (bounded to 500 per push; the rest via topics:tail-page). */
+  'tail:batch': event(z.object({ seq: Seq, records: z.array(TailRecord), dropped: z.number().int() })),
+  /** Load run progress (about every 250 ms while running, and once at the end). */
+  'load:progress': event(z.object({ progress: LoadProgress })),
+  /** A background part (an observer, the supervisor) hit an error the user should see. */
+  'console:error': event(z.object({ source: z.string(), error: ConsoleError, at: Millis })),
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Inferred types
+
+export type Requests = typeof REQUESTS;
+export type Events = typeof EVENTS;
+export type RequestName = keyof Requests;
+export type EventName = keyof Events;
+export type RequestOf<C extends RequestName> = z.input<Requests[C]['request']>;
+export type ParsedRequestOf<C extends RequestName> = z.output<Requests[C]['request']>;
+export type ResponseOf<C extends RequestName> = z.output<Requests[C]['response']>;
+export type PayloadOf<E extends EventName> = z.output<Events[E]['payload']>;
+
+export const REQUEST_NAMES = Object.keys(REQUESTS) as RequestName[];
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.hasOwn(REQUESTS, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(EVENTS, name);
+}
+
+export type Unsubscribe = () => void;
+
+/** A request function per contract name: `client.request['stack:up']({})`. Rejects with a ConsoleError. */
+export type ConsoleRequests = { readonly [C in RequestName]: (request: RequestOf<C>) => Promise<ResponseOf<C>> };
+
+/**
+ * The one client the renderer uses. The Electron preload (window.eventscope) and the WebSocket client
+ * (renderer/lib/ws-client.ts) both satisfy it.
+ * - `request[name](req)`: invoke by contract name; resolves with the response, rejects with a ConsoleError-shaped Error
+ *   (`err.code`, `err.message`, `err.details`) – see `ConsoleClientError`.
+ * - `subscribe(name, listener)`: pushed events; returns the unsubscribe function.
+ */
+export interface ConsoleClient {
+  readonly request: ConsoleRequests;
+  subscribe<E extends EventName>(name: E, listener: (payload: PayloadOf<E>) => void): Unsubscribe;
+}
+
+/** What a client's request promise rejects with. */
+export interface ConsoleClientError extends Error {
+  code: ConsoleError['code'];
+  details?: Record<string, unknown>;
+}
+
+/** What a host answers to one request: the response, or the typed error (never a thrown stack). */
+export type RequestResult<C extends RequestName> = { ok: true; response: ResponseOf<C> } | { ok: false; error: ConsoleError };
+
+/**
+ * What the Electron preload exposes as `window.eventscope` (contextBridge): one named function per contract request,
+ * resolving to a RequestResult (an Error's fields do not survive the context bridge, so errors come back as values),
+ * and `subscribe`. renderer/lib/electron-client.ts turns it into a ConsoleClient.
+ */
+export interface ElectronBridge {
+  readonly request: { readonly [C in RequestName]: (request: RequestOf<C>) => Promise<RequestResult<C>> };
+  subscribe<E extends EventName>(name: E, listener: (payload: PayloadOf<E>) => void): Unsubscribe;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Transport framing (the hosts and clients share it; still no channel string outside this module)
+
+/** The Electron IPC channel of a request or of the event stream (used by main/electron only). */
+export const ipcChannel = {
+  request: (name: RequestName) => `eventscope:request:${name}`,
+  events: 'eventscope:events',
+} as const;
+
+/** WebSocket: what a client sends. The token goes in the URL (`?token=`) or as the first message `{type:'auth'}`. */
+export const WsClientMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('auth'), token: z.string().min(1).max(200) }).strict(),
+  z.object({ type: z.literal('request'), id: z.number().int().nonnegative(), name: z.string(), request: z.unknown() }).strict(),
+]);
+export type WsClientMessage = z.infer<typeof WsClientMessage>;
+
+/** WebSocket: what the server sends. `ready` after a successful auth; `response` per request id; `event` per push. */
+export type WsServerMessage =
+  | { type: 'ready' }
+  | { type: 'response'; id: number; ok: true; response: unknown }
+  | { type: 'response'; id: number; ok: false; error: ConsoleError }
+  | { type: 'event'; name: EventName; payload: unknown };
+
+/** WebSocket close code when the token is missing or wrong. */
+export const WS_CLOSE_UNAUTHORIZED = 4401;
+/** The WebSocket path of the bridge. */
+export const WS_PATH = '/console';

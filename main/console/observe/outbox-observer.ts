@@ -1,0 +1,206 @@
+// Polls the Lab D outbox table: pending count, oldest pending age, sent/s; pushes what changed. It also feeds the
+// timeline with the `committed` facts (new outbox rows) and their `sent_at`, incrementally and in bounded pages.
+import type { Pool } from 'pg';
+import type { Logger } from '../../../services/shared/logger.js';
+import { OUTBOX_TABLE, ORDER_STATUSES, type OrderStatus } from '../../../services/lab-d/schema.js';
+import type { OutboxState } from '../contract/console-api.js';
+
+export interface OutboxObserverDeps {
+  pool: Pool;
+  logger: Logger;
+  pollIntervalMs: number;
+  onDiff: (seq: number, changes: Partial<OutboxState> & { at: number }) => void;
+  /** committed facts for the timeline */
+  onCommitted?: (orderId: string, status: OrderStatus, at: number, outboxId: string, sentAt: number | null) => void;
+  onSent?: (orderId: string, outboxId: string, sentAt: number) => void;
+  /** how many newest rows to read back at start (default 100 000, the timeline's cap) */
+  backfillRows?: number;
+  now?: () => number;
+}
+
+export interface OutboxObserver {
+  start(): void;
+  stop(): Promise<void>;
+  setPollInterval(ms: number): void;
+  pollNow(): Promise<void>;
+  snapshot(): { seq: number; state: OutboxState | null };
+  history(sinceMs?: number): OutboxState[];
+}
+
+const HISTORY_MS = 10 * 60_000;
+const HISTORY_MAX = 6000;
+const PAGE = 5000;
+const STATUSES = new Set<string>(ORDER_STATUSES);
+const GAP_TTL_MS = 60_000;
+const GAPS_MAX = 10_000;
+const UNSENT_MAX = 200_000;
+
+interface FactRow {
+  id: string;
+  aggregate_id: string;
+  status: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
+  const now = deps.now ?? Date.now;
+  let interval = deps.pollIntervalMs;
+  let running = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight: Promise<void> | undefined;
+  let seq = 0;
+  let state: OutboxState | null = null;
+  const samples: OutboxState[] = [];
+  let lastId: bigint | undefined;
+  let sentTotal = 0;
+  let lastSentTotal: { total: number; at: number } | undefined;
+
+  // Outbox ids come from a sequence at insert time, but transactions commit in any order: a row with a smaller id can
+  // become visible after a larger one was read. Ids skipped while reading forward are kept as gaps and looked up again
+  // until they show up or expire (a rolled-back insert leaves a gap for good). Likewise `sent_at` is the relay
+  // transaction's start time, not its commit time, so "sent since" is tracked per row: the ids seen unsent are asked
+  // for again until they are sent.
+  const gaps = new Map<bigint, number>(); // id → first noticed
+  const unsent = new Map<bigint, string>(); // id → order id, oldest first
+
+  const emitCommitted = (r: { id: string; aggregate_id: string; status: string | null; created_at: Date; sent_at: Date | null }) => {
+    if (r.status === null || !STATUSES.has(r.status)) return;
+    deps.onCommitted?.(r.aggregate_id, r.status as OrderStatus, r.created_at.getTime(), r.id, r.sent_at?.getTime() ?? null);
+    if (r.sent_at === null && deps.onSent !== undefined) {
+      unsent.set(BigInt(r.id), r.aggregate_id);
+      if (unsent.size > UNSENT_MAX) unsent.delete(unsent.keys().next().value as bigint);
+    }
+  };
+
+  const readFacts = async () => {
+    if (deps.onCommitted === undefined) return;
+    const at = now();
+    if (lastId === undefined) {
+      const r = await deps.pool.query<{ max: string | null }>(`SELECT max(id)::text AS max FROM ${OUTBOX_TABLE}`);
+      const max = BigInt(r.rows[0]?.max ?? '0');
+      const back = BigInt(deps.backfillRows ?? 100_000);
+      lastId = max > back ? max - back : 0n;
+    }
+    // rows that were invisible (uncommitted) when a later id was read
+    for (const [id, seen] of gaps) if (at - seen > GAP_TTL_MS) gaps.delete(id);
+    if (gaps.size > 0) {
+      const late = await deps.pool.query<FactRow>(
+        `SELECT id::text, aggregate_id::text, payload->>'status' AS status, created_at, sent_at FROM ${OUTBOX_TABLE} WHERE id = ANY($1::bigint[]) ORDER BY id`,
+        [[...gaps.keys()].map(String)],
+      );
+      for (const r of late.rows) {
+        gaps.delete(BigInt(r.id));
+        emitCommitted(r);
+      }
+    }
+    // new rows, a bounded page per poll (the next poll continues)
+    const rows = await deps.pool.query<FactRow>(
+      `SELECT id::text, aggregate_id::text, payload->>'status' AS status, created_at, sent_at FROM ${OUTBOX_TABLE} WHERE id > $1 ORDER BY id LIMIT ${PAGE}`,
+      [lastId.toString()],
+    );
+    for (const r of rows.rows) {
+      const id = BigInt(r.id);
+      for (let g = lastId + 1n; g < id && gaps.size < GAPS_MAX; g += 1n) gaps.set(g, at);
+      lastId = id;
+      emitCommitted(r);
+    }
+    // rows seen unsent that the relay has marked sent since (the oldest first, a bounded page per poll)
+    if (deps.onSent !== undefined && unsent.size > 0) {
+      const ids: string[] = [];
+      for (const id of unsent.keys()) {
+        ids.push(id.toString());
+        if (ids.length >= PAGE * 4) break;
+      }
+      const sent = await deps.pool.query<{ id: string; aggregate_id: string; sent_at: Date }>(
+        `SELECT id::text, aggregate_id::text, sent_at FROM ${OUTBOX_TABLE} WHERE id = ANY($1::bigint[]) AND sent_at IS NOT NULL ORDER BY id`,
+        [ids],
+      );
+      for (const r of sent.rows) {
+        unsent.delete(BigInt(r.id));
+        deps.onSent(r.aggregate_id, r.id, r.sent_at.getTime());
+      }
+    }
+  };
+
+  const poll = async () => {
+    const at = now();
+    let next: OutboxState;
+    try {
+      const r = await deps.pool.query<{ pending: string; oldest: Date | null; sent: string }>(
+        `SELECT count(*) FILTER (WHERE sent_at IS NULL)::text AS pending,
+                min(created_at) FILTER (WHERE sent_at IS NULL) AS oldest,
+                count(*) FILTER (WHERE sent_at IS NOT NULL)::text AS sent
+           FROM ${OUTBOX_TABLE}`,
+      );
+      const row = r.rows[0];
+      const pending = Number(row?.pending ?? 0);
+      sentTotal = Number(row?.sent ?? 0);
+      let sentPerSec = 0;
+      if (lastSentTotal !== undefined && at > lastSentTotal.at) {
+        sentPerSec = Math.max(0, (sentTotal - lastSentTotal.total) / ((at - lastSentTotal.at) / 1000));
+      }
+      lastSentTotal = { total: sentTotal, at };
+      next = {
+        reachable: true,
+        pending,
+        oldestPendingAgeMs: row?.oldest == null ? null : Math.max(0, at - row.oldest.getTime()),
+        sentPerSec: Math.round(sentPerSec * 10) / 10,
+        sentTotal,
+        at,
+        detail: pending === 0 ? 'the relay has published every committed row' : `${pending} committed row(s) wait for the relay`,
+      };
+      await readFacts();
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      const detail =
+        e.code === '42P01'
+          ? `the ${OUTBOX_TABLE} table does not exist yet (start loms: it creates its schema)`
+          : `Postgres does not answer: ${e.message ?? String(err)}`;
+      next = { ...(state ?? { pending: 0, oldestPendingAgeMs: null, sentPerSec: 0, sentTotal: 0 }), reachable: false, at, detail };
+    }
+    const changes: Partial<OutboxState> & { at: number } = { at };
+    if (state === null) Object.assign(changes, next);
+    else for (const k of Object.keys(next) as (keyof OutboxState)[]) if (k !== 'at' && next[k] !== state[k]) (changes as Record<string, unknown>)[k] = next[k];
+    state = next;
+    samples.push(next);
+    while (samples.length > HISTORY_MAX || (samples.length > 0 && samples[0]!.at < at - HISTORY_MS)) samples.shift();
+    if (Object.keys(changes).length > 1) {
+      seq += 1;
+      deps.onDiff(seq, changes);
+    }
+  };
+
+  const loop = () => {
+    if (!running) return;
+    inFlight = poll()
+      .catch((err: unknown) => deps.logger.error({ err }, 'outbox observer poll failed'))
+      .finally(() => {
+        inFlight = undefined;
+        if (running) timer = setTimeout(loop, interval);
+      });
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop();
+    },
+    async stop() {
+      running = false;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await inFlight;
+    },
+    setPollInterval(ms) {
+      interval = ms;
+    },
+    async pollNow() {
+      if (inFlight !== undefined) await inFlight;
+      await poll();
+    },
+    snapshot: () => ({ seq, state }),
+    history: (sinceMs) => (sinceMs === undefined ? [...samples] : samples.filter((s) => s.at >= sinceMs)),
+  };
+}

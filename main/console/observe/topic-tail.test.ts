@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { createTailBuffer } from './topic-tail.js';
+import { createTimelineStore } from '../timeline/timeline-store.js';
+import type { TailRecord } from '../contract/console-api.js';
+
+const T = 'loms.order-events';
+const msg = (offset: number, key: string | null, value: string) => ({
+  offset: String(offset),
+  key: key === null ? null : Buffer.from(key),
+  value: Buffer.from(value),
+  timestamp: String(1000 + offset),
+});
+const ev = (id: number, status: string) => JSON.stringify({ order_id: id, status, moment: '2026-11-22T03:00:00Z' });
+
+describe('tail buffer', () => {
+  it('keeps the newest records, pages them newest first across partitions, and filters', () => {
+    const tail = createTailBuffer({ orderTopic: T, capacity: 5 });
+    tail.ingest(T, 0, [msg(0, '1', ev(1, 'new')), msg(1, '1', ev(1, 'awaiting payment'))] as never);
+    tail.ingest(T, 1, [msg(0, '2', ev(2, 'new')), msg(1, '2', ev(2, 'awaiting payment'))] as never);
+    tail.ingest('other', 0, [msg(7, null, 'x'), msg(8, 'k', 'y')] as never);
+    expect(tail.ingested).toBe(6);
+    const page = tail.page({ limit: 3 });
+    expect(page.records.map((r) => `${r.topic}/${r.partition}@${r.offset}`)).toEqual(['other/0@8', 'other/0@7', `${T}/1@1`]);
+    expect(page.nextBefore).toBe(3);
+    const rest = tail.page({ before: page.nextBefore!, limit: 10 });
+    expect(rest.records.map((r) => r.idx)).toEqual([2, 1]); // idx 0 fell out of the ring of 5
+    expect(rest.nextBefore).toBeNull();
+    expect(tail.page({ topic: T, partition: 1 }).records.map((r) => r.offset)).toEqual(['1', '0']);
+    expect(tail.page({ key: '2' }).records).toHaveLength(2);
+    expect(tail.page({ topic: 'other' }).records[0]).toMatchObject({ key: 'k', value: 'y', timestamp: 1008 });
+    tail.stop();
+  });
+
+  it('finds the newest keyed record of a topic, or one by partition/offset (the duplicate fault)', () => {
+    const tail = createTailBuffer({ orderTopic: T });
+    tail.ingest(T, 0, [msg(0, '1', ev(1, 'new')), msg(1, null, 'poison')] as never);
+    expect(tail.find(T)?.offset).toBe('0');
+    expect(tail.find(T, { partition: 0, offset: '1' })?.value?.toString()).toBe('poison');
+    expect(tail.find('nope')).toBeUndefined();
+    tail.stop();
+  });
+
+  it('feeds order events to the timeline and counts distinct keys per partition', () => {
+    const timeline = createTimelineStore();
+    const tail = createTailBuffer({ orderTopic: T, timeline });
+    tail.ingest(T, 0, [msg(0, '1', ev(1, 'new')), msg(1, '1', ev(1, 'awaiting payment')), msg(2, '3', ev(3, 'new'))] as never);
+    tail.ingest(T, 1, [msg(0, '2', ev(2, 'new')), msg(1, 'p', '{broken')] as never);
+    expect(timeline.get('1')!.statuses).toEqual(['new', 'awaiting payment']);
+    expect(tail.keysSeen(T, 0)).toBe(2);
+    expect(tail.keysSeen(T, 1)).toBe(2); // order 2, and the poison record's key
+    timeline.stop();
+    tail.stop();
+  });
+
+  it('pushes new records in batches with a sequence number, the newest 500 at most', async () => {
+    const pushes: { seq: number; records: TailRecord[]; dropped: number }[] = [];
+    const tail = createTailBuffer({ orderTopic: T, batchMs: 16, onBatch: (seq, records, dropped) => pushes.push({ seq, records, dropped }) });
+    tail.ingest('x', 0, Array.from({ length: 600 }, (_, i) => msg(i, 'k', 'v')) as never);
+    await new Promise<void>((resolve) => {
+      const deadline = Date.now() + 2000;
+      const check = () => (pushes.length > 0 || Date.now() > deadline ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(pushes[0]!.seq).toBe(1);
+    expect(pushes[0]!.records).toHaveLength(500);
+    expect(pushes[0]!.dropped).toBe(100);
+    expect(pushes[0]!.records[0]!.offset).toBe('100');
+    tail.stop();
+  });
+});

@@ -1,0 +1,274 @@
+// A tail of the topics through the console's own consumer group (`eventscope-observer-<random>`, hidden in the UI):
+// every record goes into a bounded ring (merged across partitions in arrival order), the order topic's records into
+// the timeline store, and a batched push. The ingest path keeps the record's buffers and decodes lazily.
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../../../services/shared/logger.js';
+import { toAppError, type AppError } from '../../../services/shared/app-error.js';
+import type { TailRecord } from '../contract/console-api.js';
+import type { TimelineStore } from '../timeline/timeline-store.js';
+
+const VALUE_MAX = 4096;
+/** records per tail:batch push at most (the newest; the rest is counted as dropped and paged on demand) */
+const PUSH_MAX = 500;
+
+/**
+ * The ring is a set of parallel arrays (no object per record): values stay the bytes kafkajs delivered and are decoded
+ * only when shown. They are slices of the fetch responses, so the ring pins the responses its newest records came from
+ * (a few MB for 10 000 records), never more.
+ */
+export interface TailBufferOptions {
+  /** records kept for topics:tail-page (default 10 000) */
+  capacity?: number;
+  /** the topic whose JSON values feed the timeline */
+  orderTopic: string;
+  timeline?: TimelineStore;
+  /** batched push of new records (16–100 ms window, at most 500 per push) */
+  onBatch?: (seq: number, records: TailRecord[], dropped: number) => void;
+  wantBatches?: () => boolean;
+  batchMs?: number;
+  /** distinct keys remembered per partition before the counter switches to counting (default 50 000) */
+  keySetCap?: number;
+}
+
+export interface TailBuffer {
+  ingest(topic: string, partition: number, messages: EachBatchPayload['batch']['messages']): void;
+  page(q: { topic?: string | undefined; partition?: number | undefined; key?: string | undefined; before?: number | undefined; limit?: number | undefined }): {
+    records: TailRecord[];
+    nextBefore: number | null;
+  };
+  /** the newest keyed record of a topic whose value is a JSON object (or the one at partition/offset, while the ring holds it) */
+  find(topic: string, source?: { partition: number; offset: string }): { key: Buffer | null; value: Buffer | null; partition: number; offset: string } | undefined;
+  keysSeen(topic: string, partition: number): number;
+  readonly ingested: number;
+  stop(): void;
+}
+
+/** Starts with `{` and ends with `}` (whitespace aside): what a duplicate should copy, unlike a poison record. */
+function looksLikeJsonObject(value: Buffer | null): value is Buffer {
+  if (value === null) return false;
+  const text = value.toString('utf8').trim();
+  return text.startsWith('{') && text.endsWith('}');
+}
+
+export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
+  const capacity = Math.max(1, opts.capacity ?? 10_000);
+  const keySetCap = opts.keySetCap ?? 50_000;
+  const batchMs = Math.min(100, Math.max(16, opts.batchMs ?? 50));
+  const topics: string[] = new Array<string>(capacity).fill('');
+  const partitions = new Int32Array(capacity);
+  const offsets: string[] = new Array<string>(capacity).fill('');
+  const keyBytes: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
+  const valueBytes: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
+  const timestamps: string[] = new Array<string>(capacity).fill('');
+  let next = 0; // idx of the next record
+  /** the first idx not pushed yet */
+  let pushedUpTo = 0;
+  /** topic → per partition: the keys seen (bounded) and the count carried over from cleared sets */
+  const keys = new Map<string, { set: Set<string>; carried: number }[]>();
+  let seq = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  const record = (idx: number): TailRecord => {
+    const slot = idx % capacity;
+    const key = keyBytes[slot] ?? null;
+    const value = valueBytes[slot] ?? null;
+    return {
+      idx,
+      topic: topics[slot]!,
+      partition: partitions[slot]!,
+      offset: offsets[slot]!,
+      key: key === null ? null : key.toString('utf8'),
+      value: value === null ? null : value.length > VALUE_MAX ? `${value.subarray(0, VALUE_MAX).toString('utf8')}…` : value.toString('utf8'),
+      timestamp: Number(timestamps[slot]),
+    };
+  };
+
+  const flush = () => {
+    timer = undefined;
+    const from = Math.max(pushedUpTo, next - Math.min(capacity, PUSH_MAX));
+    const dropped = from - pushedUpTo;
+    pushedUpTo = next;
+    if (opts.onBatch === undefined || (opts.wantBatches !== undefined && !opts.wantBatches())) return;
+    const out: TailRecord[] = [];
+    for (let i = from; i < next; i++) out.push(record(i));
+    seq += 1;
+    opts.onBatch(seq, out, dropped);
+  };
+
+  const keyCounter = (topic: string, partition: number) => {
+    let perPartition = keys.get(topic);
+    if (perPartition === undefined) {
+      perPartition = [];
+      keys.set(topic, perPartition);
+    }
+    let k = perPartition[partition];
+    if (k === undefined) {
+      k = { set: new Set(), carried: 0 };
+      perPartition[partition] = k;
+    }
+    return k;
+  };
+  const countKey = (k: { set: Set<string>; carried: number }, key: string) => {
+    if (k.set.has(key)) return;
+    if (k.set.size >= keySetCap) {
+      // Bounded memory: keep counting, forget the older keys (a key seen again later counts once more).
+      k.carried += k.set.size;
+      k.set.clear();
+    }
+    k.set.add(key);
+  };
+
+  return {
+    ingest(topic, partition, messages) {
+      const timeline = opts.timeline !== undefined && topic === opts.orderTopic ? opts.timeline : undefined;
+      const counter = keyCounter(topic, partition);
+      for (const m of messages) {
+        const slot = next % capacity;
+        const key = m.key ?? null;
+        const value = m.value ?? null;
+        topics[slot] = topic;
+        partitions[slot] = partition;
+        offsets[slot] = m.offset;
+        keyBytes[slot] = key;
+        valueBytes[slot] = value;
+        timestamps[slot] = m.timestamp;
+        next += 1;
+        // order events are counted by the timeline (one entity per key); other records here
+        if (timeline === undefined || !timeline.ingestRecord(topic, partition, +m.offset, value, +m.timestamp)) {
+          if (key !== null) countKey(counter, key.toString('latin1'));
+        }
+      }
+      if (stopped || opts.onBatch === undefined) pushedUpTo = next;
+      else if (next > pushedUpTo) timer ??= setTimeout(flush, batchMs);
+    },
+    page({ topic, partition, key, before, limit = 200 }) {
+      const records: TailRecord[] = [];
+      const oldest = Math.max(0, next - capacity);
+      let i = Math.min(before ?? next, next) - 1;
+      for (; i >= oldest && records.length < limit; i--) {
+        const slot = i % capacity;
+        if (topic !== undefined && topics[slot] !== topic) continue;
+        if (partition !== undefined && partitions[slot] !== partition) continue;
+        if (key !== undefined && keyBytes[slot]?.toString('utf8') !== key) continue;
+        records.push(record(i));
+      }
+      return { records, nextBefore: i >= oldest && records.length > 0 ? records.at(-1)!.idx : null };
+    },
+    find(topic, source) {
+      const oldest = Math.max(0, next - capacity);
+      for (let i = next - 1; i >= oldest; i--) {
+        const slot = i % capacity;
+        if (topics[slot] !== topic) continue;
+        const key = keyBytes[slot] ?? null;
+        const value = valueBytes[slot] ?? null;
+        if (source !== undefined && (partitions[slot] !== source.partition || offsets[slot] !== source.offset)) continue;
+        if (source === undefined && (key === null || !looksLikeJsonObject(value))) continue; // the newest keyed event
+        return { key, value, partition: partitions[slot]!, offset: offsets[slot]! };
+      }
+      return undefined;
+    },
+    keysSeen(topic, partition) {
+      const k = keys.get(topic)?.[partition];
+      const fromTimeline = opts.timeline !== undefined && topic === opts.orderTopic ? opts.timeline.keysFirstPublished(partition) : 0;
+      return fromTimeline + (k === undefined ? 0 : k.carried + k.set.size);
+    },
+    get ingested() {
+      return next;
+    },
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+export interface TopicTailDeps {
+  kafka: Kafka;
+  groupId: string;
+  buffer: TailBuffer;
+  logger: Logger;
+  /** read each topic from its log start (default true: the timeline gets the history the broker still holds) */
+  fromBeginning?: boolean;
+  onHealth?: (error: AppError | undefined) => void;
+}
+
+export interface TopicTail {
+  /** Follows exactly these topics (existing ones): restarts the consumer when the set changes. */
+  follow(topics: string[]): Promise<void>;
+  readonly topics: string[];
+  stop(): Promise<void>;
+}
+
+export function createTopicTail(deps: TopicTailDeps): TopicTail {
+  let consumer: Consumer | undefined;
+  let current: string[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const stopConsumer = async () => {
+    const c = consumer;
+    consumer = undefined;
+    if (c !== undefined) await c.disconnect().catch(() => undefined);
+  };
+
+  const startConsumer = async (topics: string[]) => {
+    const c = deps.kafka.consumer({
+      groupId: deps.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: 200,
+    });
+    consumer = c;
+    c.on(c.events.CRASH, (e) => {
+      deps.logger.warn({ err: e.payload.error.message }, 'tail consumer crashed');
+      deps.onHealth?.(toAppError(e.payload.error, 'KAFKA_UNAVAILABLE'));
+    });
+    await c.connect();
+    await c.subscribe({ topics, fromBeginning: deps.fromBeginning ?? true });
+    await c.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        deps.buffer.ingest(batch.topic, batch.partition, batch.messages);
+        await payload.heartbeat();
+      },
+    });
+  };
+
+  return {
+    follow(topics) {
+      const want = [...new Set(topics)].sort();
+      chain = chain.then(async () => {
+        if (stopped || want.join('\n') === current.join('\n')) return;
+        await stopConsumer();
+        current = want;
+        if (want.length === 0) return;
+        try {
+          await startConsumer(want);
+          deps.onHealth?.(undefined);
+        } catch (err) {
+          current = [];
+          await stopConsumer();
+          const e = toAppError(err, 'KAFKA_UNAVAILABLE');
+          deps.logger.warn({ err: e.message }, 'tail: could not start');
+          deps.onHealth?.(e);
+        }
+      });
+      return chain;
+    },
+    get topics() {
+      return current;
+    },
+    async stop() {
+      stopped = true;
+      await chain;
+      await stopConsumer();
+      deps.buffer.stop();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTimelineStore, scanOrderEvent, type TimelineStore } from './timeline-store.js';
+import type { TimelineSummary } from '../contract/console-api.js';
+
+const T = 'loms.order-events';
+let store: TimelineStore | undefined;
+afterEach(() => store?.stop());
+
+function rec(orderId: number, status: string) {
+  return JSON.stringify({ order_id: orderId, status, moment: '2026-11-22T03:00:00Z' });
+}
+
+describe('timeline store', () => {
+  it('orders the facts of one order and raises no flag on a valid path', () => {
+    store = createTimelineStore();
+    store.addCommitted('7', 'new', 1000, '1', 1005);
+    store.addCommitted('7', 'awaiting payment', 1000, '2', 1005);
+    expect(store.ingestRecord(T, 1, 10, rec(7, 'new'), 1010)).toBe(true);
+    expect(store.ingestRecord(T, 1, 11, rec(7, 'awaiting payment'), 1011)).toBe(true);
+    store.addProcessed('7', 'new', 1020, 'notifier-2', 1, 10, 20);
+    store.addProcessed('7', 'awaiting payment', 1021, 'notifier-2', 1, 11, 21);
+    store.addCommitted('7', 'paid', 2000, '3', null);
+    store.ingestRecord(T, 1, 12, rec(7, 'paid'), 2010);
+    store.addProcessed('7', 'paid', 2020, 'notifier-2', 1, 12, 20);
+    const t = store.get('7')!;
+    expect(t.flags).toEqual([]);
+    expect(t.statuses).toEqual(['new', 'awaiting payment', 'paid']);
+    expect(t.partition).toBe(1);
+    expect(t.instances).toEqual(['notifier-2']);
+    expect(t.steps.map((s) => `${s.status}:${s.kind}`)).toEqual([
+      'new:committed', 'new:published', 'new:processed',
+      'awaiting payment:committed', 'awaiting payment:published', 'awaiting payment:processed',
+      'paid:committed', 'paid:published', 'paid:processed',
+    ]);
+    expect(store.flagged().total).toBe(0);
+  });
+
+  it('flags a status path out of order and a gap', () => {
+    store = createTimelineStore();
+    store.ingestRecord(T, 0, 1, rec(1, 'new'), 1);
+    store.ingestRecord(T, 0, 2, rec(1, 'paid'), 2); // new → paid skips awaiting payment: a gap
+    expect(store.get('1')!.flags).toEqual(['gap']);
+    store.ingestRecord(T, 0, 3, rec(1, 'awaiting payment'), 3); // paid → awaiting payment: out of order
+    expect(store.get('1')!.flags).toEqual(['out-of-order', 'gap']);
+    store.ingestRecord(T, 0, 4, rec(2, 'awaiting payment'), 4);
+    store.ingestRecord(T, 0, 5, rec(2, 'new'), 5);
+    expect(store.get('2')!.flags).toContain('out-of-order');
+    expect(store.flagged('out-of-order').total).toBe(2);
+    expect(store.flagged('gap').items.map((i) => i.orderId)).toEqual(['2', '1']); // newest first; 2 starts without `new`
+    expect(store.get('1')!.flagReasons.map((r) => r.flag)).toEqual(['out-of-order', 'gap']);
+  });
+
+  it('flags duplicates: a status published twice, an offset processed twice; a re-read of the same offset is not one', () => {
+    store = createTimelineStore();
+    store.ingestRecord(T, 0, 1, rec(3, 'new'), 1);
+    store.ingestRecord(T, 0, 1, rec(3, 'new'), 1); // the same record read again
+    expect(store.get('3')!.flags).toEqual([]);
+    store.ingestRecord(T, 0, 9, rec(3, 'new'), 9); // a raw duplicate
+    expect(store.get('3')!.flags).toEqual(['duplicate']);
+
+    store.ingestRecord(T, 1, 1, rec(4, 'new'), 1);
+    store.addProcessed('4', 'new', 2, 'notifier-1', 1, 1, 1);
+    expect(store.get('4')!.flags).toEqual([]);
+    store.addProcessed('4', 'new', 3, 'notifier-3', 1, 1, 1); // redelivered after a rebalance
+    expect(store.get('4')!.flags).toEqual(['duplicate']);
+    expect(store.get('4')!.instances).toEqual(['notifier-1', 'notifier-3']);
+  });
+
+  it('flags a missing step only once the group committed past it with lag 0, and clears it when processing shows up', () => {
+    store = createTimelineStore();
+    store.ingestRecord(T, 0, 5, rec(5, 'new'), 1);
+    store.ingestRecord(T, 0, 6, rec(6, 'new'), 1);
+    store.addProcessed('6', 'new', 2, 'notifier-1', 0, 6, 1);
+    store.setGroupProgress(T, 0, 7, false); // still lagging
+    expect(store.get('5')!.flags).toEqual([]);
+    store.setGroupProgress(T, 0, 7, true);
+    expect(store.get('5')!.flags).toEqual(['missing-step']);
+    expect(store.get('6')!.flags).toEqual([]);
+    store.addProcessed('5', 'new', 3, 'notifier-2', 0, 5, 1);
+    expect(store.get('5')!.flags).toEqual([]);
+  });
+
+  it('keeps the newest entities up to the cap and evicts the oldest', () => {
+    store = createTimelineStore({ cap: 1000 });
+    for (let i = 1; i <= 5000; i++) store.ingestRecord(T, i % 2, i, rec(i, 'new'), i);
+    expect(store.size).toBe(1000);
+    expect(store.evictedTotal).toBe(4000);
+    expect(store.get('4000')).toBeNull();
+    expect(store.get('4001')).not.toBeNull();
+    expect(store.get('5000')).not.toBeNull();
+    expect(store.recent(undefined, 3).map((s) => s.orderId)).toEqual(['5000', '4999', '4998']);
+  });
+
+  it('ignores records that are not order events (poison)', () => {
+    store = createTimelineStore();
+    expect(store.ingestRecord(T, 0, 1, '{not json', 1)).toBe(false);
+    expect(store.ingestRecord(T, 0, 2, JSON.stringify({ order_id: 1, status: 'lost' }), 1)).toBe(false);
+    expect(store.ingestRecord(T, 0, 3, null, 1)).toBe(false);
+    expect(store.size).toBe(0);
+  });
+
+  it('pushes changed orders in batches with an increasing sequence number', async () => {
+    const batches: { seq: number; updated: TimelineSummary[]; evicted: number }[] = [];
+    store = createTimelineStore({ cap: 10, batchMs: 16, onBatch: (seq, updated, evicted) => batches.push({ seq, updated, evicted }) });
+    for (let i = 1; i <= 15; i++) store.ingestRecord(T, 0, i, rec(i, 'new'), i);
+    await new Promise<void>((resolve) => {
+      const deadline = Date.now() + 2000;
+      const check = () => (batches.length > 0 || Date.now() > deadline ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    store.ingestRecord(T, 0, 16, rec(16, 'new'), 16);
+    store.flush();
+    expect(batches.map((b) => b.seq)).toEqual([1, 2]);
+    expect(batches[0]!.updated).toHaveLength(10);
+    expect(batches[0]!.evicted).toBe(5);
+    expect(batches[1]!.updated.map((u) => u.orderId)).toEqual(['16']);
+  });
+});
+
+describe('scanOrderEvent (the byte fast path)', () => {
+  it('reads order_id and status from compact and spaced JSON (the relay writes jsonb text with spaces)', () => {
+    expect(scanOrderEvent(Buffer.from('{"order_id":42,"status":"awaiting payment","moment":"2026-11-22T03:00:00Z"}'))).toEqual({ orderId: 42, status: 1 });
+    expect(scanOrderEvent(Buffer.from('{"moment": "2026-11-22T03:00:00Z", "status": "paid", "order_id": 7, "user_id": "1000"} '))).toEqual({ orderId: 7, status: 3 });
+  });
+  it('refuses poison and values of the wrong shape', () => {
+    for (const v of [
+      '{"order_id": 1, "status": "new", this is not JSON',
+      'not json',
+      '{"order_id": "1", "status": "new"}',
+      '{"order_id": 1, "status": "lost"}',
+      '{"order_id": 1, "status": "nex"}',
+      '{"order_id": 01, "status": "new"}',
+      '{"status": "new"}',
+      '{"order_id": 1}',
+      '{"note": "\\"order_id\\": 5, \\"status\\": \\"new\\"", "x": 1}',
+      '{"nested": {"order_id": 5, "status": "new"}}',
+    ]) expect(scanOrderEvent(Buffer.from(v)), v).toBeUndefined();
+  });
+  it('feeds the store from bytes like from strings', () => {
+    const s = createTimelineStore();
+    expect(s.ingestRecord(T, 0, 1, Buffer.from(rec(9, 'new')), 1)).toBe(true);
+    expect(s.ingestRecord(T, 0, 2, Buffer.from('{"order_id": 9, "status": "new", oops'), 2)).toBe(false);
+    expect(s.get('9')!.statuses).toEqual(['new']);
+    s.stop();
+  });
+});

@@ -1,0 +1,182 @@
+// The console core end to end against the real brokers, as the UI drives it through the contract: start loms and
+// notifier-1..3, create orders with the load generator, then see the group (3 members, 2 owning), timelines with
+// processed steps, the outbox drained; pause the relay (backlog rises) and resume it (drains); inject a poison record
+// and a duplicate; kill the active notifier and see its partition move.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin } from 'kafkajs';
+import { createMemoryLogger } from '../../services/shared/logger.js';
+import { waitFor } from '../../services/shared/wait.js';
+import type { ComponentHealth, StackProvider } from '../../main/console/stack/types.js';
+import { createConsole, type Console } from '../../main/console/create-console.js';
+import { loadConsoleConfig } from '../../main/console/config/console-config.js';
+import type { GroupState, RequestName, ResponseOf } from '../../main/console/contract/console-api.js';
+import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
+import { REPO_ROOT, testKafka } from './lab-d/harness.js';
+
+const topic = uniqueName('console-flow');
+const group = uniqueName('console-flow-notifier');
+let db: TestDatabase;
+let admin: Admin;
+let console_: Console;
+const events: { name: string; payload: unknown }[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The test stack as a provider: what the global setup brought up, reported healthy. */
+function testProvider(): StackProvider {
+  const healthy = (name: ComponentHealth['name']): ComponentHealth => ({ name, state: 'healthy', endpoint: '', detail: 'test stack' });
+  return {
+    kind: 'external',
+    up: () => Promise.reject(new Error('the test stack is already up')),
+    down: () => Promise.resolve(),
+    status: () => Promise.resolve([healthy('kafka'), healthy('postgres')]),
+    logs: () => Promise.resolve([]),
+    onHealth: () => () => undefined,
+    endpoints,
+    stopComponent: () => Promise.resolve(),
+    startComponent: () => Promise.resolve(),
+  };
+}
+
+async function call<C extends RequestName>(name: C, request: unknown = {}): Promise<ResponseOf<C>> {
+  const r = await console_.dispatch(name, request);
+  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
+  return r.response as ResponseOf<C>;
+}
+
+async function group_(): Promise<GroupState | undefined> {
+  return (await call('groups:snapshot')).groups.find((g) => g.groupId === group);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('console_flow');
+  admin = testKafka(endpoints().kafka.brokers).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+  const env = {
+    EVENTSCOPE_POLL_MS: '300',
+    EVENTSCOPE_LOMS_PORT: String(await freePort()),
+    EVENTSCOPE_LOMS_DATABASE_URL: db.url,
+    EVENTSCOPE_ORDER_TOPIC: topic,
+    EVENTSCOPE_NOTIFIER_GROUP: group,
+  };
+  process.env.NOTIFIER_SESSION_TIMEOUT_MS = '6000';
+  process.env.NOTIFIER_HEARTBEAT_MS = '1000';
+  console_ = createConsole({ config: loadConsoleConfig(REPO_ROOT, env), provider: testProvider(), logger: createMemoryLogger('console').logger, mode: 'web', version: 'test' });
+  console_.subscribe((e) => events.push(e));
+  await console_.start();
+});
+
+afterAll(async () => {
+  await console_?.stop();
+  await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin?.disconnect();
+  await db?.drop();
+});
+
+describe('console flow (Lab D through the contract)', () => {
+  it('starts loms and three notifiers; the group has 3 members of which exactly 2 own a partition', async () => {
+    for (const instance of ['loms', 'notifier-1', 'notifier-2', 'notifier-3'] as const) await call('services:start', { instance });
+    const g = await waitFor(async () => {
+      const s = await group_();
+      return s?.state === 'Stable' && s.members.length === 3 ? s : undefined;
+    }, { timeoutMs: 90_000, what: 'a stable notifier group of 3' });
+    expect(g.members.filter((m) => (m.assignment[topic] ?? []).length > 0)).toHaveLength(2);
+    // loms answers before we drive load
+    await waitFor(async () => (await call('relay:status').catch(() => undefined)) ?? undefined, { timeoutMs: 60_000, what: 'loms to answer' });
+  });
+
+  it('creates orders with the load generator; every order gets a timeline with processed steps; the outbox drains', async () => {
+    await call('load:start', { rate: 40, count: 30, mix: { pay: 2, cancel: 1, failed: 1, none: 0 } });
+    const done = await waitFor(async () => {
+      const p = (await call('load:status')).progress;
+      return p !== null && !p.running ? p : undefined;
+    }, { timeoutMs: 60_000, what: 'the load run to end' });
+    expect(done).toMatchObject({ created: 30, errors: 0, endReason: 'done' });
+    expect(events.some((e) => e.name === 'load:progress')).toBe(true);
+
+    const paid = await waitFor(async () => {
+      const recent = await call('timeline:recent', { limit: 100 });
+      for (const hit of recent.items.filter((t) => t.lastStatus === 'paid' && t.instances.length > 0)) {
+        const t = (await call('timeline:get', { orderId: hit.orderId })).timeline;
+        if (t?.steps.some((s) => s.kind === 'processed' && s.status === 'paid')) return t;
+      }
+      return undefined;
+    }, { timeoutMs: 60_000, what: 'a paid order processed by a notifier' });
+    const kinds = paid.steps.map((s) => `${s.status}:${s.kind}`);
+    expect(kinds.filter((k) => k.endsWith(':published')).map((k) => k.split(':')[0])).toEqual(['new', 'awaiting payment', 'paid']);
+    expect(kinds).toContain('new:committed');
+    expect(kinds).toContain('paid:processed');
+    expect(paid.flags).toEqual([]);
+
+    const outbox = await waitFor(async () => {
+      const s = (await call('outbox:snapshot')).state;
+      return s !== null && s.reachable && s.pending === 0 && s.sentTotal > 0 ? s : undefined;
+    }, { timeoutMs: 60_000, what: 'the outbox to drain' });
+    expect(outbox.oldestPendingAgeMs).toBeNull();
+    // every order has at least two events (new → awaiting payment | failed); the observer polls, so wait for it
+    const parts = await waitFor(async () => {
+      const p = (await call('kafka:snapshot')).partitions.filter((x) => x.topic === topic);
+      return p.length === 2 && p.reduce((n, x) => n + Number(x.logEndOffset), 0) >= 30 * 2 ? p : undefined;
+    }, { timeoutMs: 30_000, what: 'the partitions to show 60+ records' });
+    expect(parts.every((p) => p.logStartOffset === '0')).toBe(true);
+    const tail = await call('topics:tail-page', { topic, limit: 5 });
+    expect(tail.records.length).toBe(5);
+    await waitFor(async () => ((await group_())?.totalLag === 0 ? true : undefined), { timeoutMs: 60_000, what: 'lag 0' });
+    expect((await call('timeline:flagged', { flag: 'missing-step' })).total).toBe(0);
+  });
+
+  it('pausing the relay grows the backlog; resuming drains it', async () => {
+    expect(await call('relay:pause')).toMatchObject({ paused: true });
+    await call('load:start', { rate: 50, count: 5, mix: { pay: 0, cancel: 0, failed: 0, none: 1 } });
+    await waitFor(async () => ((await call('outbox:snapshot')).state?.pending ?? 0) >= 5 || undefined, { timeoutMs: 30_000, what: 'a backlog of 5+' });
+    expect(await call('relay:resume')).toMatchObject({ paused: false });
+    await waitFor(async () => ((await call('outbox:snapshot')).state?.pending === 0 ? true : undefined), { timeoutMs: 30_000, what: 'the backlog to drain' });
+  });
+
+  it('a poison record is counted by the notifier that owns its partition; a duplicate is flagged', async () => {
+    const errorsBefore = (await call('services:list')).instances.reduce((n, i) => n + i.errors, 0);
+    const poison = await call('kafka:produce-raw', { kind: 'poison', topic, key: 'poison-key' });
+    expect(poison.key).toBe('poison-key');
+    await waitFor(async () => ((await call('services:list')).instances.reduce((n, i) => n + i.errors, 0) > errorsBefore ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'a notifier to count the poison record',
+    });
+    // the newest keyed order event (not the poison record) is sent again
+    const dup = await call('kafka:produce-raw', { kind: 'duplicate', topic });
+    expect(dup.key).toMatch(/^\d+$/);
+    const flagged = await waitFor(async () => {
+      const f = await call('timeline:flagged', { flag: 'duplicate' });
+      return f.items.find((i) => i.orderId === dup.key);
+    }, { timeoutMs: 30_000, what: 'the duplicate flag' });
+    expect(flagged.flags).toContain('duplicate');
+  });
+
+  it('killing an active notifier moves its partition to the idle one (rebalance recorded)', async () => {
+    const g = (await group_())!;
+    const owner = g.members.find((m) => (m.assignment[topic] ?? []).length > 0)!;
+    const idle = g.members.find((m) => (m.assignment[topic] ?? []).length === 0)!;
+    const instance = (await call('services:list')).instances.find((i) => owner.clientId.includes(i.instance))?.instance;
+    expect(instance, `an instance named in clientId ${owner.clientId}`).toBeDefined();
+    const killed = await call('services:kill', { instance: instance! });
+    expect(killed.instance).toMatchObject({ state: 'exited', exitSignal: 'SIGKILL' });
+    const moved = await waitFor(async () => {
+      const r = (await call('groups:rebalances', { groupId: group })).rebalances;
+      return r.find((x) => x.moves.some((m) => m.from === owner.clientId && m.to === idle.clientId));
+    }, { timeoutMs: 90_000, what: 'the partition to move to the idle member' });
+    expect(moved.membersAfter).toHaveLength(2);
+    expect(events.some((e) => e.name === 'groups:diff')).toBe(true);
+    expect(events.some((e) => e.name === 'timeline:batch')).toBe(true);
+    expect(events.some((e) => e.name === 'services:state')).toBe(true);
+  });
+});

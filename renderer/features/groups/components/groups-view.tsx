@@ -1,0 +1,170 @@
+// Consumer groups: who owns which partition (members × partitions), the lag per partition, and the rebalances.
+import { useMemo } from 'react';
+import type { GroupState } from '../../../../main/console/contract/console-api';
+import { formatDuration, formatTime, instanceOfClient } from '../../../lib/format';
+import { Badge } from '../../../ui/badge';
+import { EmptyState } from '../../../ui/empty-state';
+import { Panel } from '../../../ui/panel';
+import { Term } from '../../../ui/term';
+import { assignmentMatrix, useGroupsStore } from '../store';
+import { RebalancesPanel } from './rebalances-panel';
+
+/** Lab D's notifier group (services/lab-d/schema NOTIFIER_GROUP_ID) */
+const LAB_GROUP = 'notifier';
+
+export function GroupsView() {
+  const byId = useGroupsStore((s) => s.byId);
+  const groups = useMemo(() => Object.values(byId).sort((a, b) => a.groupId.localeCompare(b.groupId)), [byId]);
+  // the lab's group (and any group with members) first; empty groups left behind by other runs folded away
+  const primary = groups.filter((g) => g.groupId === LAB_GROUP || g.members.length > 0);
+  const others = groups.filter((g) => !primary.includes(g));
+  return (
+    <div className="view" data-testid="view-groups">
+      {groups.length === 0 ? (
+        <Panel title="Consumer groups">
+          <EmptyState title="No consumer groups yet" testId="groups-empty">
+            A <Term term="consumer group" /> appears when its first member joins: start the notifiers on the Stack view.
+          </EmptyState>
+        </Panel>
+      ) : (
+        primary.map((g) => <GroupPanel key={g.groupId} group={g} />)
+      )}
+      {groups.length > 0 && primary.length === 0 && (
+        <Panel title="Consumer groups">
+          <EmptyState title="The notifier group has no members yet" testId="groups-empty">
+            Start the notifiers on the Stack view: each joins the <Term term="consumer group" /> <code>{LAB_GROUP}</code>.
+          </EmptyState>
+        </Panel>
+      )}
+      {others.length > 0 && (
+        <details className="panel others">
+          <summary>Other groups without members ({others.length})</summary>
+          {others.map((g) => (
+            <GroupPanel key={g.groupId} group={g} />
+          ))}
+        </details>
+      )}
+      <RebalancesPanel />
+    </div>
+  );
+}
+
+function GroupPanel({ group }: { group: GroupState }) {
+  const { columns, rows } = useMemo(() => assignmentMatrix(group), [group]);
+  const owning = rows.filter((r) => !r.idle).length;
+  const lagByKey = new Map(group.partitions.map((p) => [`${p.topic}/${p.partition}`, p]));
+  const nameOfMember = new Map(group.members.map((m) => [m.memberId, instanceOfClient(m.clientId)]));
+  return (
+    <Panel
+      title={
+        <>
+          Group <code>{group.groupId}</code>
+        </>
+      }
+      testId={`group-${group.groupId}`}
+      hint={
+        <>
+          <span data-testid="group-members-summary">
+            <strong data-testid="group-member-count">{rows.length}</strong> <Term term="member">members</Term>,{' '}
+            <strong data-testid="group-owning-count">{owning}</strong> own a <Term term="partition" />,{' '}
+            <strong data-testid="group-idle-count">{rows.length - owning}</strong> <Term term="idle" />
+          </span>
+          . Total <Term term="lag" />: <strong data-testid="group-total-lag">{group.totalLag}</strong>.
+        </>
+      }
+      actions={<Badge state={group.state} testId="group-state" />}
+    >
+      <h3>Who owns which partition</h3>
+      {rows.length === 0 ? (
+        <EmptyState title="No members">Every notifier of this group is down: its partitions wait, and the lag grows.</EmptyState>
+      ) : (
+        <table className="table matrix" aria-label={`Assignment of ${group.groupId}`} data-testid="assignment-matrix">
+          <thead>
+            <tr>
+              <th>Member</th>
+              {columns.map((c) => (
+                <th key={c.key} className="center" title={c.topic}>
+                  p{c.partition}
+                </th>
+              ))}
+              <th>Role</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => {
+              const name = instanceOfClient(r.clientId);
+              return (
+                <tr key={r.memberId} data-testid={`member-${name}`} data-idle={r.idle ? 'true' : 'false'}>
+                  <th scope="row">
+                    <div className="name">{name}</div>
+                    <div className="sub mono" title={r.memberId}>
+                      {r.memberId.slice(0, 28)}…
+                    </div>
+                  </th>
+                  {columns.map((c) => (
+                    <td key={c.key} className="center">
+                      {r.partitions.has(c.key) ? (
+                        <span className={`owner pchip p${c.partition % 6}`} data-testid={`owns-${name}-p${c.partition}`} aria-label={`${name} owns p${c.partition}`}>
+                          owns
+                        </span>
+                      ) : (
+                        <span className="muted" aria-hidden="true">
+                          ·
+                        </span>
+                      )}
+                    </td>
+                  ))}
+                  <td>{r.idle ? <Badge state="idle (spare)" tone="idle" testId={`idle-${name}`} /> : <Badge state="active" tone="ok" />}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <h3>
+        <Term term="lag" /> per partition
+      </h3>
+      <table className="table" aria-label={`Lag of ${group.groupId}`}>
+        <thead>
+          <tr>
+            <th>Partition</th>
+            <th>Owner</th>
+            <th className="num">
+              <Term term="committed" />
+            </th>
+            <th className="num">
+              <Term term="log-end" />
+            </th>
+            <th className="num">
+              <Term term="lag" />
+            </th>
+            <th className="num">
+              <Term term="lag (s)" />
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {columns.map((c) => {
+            const p = lagByKey.get(c.key);
+            const owner = p?.ownerMemberId != null ? (nameOfMember.get(p.ownerMemberId) ?? p.ownerMemberId) : null;
+            return (
+              <tr key={c.key} data-testid={`lag-p${c.partition}`}>
+                <th scope="row">
+                  p{c.partition} <span className="sub">{c.topic}</span>
+                </th>
+                <td data-testid={`owner-p${c.partition}`}>{owner ?? <span className="text-warn">nobody</span>}</td>
+                <td className="num mono">{p?.committedOffset ?? '—'}</td>
+                <td className="num mono">{p?.logEndOffset ?? '—'}</td>
+                <td className={`num ${p !== undefined && p.lag > 0 ? 'text-warn' : ''}`} data-testid={`lag-value-p${c.partition}`}>
+                  {p?.lag ?? '—'}
+                </td>
+                <td className="num">{p?.lagSeconds != null ? formatDuration(p.lagSeconds * 1000) : p?.lag === 0 ? '0' : '—'}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <p className="hint">Updated {formatTime(Date.now())}. Kill an active notifier on the Stack view and watch its partition move to the idle one.</p>
+    </Panel>
+  );
+}

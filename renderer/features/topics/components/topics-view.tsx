@@ -1,0 +1,122 @@
+// Topics & partitions: per partition offsets, rate and share of keys; the live tail merged across partitions.
+import { useMemo } from 'react';
+import { useConsoleStore } from '../../console/store';
+import { formatRate } from '../../../lib/format';
+import { EmptyState } from '../../../ui/empty-state';
+import { Panel } from '../../../ui/panel';
+import { Term } from '../../../ui/term';
+import { groupByTopic, useTopicsStore, type TopicView } from '../store';
+import { TailPanel } from './tail-panel';
+
+const NO_TOPICS: string[] = [];
+
+export function TopicsView() {
+  const byId = useTopicsStore((s) => s.byId);
+  const topics = useMemo(() => groupByTopic(byId), [byId]);
+  const watched = useConsoleStore((s) => s.info?.topics ?? NO_TOPICS);
+  // the lab's topics first; other topics on the broker (another lab, a test) folded away
+  const primary = topics.filter((t) => watched.length === 0 || watched.includes(t.topic));
+  const others = topics.filter((t) => !primary.includes(t));
+  return (
+    <div className="view" data-testid="view-topics">
+      {topics.length === 0 ? (
+        <Panel title="Topics & partitions">
+          <EmptyState title="No topics yet" testId="topics-empty">
+            The console reads Kafka once the stack runs. Start it on the Stack view; loms creates{' '}
+            <code>{watched[0] ?? 'loms.order-events'}</code> with 2 partitions.
+          </EmptyState>
+        </Panel>
+      ) : (
+        primary.map((t) => <TopicPanel key={t.topic} view={t} />)
+      )}
+      {topics.length > 0 && primary.length === 0 && (
+        <Panel title="Topics & partitions">
+          <EmptyState title={`No ${watched.join(', ')} yet`} testId="topics-empty">
+            loms creates it when it starts: start the services on the Stack view.
+          </EmptyState>
+        </Panel>
+      )}
+      {others.length > 0 && (
+        <details className="panel others">
+          <summary>Other topics on this broker ({others.length})</summary>
+          {others.map((t) => (
+            <TopicPanel key={t.topic} view={t} />
+          ))}
+        </details>
+      )}
+      <TailPanel />
+    </div>
+  );
+}
+
+function TopicPanel({ view }: { view: TopicView }) {
+  const stored = view.partitions.reduce((n, p) => n + (Number(p.logEndOffset) - Number(p.logStartOffset)), 0);
+  return (
+    <Panel
+      title={
+        <>
+          Topic <code>{view.topic}</code>
+        </>
+      }
+      testId={`topic-${view.topic}`}
+      hint={
+        <>
+          {view.partitions.length} <Term term="partition">partitions</Term>, {stored} records stored. The record <Term term="key" /> (the order
+          id) decides the partition, so all events of one order stay in order on one partition.
+        </>
+      }
+    >
+      <table className="table" aria-label={`Partitions of ${view.topic}`}>
+        <thead>
+          <tr>
+            <th>Partition</th>
+            <th>Leader</th>
+            <th className="num">
+              <Term term="log-start" />
+            </th>
+            <th className="num">
+              <Term term="log-end" />
+            </th>
+            <th className="num">Records</th>
+            <th className="num">
+              <Term term="rate">Rate</Term>
+            </th>
+            <th>
+              <Term term="share of keys" />
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.partitions.map((p) => {
+            const share = view.totalKeys > 0 ? p.keysSeen / view.totalKeys : 0;
+            return (
+              <tr key={p.id} data-testid={`partition-${p.topic}-${p.partition}`}>
+                <th scope="row">p{p.partition}</th>
+                <td>{p.leader ?? '—'}</td>
+                <td className="num mono">{p.logStartOffset}</td>
+                <td className="num mono" data-testid={`log-end-${p.topic}-${p.partition}`}>
+                  {p.logEndOffset}
+                </td>
+                <td className="num">{Number(p.logEndOffset) - Number(p.logStartOffset)}</td>
+                <td className="num">{formatRate(p.msgsPerSec)}</td>
+                <td className="share">
+                  <div className="bar" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(share * 100)} aria-label={`Share of keys on p${p.partition}`}>
+                    <div className="bar-fill" style={{ width: `${(share * 100).toFixed(1)}%` }} />
+                  </div>
+                  <span className="share-label">
+                    {Math.round(share * 100)}% · {p.keysSeen} keys
+                  </span>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {view.totalKeys > 0 && view.partitions.length > 1 && (
+        <p className="hint">
+          An even spread is {Math.round(100 / view.partitions.length)}% each; with a hashed key it stays close to that as orders grow.
+        </p>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,130 @@
+// Wires one ConsoleClient to the stores: every pushed event goes to its store's action (one setState per batch, never
+// per Kafka record); snapshots are fetched at start, after a reconnect, and when a store saw a seq gap.
+import type { ConsoleClient, RequestName, ResponseOf, RequestOf, Unsubscribe } from '../../main/console/contract/console-api';
+import type { Stores } from './stores';
+
+export interface BindOptions {
+  /** how often the relay status is refreshed while loms runs (it has no push event) */
+  relayPollMs?: number;
+  now?: () => number;
+}
+
+export interface Binding {
+  /** re-fetches every snapshot (after a reconnect) */
+  resync(): Promise<void>;
+  stop(): void;
+}
+
+export function bindConsole(client: ConsoleClient, stores: Stores, options: BindOptions = {}): Binding {
+  const { relayPollMs = 2000, now = Date.now } = options;
+  const unsubs: Unsubscribe[] = [];
+  let stopped = false;
+
+  const call = async <C extends RequestName>(name: C, req: RequestOf<C>): Promise<ResponseOf<C> | undefined> => {
+    try {
+      const fn = client.request[name] as (r: RequestOf<C>) => Promise<ResponseOf<C>>;
+      return await fn(req);
+    } catch {
+      // a snapshot the console cannot give yet (no stack): the pushes fill the store later
+      return undefined;
+    }
+  };
+
+  // one re-fetch in flight per snapshot kind
+  const inFlight = new Set<string>();
+  const once = (key: string, run: () => Promise<void>) => {
+    if (inFlight.has(key) || stopped) return;
+    inFlight.add(key);
+    void run().finally(() => inFlight.delete(key));
+  };
+
+  const resyncTopics = () =>
+    once('topics', async () => {
+      const snap = await call('kafka:snapshot', {});
+      if (snap) stores.topics.getState().applySnapshot(snap);
+    });
+  const resyncGroups = () =>
+    once('groups', async () => {
+      const snap = await call('groups:snapshot', {});
+      if (snap) stores.groups.getState().applySnapshot(snap);
+      const history = await call('groups:rebalances', { limit: 200 });
+      if (history) stores.groups.getState().applyRebalanceHistory(history.rebalances);
+    });
+  const resyncOutbox = () =>
+    once('outbox', async () => {
+      const snap = await call('outbox:snapshot', {});
+      if (snap) stores.outbox.getState().applySnapshot(snap);
+    });
+  const resyncTimeline = () =>
+    once('timeline', async () => {
+      const recent = await call('timeline:recent', { limit: 1000 });
+      if (recent) stores.timeline.getState().applySummaries(recent.items.slice().reverse());
+      const flagged = await call('timeline:flagged', { limit: 1000 });
+      if (flagged) stores.timeline.getState().applySummaries(flagged.items.slice().reverse());
+    });
+  const refreshRelay = () =>
+    once('relay', async () => {
+      const relay = await call('relay:status', {});
+      stores.outbox.getState().setRelay(relay ?? null);
+    });
+
+  unsubs.push(
+    client.subscribe('stack:health', ({ health }) => stores.stack.getState().applyHealth(health, now())),
+    client.subscribe('services:state', ({ instance }) => stores.services.getState().applyState(instance)),
+    client.subscribe('services:log', (batch) => stores.services.getState().applyLogBatch(batch)),
+    client.subscribe('kafka:snapshot-diff', (diff) => {
+      stores.topics.getState().applyDiff(diff);
+      if (stores.topics.getState().needsResync) resyncTopics();
+    }),
+    client.subscribe('groups:diff', (diff) => {
+      stores.groups.getState().applyDiff(diff);
+      if (stores.groups.getState().needsResync) resyncGroups();
+    }),
+    client.subscribe('outbox:diff', (diff) => {
+      stores.outbox.getState().applyDiff(diff);
+      if (stores.outbox.getState().needsResync) resyncOutbox();
+    }),
+    client.subscribe('timeline:batch', (batch) => {
+      stores.timeline.getState().applyBatch(batch);
+      if (stores.timeline.getState().needsResync) resyncTimeline();
+    }),
+    client.subscribe('tail:batch', (batch) => stores.tail.getState().applyBatch(batch)),
+    client.subscribe('load:progress', ({ progress }) => stores.load.getState().applyProgress(progress)),
+    client.subscribe('console:error', (e) => stores.console.getState().pushNotice(e)),
+  );
+
+  const resync = async () => {
+    const [info, status, services, load, history] = await Promise.all([
+      call('console:info', {}),
+      call('stack:status', {}),
+      call('services:list', {}),
+      call('load:status', {}),
+      call('outbox:history', {}),
+    ]);
+    if (info) stores.console.getState().setInfo(info);
+    if (status) stores.stack.getState().applyStatus(status);
+    if (services) stores.services.getState().applyList(services.instances);
+    if (load) stores.load.getState().applyProgress(load.progress);
+    if (history) stores.outbox.getState().applyHistory(history.samples);
+    resyncTopics();
+    resyncGroups();
+    resyncOutbox();
+    resyncTimeline();
+    refreshRelay();
+  };
+
+  const relayTimer = setInterval(() => {
+    if (stores.services.getState().byName.loms?.state === 'running') refreshRelay();
+  }, relayPollMs);
+
+  void resync();
+
+  return {
+    resync,
+    stop() {
+      stopped = true;
+      clearInterval(relayTimer);
+      for (const u of unsubs) u();
+    },
+  };
+}

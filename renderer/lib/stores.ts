@@ -1,0 +1,34 @@
+// The set of domain stores of one page. The app uses the module-level ones; tests build their own with the factories.
+import { useConsoleStore, type createConsoleStore } from '../features/console/store';
+import { useGroupsStore, type createGroupsStore } from '../features/groups/store';
+import { useLoadStore, type createLoadStore } from '../features/load/store';
+import { useOutboxStore, type createOutboxStore } from '../features/outbox/store';
+import { useServicesStore, type createServicesStore } from '../features/service-instances/store';
+import { useStackStore, type createStackStore } from '../features/stack/store';
+import { useTailStore, type createTailStore } from '../features/topics/tail-store';
+import { useTimelineStore, type createTimelineStore } from '../features/timeline/store';
+import { useTopicsStore, type createTopicsStore } from '../features/topics/store';
+
+export interface Stores {
+  console: ReturnType<typeof createConsoleStore>;
+  stack: ReturnType<typeof createStackStore>;
+  services: ReturnType<typeof createServicesStore>;
+  load: ReturnType<typeof createLoadStore>;
+  topics: ReturnType<typeof createTopicsStore>;
+  tail: ReturnType<typeof createTailStore>;
+  groups: ReturnType<typeof createGroupsStore>;
+  outbox: ReturnType<typeof createOutboxStore>;
+  timeline: ReturnType<typeof createTimelineStore>;
+}
+
+export const appStores: Stores = {
+  console: useConsoleStore,
+  stack: useStackStore,
+  services: useServicesStore,
+  load: useLoadStore,
+  topics: useTopicsStore,
+  tail: useTailStore,
+  groups: useGroupsStore,
+  outbox: useOutboxStore,
+  timeline: useTimelineStore,
+};

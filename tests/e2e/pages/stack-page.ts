@@ -1,0 +1,60 @@
+// Page module of the Stack view: the stack, the Lab D services, load, faults.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export const COMPONENTS = ['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis'] as const;
+export const INSTANCES = ['loms', 'notifier-1', 'notifier-2', 'notifier-3'] as const;
+export type Instance = (typeof INSTANCES)[number];
+
+export class StackPage {
+  constructor(readonly page: Page) {}
+
+  health(component: (typeof COMPONENTS)[number]): Locator {
+    return this.page.getByTestId(`health-${component}`);
+  }
+
+  serviceState(instance: Instance): Locator {
+    return this.page.getByTestId(`service-state-${instance}`);
+  }
+
+  async startStack(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Start local stack' }).click();
+    for (const c of COMPONENTS) await expect(this.health(c)).toHaveText('healthy', { timeout: 240_000 });
+    await expect(this.page.getByTestId('stack-summary')).toContainText('All components healthy in', { timeout: 30_000 });
+  }
+
+  async startAllServices(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Start all services' }).click();
+    for (const i of INSTANCES) await expect(this.serviceState(i)).toHaveText('running', { timeout: 120_000 });
+  }
+
+  async createOrders(count: number, rate: number, mix: { pay: number; cancel: number; failed: number; none: number }): Promise<void> {
+    const form = this.page.getByTestId('load-panel');
+    await form.getByLabel('Rate (orders/s)').fill(String(rate));
+    await form.getByLabel('Number of orders').fill(String(count));
+    await form.getByLabel('Pay weight').fill(String(mix.pay));
+    await form.getByLabel('Cancel weight').fill(String(mix.cancel));
+    await form.getByLabel('Fail weight').fill(String(mix.failed));
+    await form.getByLabel('Leave unpaid weight').fill(String(mix.none));
+    await form.getByRole('button', { name: 'Create orders' }).click();
+  }
+
+  async waitForLoadDone(count: number, timeout = 120_000): Promise<void> {
+    await expect(this.page.getByTestId('load-created')).toHaveText(String(count), { timeout });
+    await expect(this.page.getByTestId('load-status')).toContainText('Finished (done)', { timeout });
+  }
+
+  async kill(instance: Instance): Promise<void> {
+    await this.page.getByRole('button', { name: `Kill ${instance}` }).click();
+    await expect(this.serviceState(instance)).toHaveText('exited', { timeout: 30_000 });
+  }
+
+  async stopKafka(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Stop Kafka' }).click();
+    await expect(this.health('kafka')).not.toHaveText('healthy', { timeout: 60_000 });
+  }
+
+  async startKafka(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Start Kafka' }).click();
+    await expect(this.health('kafka')).toHaveText('healthy', { timeout: 180_000 });
+  }
+}

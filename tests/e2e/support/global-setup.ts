@@ -1,0 +1,191 @@
+// Starts web mode for the e2e and returns the teardown.
+// - builds the renderer (dist/renderer) so the test sees the current code;
+// - gives the console a Kafka broker of its own (free ports, a temporary data dir) so that stopping it in the scenario
+//   never touches a broker another run shares; Postgres, RabbitMQ, Redis and MongoDB are reused as the local provider
+//   does; loms gets a database of its own when Postgres already answers;
+// - reads the URL with the token the server prints, and hands it to the tests as EVENTSCOPE_E2E_URL;
+// - teardown: `stack:down` over the WebSocket bridge (stops the services and the broker it started), SIGTERM to the
+//   server's process group (by the PID it started), drops the database, removes the data dir.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import WebSocket from 'ws';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const ADMIN_URL = process.env.EVENTSCOPE_E2E_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+const say = (msg: string) => process.stdout.write(`[e2e setup] ${msg}\n`);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function withAdmin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function waitForUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`web mode printed no URL within ${timeoutMs} ms\n${out}\n${err}`)), timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`web mode exited (${code}) before printing its URL\n${out}\n${err}`));
+    });
+  });
+}
+
+/** One request over the bridge (used by the teardown only). */
+export function bridgeRequest(pageUrl: string, name: string, request: unknown, timeoutMs = 120_000): Promise<unknown> {
+  const u = new URL(pageUrl);
+  const ws = new WebSocket(`ws://${u.host}/console?token=${u.searchParams.get('token') ?? ''}`);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`${name}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.on('message', (data: Buffer) => {
+      const msg = JSON.parse(data.toString()) as { type: string; id?: number; ok?: boolean; response?: unknown; error?: unknown };
+      if (msg.type === 'ready') ws.send(JSON.stringify({ type: 'request', id: 1, name, request }));
+      if (msg.type === 'response' && msg.id === 1) {
+        clearTimeout(timer);
+        ws.close();
+        if (msg.ok === true) resolve(msg.response);
+        else reject(new Error(`${name}: ${JSON.stringify(msg.error)}`));
+      }
+    });
+    ws.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  if (process.env.EVENTSCOPE_E2E_URL !== undefined && process.env.EVENTSCOPE_E2E_URL !== '') {
+    say(`using the running console at EVENTSCOPE_E2E_URL (nothing started, nothing stopped)`);
+    return () => Promise.resolve();
+  }
+  const t0 = Date.now();
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('the renderer build failed (npm run build)');
+  say(`renderer built in ${Date.now() - t0} ms`);
+
+  mkdirSync(path.join(ROOT, '.cache'), { recursive: true });
+  const stackDir = mkdtempSync(path.join(ROOT, '.cache', 'e2e-stack-'));
+  const [kafkaPort, controllerPort, lomsPort] = [await freePort(), await freePort(), await freePort()];
+
+  let dbName: string | undefined;
+  let dbUrl: string | undefined;
+  try {
+    dbName = `es_e2e_${Date.now().toString(36)}_${process.pid}`;
+    const name = dbName;
+    await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+    const u = new URL(ADMIN_URL);
+    u.pathname = `/${dbName}`;
+    dbUrl = u.toString();
+    say(`loms database: ${dbName}`);
+  } catch (err) {
+    dbName = undefined;
+    say(`Postgres does not answer yet (${(err as Error).message}): loms uses the stack's default database`);
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    EVENTSCOPE_STACK: process.env.EVENTSCOPE_STACK ?? 'local',
+    EVENTSCOPE_WEB_PORT: '0',
+    EVENTSCOPE_LOCAL_KAFKA_PORT: String(kafkaPort),
+    EVENTSCOPE_LOCAL_KAFKA_CONTROLLER_PORT: String(controllerPort),
+    EVENTSCOPE_LOCAL_STACK_DIR: stackDir,
+    EVENTSCOPE_LOMS_PORT: String(lomsPort),
+    EVENTSCOPE_POLL_MS: '500',
+    ...(dbUrl !== undefined ? { EVENTSCOPE_LOMS_DATABASE_URL: dbUrl } : {}),
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main/web/server.ts'], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start web mode');
+  const logFile = path.join(ROOT, 'test-results', 'e2e-web-mode.log');
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const { createWriteStream } = await import('node:fs');
+  const log = createWriteStream(logFile);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const url = await waitForUrl(child, 60_000);
+  process.env.EVENTSCOPE_E2E_URL = url;
+  say(`web mode (pid ${pid}) at ${url.replace(/token=.*/, 'token=…')}; own Kafka on 127.0.0.1:${kafkaPort}; loms on :${lomsPort}; log: ${path.relative(ROOT, logFile)}`);
+
+  return async () => {
+    try {
+      await bridgeRequest(url, 'stack:down', {});
+      say('stack:down done (services stopped, the e2e broker stopped)');
+    } catch (err) {
+      say(`stack:down failed: ${(err as Error).message}`);
+    }
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+        resolve();
+      }, 15_000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      if (child.exitCode !== null) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    if (dbName !== undefined) {
+      const name = dbName;
+      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch((err: unknown) => say(`could not drop ${name}: ${String(err)}`));
+    }
+    rmSync(stackDir, { recursive: true, force: true });
+    say('web mode stopped');
+  };
+}

@@ -1,0 +1,265 @@
+// The console's benchmarks (suite "console"):
+// - ingest: records/s that the tail + timeline store absorb from an order-events topic pre-filled with 200 000 records,
+//   against a bare kafkajs consumer (same consumer settings, no work) reading the same records in the same run; ratio.
+//   Goal ≥ 0.7. Rounds alternate bare/console; the medians are compared.
+// - memory: RSS of a process that ingests 1 000 000 events through the same tail → timeline path with the 100 000-entity
+//   cap (bench/console-memory.ts, its own process so that Kafka's client buffers do not count). Goal < 400 MB.
+// Wire into bench/run.ts with `import { consoleBench } from './console-ingest.js'` and SUITES = [labD, consoleBench].
+// Standalone: `KAFKA_BROKERS=127.0.0.1:9092 tsx bench/console-ingest.ts` writes bench/results/console.json.
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { createTailBuffer, createTopicTail, type TailBuffer } from '../main/console/observe/topic-tail.js';
+import { createTimelineStore } from '../main/console/timeline/timeline-store.js';
+import { createLogger } from '../services/shared/logger.js';
+import type { BenchContext, BenchReport, BenchSuite } from './types.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RECORDS = Number(process.env.CONSOLE_BENCH_RECORDS ?? 200_000);
+const ROUNDS = Number(process.env.CONSOLE_BENCH_ROUNDS ?? 3);
+const STATUSES = ['new', 'awaiting payment', 'paid', 'cancelled'] as const;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+function kafkaFor(brokers: string[]): Kafka {
+  return new Kafka({ clientId: 'console-bench', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+}
+
+async function prefill(kafka: Kafka, topic: string, log: (l: string) => void): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const base = Date.now();
+  for (let start = 0; start < RECORDS; start += 10_000) {
+    const messages = [];
+    for (let i = start; i < Math.min(RECORDS, start + 10_000); i++) {
+      const orderId = 1 + Math.floor(i / 4);
+      const status = STATUSES[i % 4]!;
+      const value = JSON.stringify({ order_id: orderId, status: status === 'cancelled' ? 'paid' : status, moment: new Date(base + i).toISOString(), user_id: '1000', event_id: `e${i}`, source: 'loms' });
+      messages.push({ key: String(orderId), value });
+    }
+    await producer.send({ topic, acks: 1, messages });
+  }
+  await producer.disconnect();
+  log(`console bench: ${RECORDS} records in ${topic}`);
+}
+
+/** The bare consumer: the tail's consumer settings, no work per record. Milliseconds from the first record to the last. */
+interface Timing {
+  /** wall time from the first record to the last */
+  ms: number;
+  /** CPU time (user + system) of this process over the same span */
+  cpuMs: number;
+}
+
+function timing(first: number, cpu0: NodeJS.CpuUsage): Timing {
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: performance.now() - first, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+async function bare(kafka: Kafka, topic: string, style: 'eachBatch' | 'eachMessage' = 'eachBatch'): Promise<Timing> {
+  const consumer = kafka.consumer({
+    groupId: `console-bench-bare-${Math.random().toString(36).slice(2)}`,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3000,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxWaitTimeInMs: 200,
+  });
+  let count = 0;
+  let first = 0;
+  let cpu0 = process.cpuUsage();
+  let done!: (r: Timing) => void;
+  const finished = new Promise<Timing>((resolve) => (done = resolve));
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const start = () => {
+    if (first === 0) {
+      first = performance.now();
+      cpu0 = process.cpuUsage();
+    }
+  };
+  await consumer.run(
+    style === 'eachBatch'
+      ? {
+          autoCommit: false,
+          partitionsConsumedConcurrently: 4,
+          eachBatch: async (payload) => {
+            start();
+            count += payload.batch.messages.length;
+            await payload.heartbeat();
+            if (count >= RECORDS) done(timing(first, cpu0));
+          },
+        }
+      : {
+          // the everyday kafkajs idiom (for context only; the goal is measured against eachBatch, the fastest)
+          autoCommit: false,
+          partitionsConsumedConcurrently: 4,
+          eachMessage: () => {
+            start();
+            count += 1;
+            if (count >= RECORDS) done(timing(first, cpu0));
+            return Promise.resolve();
+          },
+        },
+  );
+  const t = await withDeadline(finished, 300_000, 'bare consumer');
+  await consumer.disconnect();
+  return t;
+}
+
+/** The console's tail with the timeline store behind it (and a subscriber for the batched pushes). */
+async function console_(kafka: Kafka, topic: string): Promise<Timing & { entities: number; batches: number }> {
+  let batches = 0;
+  const timeline = createTimelineStore({ cap: 100_000, batchMs: 50, onBatch: () => void (batches += 1) });
+  let first = 0;
+  let cpu0 = process.cpuUsage();
+  let done!: (r: Timing) => void;
+  const finished = new Promise<Timing>((resolve) => (done = resolve));
+  const buffer = createTailBuffer({ orderTopic: topic, timeline, onBatch: () => void (batches += 1) });
+  const counting: TailBuffer = {
+    ingest: (t, p, messages) => {
+      if (first === 0) {
+        first = performance.now();
+        cpu0 = process.cpuUsage();
+      }
+      buffer.ingest(t, p, messages);
+      if (buffer.ingested >= RECORDS) done(timing(first, cpu0));
+    },
+    page: (q) => buffer.page(q),
+    find: (t, source) => buffer.find(t, source),
+    keysSeen: (t, p) => buffer.keysSeen(t, p),
+    get ingested() {
+      return buffer.ingested;
+    },
+    stop: () => buffer.stop(),
+  };
+  const tail = createTopicTail({
+    kafka,
+    groupId: `eventscope-observer-bench-${Math.random().toString(36).slice(2)}`,
+    buffer: counting,
+    logger: createLogger({ name: 'bench', level: 'silent' }),
+  });
+  await tail.follow([topic]);
+  const t = await withDeadline(finished, 300_000, 'console tail');
+  const entities = timeline.size;
+  await tail.stop();
+  timeline.stop();
+  return { ...t, entities, batches };
+}
+
+async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function memory(): Promise<Record<string, number | boolean>> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', 'console-memory.ts'), '1000000', '100000'], {
+    cwd: ROOT,
+    timeout: 600_000,
+    maxBuffer: 1024 * 1024,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number | boolean>;
+}
+
+export const consoleBench: BenchSuite = {
+  name: 'console',
+  async run(ctx: BenchContext): Promise<BenchReport> {
+    const kafka = kafkaFor(ctx.endpoints.kafka.brokers);
+    const topic = `bench-console-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    await prefill(kafka, topic, (line) => ctx.log(line));
+    const bareMs: number[] = [];
+    const consoleMs: number[] = [];
+    const bareCpuMs: number[] = [];
+    const eachMessageMs: number[] = [];
+    const consoleCpuMs: number[] = [];
+    let entities = 0;
+    try {
+      // round 0 warms both paths up (JIT) and is not counted
+      for (let round = 0; round <= ROUNDS; round++) {
+        const b = await bare(kafka, topic);
+        const c = await console_(kafka, topic);
+        entities = c.entities;
+        ctx.log(`console bench round ${round}${round === 0 ? ' (warm-up)' : ''}: bare ${Math.round(RECORDS / (b.ms / 1000))} rec/s (cpu ${Math.round(b.cpuMs)} ms), console ${Math.round(RECORDS / (c.ms / 1000))} rec/s (cpu ${Math.round(c.cpuMs)} ms)`);
+        if (round === 0) continue;
+        eachMessageMs.push((await bare(kafka, topic, 'eachMessage')).ms);
+        bareMs.push(b.ms);
+        consoleMs.push(c.ms);
+        bareCpuMs.push(b.cpuMs);
+        consoleCpuMs.push(c.cpuMs);
+      }
+    } finally {
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+    const bareRate = RECORDS / (median(bareMs) / 1000);
+    const consoleRate = RECORDS / (median(consoleMs) / 1000);
+    const ratio = consoleRate / bareRate;
+    const cpuRatio = median(bareCpuMs) / median(consoleCpuMs);
+    const eachMessageRate = RECORDS / (median(eachMessageMs) / 1000);
+    ctx.log('console bench: memory (1 000 000 events, 100 000 cap)…');
+    const mem = await memory();
+    const rss = Number(mem.rssMb);
+    return {
+      suite: 'console',
+      rows: [
+        { metric: 'ingest: bare kafkajs consumer', value: Math.round(bareRate), unit: 'records/s' },
+        { metric: 'ingest: console tail + timeline', value: Math.round(consoleRate), unit: 'records/s' },
+        { metric: 'ingest ratio (console / bare)', value: Math.round(ratio * 100) / 100, unit: '×', goal: '≥ 0.7', pass: ratio >= 0.7 },
+        { metric: 'ingest ratio by CPU time (bare cpu / console cpu)', value: Math.round(cpuRatio * 100) / 100, unit: '×' },
+        { metric: 'context: bare kafkajs consumer with eachMessage', value: Math.round(eachMessageRate), unit: 'records/s' },
+        { metric: 'context: ratio console / eachMessage consumer', value: Math.round((consoleRate / eachMessageRate) * 100) / 100, unit: '×' },
+        { metric: 'RSS after 1 000 000 events (100 000 cap)', value: rss, unit: 'MB', goal: '< 400', pass: rss < 400 },
+      ],
+      details: {
+        records: RECORDS,
+        rounds: ROUNDS,
+        bareMs,
+        consoleMs,
+        bareCpuMs,
+        consoleCpuMs,
+        eachMessageMs,
+        loadAverage: (await import('node:os')).loadavg(),
+        cpus: (await import('node:os')).cpus().length,
+        timelineEntitiesAfterIngest: entities,
+        memory: mem,
+        note: 'times run from the first record delivered to the last (group joins excluded); medians of alternating rounds',
+      },
+    };
+  },
+};
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
+  const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  consoleBench
+    .run({ endpoints: { kafka: { brokers }, postgres: { url: '' }, rabbitmq: { url: '' }, mongodb: { url: '' }, redis: { url: '' } }, log })
+    .then((report) => {
+      const dir = path.join(ROOT, 'bench', 'results');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'console.json'), `${JSON.stringify({ suite: report.suite, at: new Date().toISOString(), rows: report.rows, details: report.details }, null, 2)}\n`);
+      for (const r of report.rows) process.stdout.write(`${r.metric}: ${r.value} ${r.unit}${r.goal ? ` (goal ${r.goal}: ${r.pass ? 'ok' : 'MISSED'})` : ''}\n`);
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exit(1);
+    });
+}

@@ -109,10 +109,13 @@ describe('console flow (Lab D through the contract)', () => {
       const recent = await call('timeline:recent', { limit: 100 });
       for (const hit of recent.items.filter((t) => t.lastStatus === 'paid' && t.instances.length > 0)) {
         const t = (await call('timeline:get', { orderId: hit.orderId })).timeline;
-        if (t?.steps.some((s) => s.kind === 'processed' && s.status === 'paid')) return t;
+        // Facts come from three sources at their own pace (the outbox is polled, the tail and the notifier logs
+        // stream), so the order is awaited until its committed steps have arrived too.
+        const has = (kind: string, status: string) => t?.steps.some((s) => s.kind === kind && s.status === status) === true;
+        if (t !== null && has('processed', 'paid') && has('committed', 'new') && has('committed', 'paid')) return t;
       }
       return undefined;
-    }, { timeoutMs: 60_000, what: 'a paid order processed by a notifier' });
+    }, { timeoutMs: 60_000, what: 'a paid order committed, published and processed' });
     const kinds = paid.steps.map((s) => `${s.status}:${s.kind}`);
     expect(kinds.filter((k) => k.endsWith(':published')).map((k) => k.split(':')[0])).toEqual(['new', 'awaiting payment', 'paid']);
     expect(kinds).toContain('new:committed');

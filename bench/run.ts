@@ -9,8 +9,10 @@ import { LocalStackProvider } from '../main/console/stack/local/provider.js';
 import type { StackEndpoints, StackProvider } from '../main/console/stack/types.js';
 import type { BenchReport, BenchSuite } from './types.js';
 import { labD } from './lab-d.js';
+import { consoleBench } from './console-ingest.js';
+import { renderer } from './renderer-longtasks.js';
 
-const SUITES: BenchSuite[] = [labD];
+const SUITES: BenchSuite[] = [labD, consoleBench, renderer];
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 function log(line: string): void {

@@ -130,14 +130,16 @@ describe('docker/compose.yml', () => {
     }
   });
 
-  it('runs the lab services with the agreed env names: loms on 8084, notifier x3 in one group', () => {
+  it('runs the lab services with the agreed env names: loms on 8084 (reachable through the published port), notifier x3 in one group', () => {
     const loms = services.loms;
     const notifier = services.notifier;
-    expect(commandLines(loms).join(' ')).toBe('npx tsx services/cli.ts loms');
-    expect(loms?.environment).toMatchObject({ PORT: '8084', KAFKA_BROKERS: 'kafka:19092' });
+    // node itself runs the service (npx does not forward SIGTERM, so `docker stop` would not shut it down gracefully)
+    expect(commandLines(loms).join(' ')).toBe('node --import tsx services/cli.ts loms');
+    // inside its container loms must listen on every interface for the 127.0.0.1 port mapping to reach it
+    expect(loms?.environment).toMatchObject({ PORT: '8084', HOST: '0.0.0.0', KAFKA_BROKERS: 'kafka:19092' });
     expect(loms?.environment?.DATABASE_URL).toMatch(/^postgresql:\/\/.*@postgres:5432\//);
     expect(loms?.ports).toEqual(['127.0.0.1:8084:8084']);
-    expect(commandLines(notifier).join(' ')).toBe('npx tsx services/cli.ts notifier');
+    expect(commandLines(notifier).join(' ')).toBe('node --import tsx services/cli.ts notifier');
     expect(notifier?.environment).toMatchObject({ KAFKA_BROKERS: 'kafka:19092', NOTIFIER_GROUP_ID: 'notifier' });
     expect(notifier?.deploy?.replicas).toBe(3);
     for (const s of [loms, notifier]) {

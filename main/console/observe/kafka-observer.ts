@@ -5,6 +5,7 @@ import { AssignerProtocol, type Admin } from 'kafkajs';
 import type { Logger } from '../../../services/shared/logger.js';
 import { toAppError, type AppError } from '../../../services/shared/app-error.js';
 import type { GroupMember, GroupPartitionLag, GroupState, PartitionState, Rebalance } from '../contract/console-api.js';
+import { createPollLoop } from './poll-loop.js';
 
 export interface KafkaObserverDeps {
   /** a kafkajs admin client; connected by the observer */
@@ -56,11 +57,7 @@ export function decodeAssignment(buffer: Buffer | null | undefined): Record<stri
 
 export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
   const now = deps.now ?? Date.now;
-  let interval = deps.pollIntervalMs;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running = false;
   let connected = false;
-  let inFlight: Promise<void> | undefined;
   let healthy: boolean | undefined;
 
   let partitionsSeq = 0;
@@ -253,35 +250,17 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
     }
   };
 
-  const loop = () => {
-    if (!running) return;
-    inFlight = poll().finally(() => {
-      inFlight = undefined;
-      if (running) timer = setTimeout(loop, interval);
-    });
-  };
+  const loop = createPollLoop(poll, deps.pollIntervalMs);
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop();
-    },
+    start: () => loop.start(),
     async stop() {
-      running = false;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await inFlight;
+      await loop.stop();
       if (connected) await deps.admin.disconnect().catch(() => undefined);
       connected = false;
     },
-    setPollInterval(ms) {
-      interval = ms;
-    },
-    async pollNow() {
-      if (inFlight !== undefined) await inFlight;
-      await poll();
-    },
+    setPollInterval: (ms) => loop.setInterval(ms),
+    pollNow: () => loop.pollNow(),
     partitionsSnapshot: () => ({ seq: partitionsSeq, partitions: [...partitions.values()] }),
     groupsSnapshot: () => ({ seq: groupsSeq, groups: [...groups.values()] }),
     rebalances(groupId, limit = 50) {

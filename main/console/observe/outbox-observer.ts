@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '../../../services/shared/logger.js';
 import { OUTBOX_TABLE, ORDER_STATUSES, type OrderStatus } from '../../../services/lab-d/schema.js';
 import type { OutboxState } from '../contract/console-api.js';
+import { createPollLoop } from './poll-loop.js';
 
 export interface OutboxObserverDeps {
   pool: Pool;
@@ -45,10 +46,6 @@ interface FactRow {
 
 export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
   const now = deps.now ?? Date.now;
-  let interval = deps.pollIntervalMs;
-  let running = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let inFlight: Promise<void> | undefined;
   let seq = 0;
   let state: OutboxState | null = null;
   const samples: OutboxState[] = [];
@@ -171,35 +168,16 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
     }
   };
 
-  const loop = () => {
-    if (!running) return;
-    inFlight = poll()
-      .catch((err: unknown) => deps.logger.error({ err }, 'outbox observer poll failed'))
-      .finally(() => {
-        inFlight = undefined;
-        if (running) timer = setTimeout(loop, interval);
-      });
-  };
+  const loop = createPollLoop(
+    () => poll().catch((err: unknown) => deps.logger.error({ err }, 'outbox observer poll failed')),
+    deps.pollIntervalMs,
+  );
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop();
-    },
-    async stop() {
-      running = false;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await inFlight;
-    },
-    setPollInterval(ms) {
-      interval = ms;
-    },
-    async pollNow() {
-      if (inFlight !== undefined) await inFlight;
-      await poll();
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
+    setPollInterval: (ms) => loop.setInterval(ms),
+    pollNow: () => loop.pollNow(),
     snapshot: () => ({ seq, state }),
     history: (sinceMs) => (sinceMs === undefined ? [...samples] : samples.filter((s) => s.at >= sinceMs)),
   };

@@ -4,10 +4,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Loms } from '../../services/loms/service.js';
 import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
+import type {
+  TopicTail} from './lab-d/harness.js';
 import {
   LomsClient,
   NotifierProcess,
-  TopicTail,
+  tailWhenCreated,
   describeGroup,
   endOffsets,
   groupLag,
@@ -31,14 +33,7 @@ describe('Lab D: notifiers in one consumer group', () => {
     db = await createTestDatabase('lab_d_group');
     loms = await startLoms({ databaseUrl: db.url, kafkaBrokers: brokers(), topic });
     client = new LomsClient(loms.url);
-    const admin = testKafka(brokers()).admin();
-    await admin.connect();
-    try {
-      await waitFor(async () => (await admin.listTopics()).includes(topic), { what: `topic ${topic} created by loms` });
-    } finally {
-      await admin.disconnect();
-    }
-    tail = await new TopicTail(brokers(), topic).start();
+    tail = await tailWhenCreated(brokers(), topic);
   });
 
   afterEach(async () => {

@@ -5,7 +5,8 @@ import { checkPath } from '../../services/loms/status-machine.js';
 import { ORDER_EVENTS_PARTITIONS, OrderEvent, RELAY_ADMIN_PATHS, type OrderStatus, type RelayStatus } from '../../services/lab-d/schema.js';
 import type { Loms } from '../../services/loms/service.js';
 import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
-import { LomsClient, TopicTail, startLoms, testKafka, waitFor } from './lab-d/harness.js';
+import type { TopicTail} from './lab-d/harness.js';
+import { LomsClient, startLoms, tailWhenCreated, testKafka, waitFor } from './lab-d/harness.js';
 
 describe('Lab D: orders on loms.order-events', () => {
   const topic = uniqueName('lab-d-orders');
@@ -19,15 +20,7 @@ describe('Lab D: orders on loms.order-events', () => {
     db = await createTestDatabase('lab_d_orders');
     loms = await startLoms({ databaseUrl: db.url, kafkaBrokers: brokers(), topic });
     client = new LomsClient(loms.url);
-    // The relay creates the topic when it first reaches Kafka; wait for it before tailing.
-    const admin = testKafka(brokers()).admin();
-    await admin.connect();
-    try {
-      await waitFor(async () => (await admin.listTopics()).includes(topic), { what: `topic ${topic} created by loms` });
-    } finally {
-      await admin.disconnect();
-    }
-    tail = await new TopicTail(brokers(), topic).start();
+    tail = await tailWhenCreated(brokers(), topic);
   });
 
   afterAll(async () => {

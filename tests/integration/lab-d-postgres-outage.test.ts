@@ -4,7 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Loms } from '../../services/loms/service.js';
 import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
-import { LomsClient, TcpProxy, TopicTail, startLoms, testKafka, viaProxy, waitFor } from './lab-d/harness.js';
+import type { TopicTail} from './lab-d/harness.js';
+import { LomsClient, TcpProxy, startLoms, tailWhenCreated, viaProxy, waitFor } from './lab-d/harness.js';
 
 describe('Lab D: Postgres outage', () => {
   const topic = uniqueName('lab-d-pg-outage');
@@ -22,14 +23,7 @@ describe('Lab D: Postgres outage', () => {
     await proxy.start();
     loms = await startLoms({ databaseUrl: viaProxy(db.url, proxy.port), kafkaBrokers: brokers(), topic, relay: { maxBackoffMs: 1000 } });
     client = new LomsClient(loms.url);
-    const admin = testKafka(brokers()).admin();
-    await admin.connect();
-    try {
-      await waitFor(async () => (await admin.listTopics()).includes(topic), { what: `topic ${topic} created by loms` });
-    } finally {
-      await admin.disconnect();
-    }
-    tail = await new TopicTail(brokers(), topic).start();
+    tail = await tailWhenCreated(brokers(), topic);
   });
 
   afterAll(async () => {

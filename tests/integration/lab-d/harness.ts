@@ -140,6 +140,18 @@ export class TopicTail {
 }
 
 /** Log-end offsets per partition. */
+/** Waits until loms' relay has created `topic` (it does when it first reaches Kafka), then tails it from the start. */
+export async function tailWhenCreated(brokers: string[], topic: string): Promise<TopicTail> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    await waitFor(async () => (await admin.listTopics()).includes(topic), { what: `topic ${topic} created by loms` });
+  } finally {
+    await admin.disconnect();
+  }
+  return new TopicTail(brokers, topic).start();
+}
+
 export async function endOffsets(brokers: string[], topic: string): Promise<Map<number, number>> {
   const admin = testKafka(brokers).admin();
   await admin.connect();

@@ -117,6 +117,69 @@ describe('timeline store', () => {
   });
 });
 
+describe('timeline store: ingest batches', () => {
+  it('ends in the same state with and without batches (flags, evictions within a batch, pushes)', () => {
+    const statuses = ['new', 'awaiting payment', 'paid', 'cancelled', 'failed'];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const records: { partition: number; offset: number; value: Buffer; at: number }[] = [];
+    const offsets = [0, 0];
+    for (let i = 0; i < 3000; i++) {
+      const id = 1 + rand(400) + Math.floor(i / 10);
+      const partition = id % 2;
+      records.push({ partition, offset: offsets[partition]!++, value: Buffer.from(rec(id, statuses[rand(statuses.length)]!)), at: 1000 + i });
+      if (rand(10) === 0) records.push({ ...records.at(-1)! }); // a re-read
+    }
+    const pushed = (into: string[]) => (_seq: number, updated: TimelineSummary[], evicted: number, size: number) =>
+      into.push(`${updated.map((u) => `${u.orderId}:${u.flags.join('+')}`).join(',')}|${evicted}|${size}`);
+    const onePushes: string[] = [];
+    const batchPushes: string[] = [];
+    const one = createTimelineStore({ cap: 150, onBatch: pushed(onePushes) });
+    const batched = createTimelineStore({ cap: 150, onBatch: pushed(batchPushes) });
+    for (let from = 0; from < records.length; from += 97) {
+      batched.beginBatch();
+      for (const r of records.slice(from, from + 97)) {
+        one.ingestRecord(T, r.partition, r.offset, r.value, r.at);
+        batched.ingestRecord(T, r.partition, r.offset, r.value, r.at);
+      }
+      batched.endBatch();
+      if (from % 5 === 0) {
+        one.flush();
+        batched.flush();
+      }
+    }
+    one.flush();
+    batched.flush();
+    expect(batched.size).toBe(one.size);
+    expect(batched.evictedTotal).toBe(one.evictedTotal);
+    expect(batched.evictedTotal).toBeGreaterThan(0);
+    expect(batched.flagged(undefined, 1000)).toEqual(one.flagged(undefined, 1000));
+    expect(one.flagged().total).toBeGreaterThan(0);
+    expect(batched.recent(undefined, 1000)).toEqual(one.recent(undefined, 1000));
+    for (const s of one.recent(undefined, 1000)) expect(batched.get(s.orderId)).toEqual(one.get(s.orderId));
+    expect(batchPushes).toEqual(onePushes);
+    one.stop();
+    batched.stop();
+  });
+
+  it('lists flagged orders in the order they got a flag, one that lost it and got one again last', () => {
+    store = createTimelineStore();
+    store.ingestRecord(T, 0, 1, rec(1, 'new'), 5);
+    store.ingestRecord(T, 0, 2, rec(2, 'new'), 5);
+    store.addProcessed('9', 'new', 5, 'notifier-1', 1, 1, 1); // processing is observed
+    store.setGroupProgress(T, 0, 10, true); // the group is past 1 and 2: both are missing a step
+    expect(store.flagged().items.map((i) => i.orderId)).toEqual(['1', '2']); // the same lastAt: in flagging order
+    store.addProcessed('1', 'new', 5, 'notifier-1', 0, 1, 1);
+    expect(store.flagged().items.map((i) => i.orderId)).toEqual(['2']);
+    store.ingestRecord(T, 0, 3, rec(1, 'new'), 5); // 1 again: a duplicate
+    expect(store.flagged().items.map((i) => i.orderId)).toEqual(['2', '1']);
+    expect(store.flagged('duplicate').items.map((i) => i.orderId)).toEqual(['1']);
+  });
+});
+
 describe('scanOrderEvent (the byte fast path)', () => {
   it('reads order_id and status from compact and spaced JSON (the relay writes jsonb text with spaces)', () => {
     expect(scanOrderEvent(Buffer.from('{"order_id":42,"status":"awaiting payment","moment":"2026-11-22T03:00:00Z"}'))).toEqual({ orderId: 42, status: 1 });

@@ -21,31 +21,23 @@ const FLAG_BITS: readonly [number, TimelineFlag][] = [
   [F_GAP, 'gap'],
 ];
 
-/** reachable[a][b]: status b can follow a after one or more steps (a = -1 is "no event yet"). */
-const REACHABLE: boolean[][] = (() => {
-  const names = ['none', ...ORDER_STATUSES] as const;
-  const table: boolean[][] = [];
-  for (let a = 0; a < names.length; a++) {
-    const row = new Array<boolean>(ORDER_STATUSES.length).fill(false);
-    const stack: (OrderStatus | 'none')[] = [names[a]!];
-    const seen = new Set<string>();
-    while (stack.length > 0) {
-      const cur = stack.pop()!;
-      for (const next of NEXT_STATUSES[cur]) {
-        if (seen.has(next)) continue;
-        seen.add(next);
-        row[STATUS_INDEX[next]!] = true;
-        stack.push(next);
-      }
+/**
+ * REACHABLE[a] has bit b set when status b can follow a after one or more steps; DIRECT[a] when after exactly one
+ * (row 0 is "no event yet", row a + 1 is status a). Bit masks in an Int32Array: one load and an `&` per check.
+ */
+const REACHABLE = new Int32Array(ORDER_STATUSES.length + 1);
+const DIRECT = new Int32Array(ORDER_STATUSES.length + 1);
+(['none', ...ORDER_STATUSES] as const).forEach((name, a) => {
+  for (const next of NEXT_STATUSES[name]) DIRECT[a]! |= 1 << STATUS_INDEX[next]!;
+  const stack: (OrderStatus | 'none')[] = [name];
+  while (stack.length > 0) {
+    for (const next of NEXT_STATUSES[stack.pop()!]) {
+      const bit = 1 << STATUS_INDEX[next]!;
+      if ((REACHABLE[a]! & bit) !== 0) continue;
+      REACHABLE[a]! |= bit;
+      stack.push(next);
     }
-    table.push(row);
   }
-  return table;
-})();
-const DIRECT: boolean[][] = (['none', ...ORDER_STATUSES] as const).map((a) => {
-  const row = new Array<boolean>(ORDER_STATUSES.length).fill(false);
-  for (const next of NEXT_STATUSES[a]) row[STATUS_INDEX[next]!] = true;
-  return row;
 });
 
 // Facts are stored in packed number arrays (V8 keeps doubles unboxed in them): a few objects per entity instead of one
@@ -58,7 +50,7 @@ const PROC = 6;
 const COM = 4;
 
 interface Entity {
-  id: string;
+  /** the order id (its decimal string is made only where one is shown) */
   num: number;
   /** the topic of its published facts */
   topic: string;
@@ -72,6 +64,10 @@ interface Entity {
   waiting: boolean;
   /** the flush epoch it was last queued for a push in (saves a Set operation per event) */
   dirtyEpoch: number;
+  /** the ingest batch it was last queued for a recompute in */
+  pendingBatch: number;
+  /** its index in the flagged list, −1 while it has no flag */
+  flaggedAt: number;
   evicted: boolean;
 }
 
@@ -79,8 +75,13 @@ interface Entity {
 const STATUS_BY_LENGTH: (number | undefined)[] = [];
 ORDER_STATUSES.forEach((name, i) => (STATUS_BY_LENGTH[name.length] = i));
 const STATUS_BYTES = ORDER_STATUSES.map((name) => Buffer.from(name));
-const ORDER_ID_KEY = Buffer.from('order_id"');
-const STATUS_KEY = Buffer.from('status"');
+/** `order_id"` at `i` (the bytes after a key's opening quote), compared byte by byte with constants */
+const isOrderIdKey = (b: Buffer, i: number) =>
+  b[i] === 0x6f && b[i + 1] === 0x72 && b[i + 2] === 0x64 && b[i + 3] === 0x65 && b[i + 4] === 0x72 && b[i + 5] === 0x5f && b[i + 6] === 0x69 && b[i + 7] === 0x64 && b[i + 8] === 0x22;
+const ORDER_ID_KEY_LENGTH = 9;
+/** `status"` at `i` */
+const isStatusKey = (b: Buffer, i: number) => b[i] === 0x73 && b[i + 1] === 0x74 && b[i + 2] === 0x61 && b[i + 3] === 0x74 && b[i + 4] === 0x75 && b[i + 5] === 0x73 && b[i + 6] === 0x22;
+const STATUS_KEY_LENGTH = 7;
 const scanned = { orderId: 0, status: 0 };
 
 const isSpace = (c: number | undefined) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -104,7 +105,8 @@ function afterColon(buf: Buffer, i: number): number {
  * Reads `order_id` (a number) and `status` (one of the five) from a Lab D event's JSON bytes in one pass over the top
  * level's tokens, without building strings (several times cheaper than JSON.parse). String values are skipped whole,
  * so a key name inside a value never matches. A value that is not a JSON object (does not start with `{` and end with
- * `}`) is refused, as is one whose fields do not have those shapes: poison records stay out of the timeline. The
+ * `}`) is refused, as is one whose fields do not have those shapes: poison records stay out of the timeline. The scan
+ * stops as soon as both fields are read (only the first of each counts, so the rest can not change the answer). The
  * returned object is reused.
  */
 export function scanOrderEvent(buf: Buffer): { orderId: number; status: number } | undefined {
@@ -122,25 +124,27 @@ export function scanOrderEvent(buf: Buffer): { orderId: number; status: number }
     if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) depth--;
     if (c !== 0x22) continue;
-    if (depth === 1 && orderId < 0 && bytesAt(buf, i + 1, ORDER_ID_KEY)) {
-      let j = afterColon(buf, i + 1 + ORDER_ID_KEY.length);
+    if (depth === 1 && orderId < 0 && isOrderIdKey(buf, i + 1)) {
+      let j = afterColon(buf, i + 1 + ORDER_ID_KEY_LENGTH);
       if (j < 0 || buf[j] === 0x30) return undefined;
       let v = 0;
       const from = j;
       for (let d = buf[j]!; d >= 0x30 && d <= 0x39; d = buf[++j]!) v = v * 10 + (d - 0x30);
       if (j === from || j - from > 15) return undefined;
       orderId = v;
+      if (status >= 0) break; // both read: nothing later can change the answer
       i = j - 1;
       continue;
     }
-    if (depth === 1 && status < 0 && bytesAt(buf, i + 1, STATUS_KEY)) {
-      const j = afterColon(buf, i + 1 + STATUS_KEY.length);
+    if (depth === 1 && status < 0 && isStatusKey(buf, i + 1)) {
+      const j = afterColon(buf, i + 1 + STATUS_KEY_LENGTH);
       if (j < 0 || buf[j] !== 0x22) return undefined;
       let end = j + 1;
       while (end < last && buf[end] !== 0x22) end++;
       const st = STATUS_BY_LENGTH[end - j - 1];
       if (st === undefined || !bytesAt(buf, j + 1, STATUS_BYTES[st]!)) return undefined;
       status = st;
+      if (orderId >= 0) break;
       i = end;
       continue;
     }
@@ -169,9 +173,15 @@ export interface TimelineStoreOptions {
 }
 
 export interface TimelineStore {
-  /** A Kafka record of the order topic (JSON value). Returns false when the value is not an order event. */
   /** A Kafka record of the order topic: bytes take the fast scanner, a string is parsed as JSON. False: not an order event. */
   ingestRecord(topic: string, partition: number, offset: number, value: Buffer | string | null, timestamp: number): boolean;
+  /**
+   * Opens an ingest batch (one Kafka fetch batch): until `endBatch`, the records given to `ingestRecord` only add their
+   * facts, and each entity they touched is checked and queued for a push once, at `endBatch`. Call both in the same
+   * synchronous run (nothing reads the store in between); the outcome is the same as without a batch.
+   */
+  beginBatch(): void;
+  endBatch(): void;
   addPublished(orderId: string, status: OrderStatus, at: number, topic: string, partition: number, offset: number): void;
   addProcessed(orderId: string, status: OrderStatus, at: number, instance: string, partition: number, offset: number, latencyMs: number | null): void;
   addCommitted(orderId: string, status: OrderStatus, at: number, outboxId: string, sentAt: number | null): void;
@@ -208,7 +218,27 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
    */
   let order: Entity[] = [];
   let head = 0;
-  const flaggedIds = new Set<string>();
+  /**
+   * The entities with a flag, in the order they got it (a Set's order: one that loses its flags leaves a hole, and
+   * goes to the end if it gets one again). An array with holes, compacted lazily, instead of a Set: no hashing.
+   */
+  let flaggedList: (Entity | null)[] = [];
+  let flaggedCount = 0;
+  const unflag = (e: Entity) => {
+    flaggedList[e.flaggedAt] = null;
+    e.flaggedAt = -1;
+    flaggedCount -= 1;
+    if (flaggedList.length > flaggedCount * 2 + 4096) {
+      const kept: Entity[] = [];
+      for (const f of flaggedList) if (f !== null) kept.push(f);
+      kept.forEach((f, i) => (f.flaggedAt = i));
+      flaggedList = kept;
+    }
+  };
+  /** ingest batch: while one is open, facts only queue their entity, and `endBatch` recomputes each once */
+  let batch = 0;
+  let inBatch = false;
+  const pending: Entity[] = [];
   /** entities with a published fact not yet processed (candidates for missing-step); compacted lazily */
   let waitingList: Entity[] = [];
   let waitingCount = 0;
@@ -264,15 +294,21 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     return i;
   };
 
+  /**
+   * The entity of the previous fact: consecutive records often share a key (loms publishes an order's `new` and
+   * `awaiting payment` back to back, a replay reads each order's events together), and this skips the Map lookup.
+   */
+  let lastEntity: Entity | undefined;
   const entity = (num: number, at: number, topic: string): Entity => {
-    let e = entities.get(num);
+    let e = lastEntity !== undefined && lastEntity.num === num && !lastEntity.evicted ? lastEntity : entities.get(num);
     if (e === undefined) {
-      e = { id: String(num), num, topic, firstAt: at, lastAt: at, pub: undefined, proc: undefined, com: undefined, flags: 0, waiting: false, dirtyEpoch: 0, evicted: false };
+      e = { num, topic, firstAt: at, lastAt: at, pub: undefined, proc: undefined, com: undefined, flags: 0, waiting: false, dirtyEpoch: 0, pendingBatch: 0, flaggedAt: -1, evicted: false };
       entities.set(num, e);
       order.push(e);
       if (entities.size > cap) evictOldest();
     } else if (at > e.lastAt) e.lastAt = at;
     else if (at < e.firstAt) e.firstAt = at;
+    lastEntity = e;
     return e;
   };
 
@@ -284,7 +320,7 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       if (e.evicted) continue;
       e.evicted = true;
       entities.delete(e.num);
-      if (e.flags !== 0) flaggedIds.delete(e.id);
+      if (e.flaggedAt >= 0) unflag(e);
       if (e.waiting) waitingCount -= 1;
       evictedSinceFlush += 1;
       evictedTotal += 1;
@@ -319,7 +355,7 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
           continue;
         }
         seenMask |= bit;
-        if (!DIRECT[prev]![st]) flags |= REACHABLE[prev]![st] ? F_GAP : F_OUT_OF_ORDER;
+        if ((DIRECT[prev]! & bit) === 0) flags |= (REACHABLE[prev]! & bit) !== 0 ? F_GAP : F_OUT_OF_ORDER;
         prev = st + 1;
       }
       const done = processedSourceSeen ? settled.get(e.topic) : undefined;
@@ -341,8 +377,11 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       }
     }
     if (flags !== e.flags) {
-      if (flags !== 0) flaggedIds.add(e.id);
-      else flaggedIds.delete(e.id);
+      if (flags !== 0 && e.flaggedAt < 0) {
+        e.flaggedAt = flaggedList.length;
+        flaggedList.push(e);
+        flaggedCount += 1;
+      } else if (flags === 0 && e.flaggedAt >= 0) unflag(e);
       e.flags = flags;
     }
     if (hasUnprocessed !== e.waiting) {
@@ -372,8 +411,13 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       if (at_ === pub.length) pub.push(st, at, partition, offset);
       else pub.splice(at_, 0, st, at, partition, offset);
     }
-    recompute(e);
-    touch(e);
+    if (!inBatch) {
+      recompute(e);
+      touch(e);
+    } else if (e.pendingBatch !== batch) {
+      e.pendingBatch = batch;
+      pending.push(e);
+    }
   };
 
   const statusesOf = (e: Entity): OrderStatus[] => {
@@ -399,7 +443,7 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     for (const [bit, name] of FLAG_BITS) if ((e.flags & bit) !== 0) flags.push(name);
     const lastProcessed = q !== undefined && q.length > 0 ? ORDER_STATUSES[q[q.length - PROC]!]! : null;
     return {
-      orderId: e.id,
+      orderId: String(e.num),
       statuses,
       lastStatus: statuses.at(-1) ?? lastProcessed,
       firstAt: e.firstAt,
@@ -443,6 +487,19 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       if (st === undefined) return false;
       addPublished(v.order_id, st, timestamp, topic, partition, offset);
       return true;
+    },
+    beginBatch() {
+      inBatch = true;
+      batch += 1;
+    },
+    endBatch() {
+      inBatch = false;
+      for (const e of pending) {
+        if (e.evicted) continue; // evicted within the batch: the eviction already took it out of the flagged and waiting sets
+        recompute(e);
+        touch(e);
+      }
+      pending.length = 0;
     },
     addPublished(orderId, status, at, topic, partition, offset) {
       const num = idNumber(orderId);
@@ -562,16 +619,13 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     flagged(flag, limit = 200) {
       const bit = flag === undefined ? -1 : (FLAG_BITS.find(([, n]) => n === flag)?.[0] ?? 0);
       const hits: Entity[] = [];
-      for (const id of flaggedIds) {
-        const e = entities.get(Number(id));
-        if (e !== undefined && (e.flags & bit) !== 0) hits.push(e);
-      }
+      for (const e of flaggedList) if (e !== null && (e.flags & bit) !== 0) hits.push(e);
       hits.sort((a, b) => b.lastAt - a.lastAt);
       return { items: hits.slice(0, limit).map(summary), total: hits.length };
     },
     recent(prefix, limit = 100) {
       const hits: Entity[] = [];
-      for (const e of entities.values()) if (prefix === undefined || prefix === '' || e.id.startsWith(prefix)) hits.push(e);
+      for (const e of entities.values()) if (prefix === undefined || prefix === '' || String(e.num).startsWith(prefix)) hits.push(e);
       hits.sort((a, b) => b.lastAt - a.lastAt);
       return hits.slice(0, limit).map(summary);
     },

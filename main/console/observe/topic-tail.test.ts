@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTailBuffer } from './topic-tail.js';
+import { createTailBuffer, plainDecimal } from './topic-tail.js';
 import { createTimelineStore } from '../timeline/timeline-store.js';
 import type { TailRecord } from '../contract/console-api.js';
 
@@ -66,5 +66,36 @@ describe('tail buffer', () => {
     expect(pushes[0]!.dropped).toBe(100);
     expect(pushes[0]!.records[0]!.offset).toBe('100');
     tail.stop();
+  });
+
+  it('keeps offsets and timestamps as numbers and gives back the strings kafkajs delivered', () => {
+    const timeline = createTimelineStore();
+    const tail = createTailBuffer({ orderTopic: T, timeline, capacity: 4 });
+    const big = { offset: '1234567890123456789', key: Buffer.from('9'), value: Buffer.from(ev(9, 'new')), timestamp: '1795000000123' };
+    tail.ingest(T, 0, [msg(0, '8', ev(8, 'new')), big, { ...msg(7, null, 'x'), timestamp: '-1' }] as never);
+    expect(tail.page({}).records.map((r) => [r.offset, r.timestamp])).toEqual([
+      ['7', -1],
+      ['1234567890123456789', 1795000000123],
+      ['0', 1000],
+    ]);
+    expect(tail.find(T, { partition: 0, offset: '1234567890123456789' })?.key?.toString()).toBe('9');
+    expect(tail.find(T)?.offset).toBe('1234567890123456789');
+    expect(timeline.get('9')!.firstAt).toBe(1795000000123);
+    tail.ingest(T, 0, [msg(8, 'a', 'v'), msg(9, 'a', 'v'), msg(10, 'a', 'v'), msg(11, 'a', 'v')] as never); // the ring wraps
+    expect(tail.page({}).records.map((r) => r.offset)).toEqual(['11', '10', '9', '8']);
+    expect(tail.find(T, { partition: 0, offset: '1234567890123456789' })).toBeUndefined();
+    timeline.stop();
+    tail.stop();
+  });
+});
+
+describe('plainDecimal', () => {
+  it('reads plain decimals of up to 15 digits exactly and refuses anything else', () => {
+    for (const s of ['0', '7', '10', '999999999', '1000000000', '1795000000123', '123456789012345', '999999999999999']) expect(plainDecimal(s), s).toBe(Number(s));
+    for (let i = 0; i < 2000; i++) {
+      const n = Math.floor(Math.random() * 10 ** (1 + (i % 15)));
+      expect(plainDecimal(String(n))).toBe(n);
+    }
+    for (const s of ['', '01', '-1', '+1', '1a', ' 1', '1 ', '1234567890123456', '1e3', '1.5']) expect(plainDecimal(s), s).toBe(-1);
   });
 });

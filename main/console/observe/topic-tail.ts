@@ -1,6 +1,7 @@
 // A tail of the topics through the console's own consumer group (`eventscope-observer-<random>`, hidden in the UI):
 // every record goes into a bounded ring (merged across partitions in arrival order), the order topic's records into
-// the timeline store, and a batched push. The ingest path keeps the record's buffers and decodes lazily.
+// the timeline store, and a batched push. The ingest path keeps the record's bytes where kafkajs decoded them and
+// decodes lazily; the timeline gets one batch per fetch batch.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../../services/shared/logger.js';
 import { toAppError, type AppError } from '../../../services/shared/app-error.js';
@@ -11,11 +12,6 @@ const VALUE_MAX = 4096;
 /** records per tail:batch push at most (the newest; the rest is counted as dropped and paged on demand) */
 const PUSH_MAX = 500;
 
-/**
- * The ring is a set of parallel arrays (no object per record): values stay the bytes kafkajs delivered and are decoded
- * only when shown. They are slices of the fetch responses, so the ring pins the responses its newest records came from
- * (a few MB for 10 000 records), never more.
- */
 export interface TailBufferOptions {
   /** records kept for topics:tail-page (default 10 000) */
   capacity?: number;
@@ -50,17 +46,53 @@ function looksLikeJsonObject(value: Buffer | null): value is Buffer {
   return text.startsWith('{') && text.endsWith('}');
 }
 
+/**
+ * The value of a decimal string of 1 to 15 digits without a leading zero (what kafkajs gives offsets and timestamps
+ * as), read in a loop: cheaper than V8's generic string-to-number conversion, and `String(n)` gives the string back.
+ * −1 for anything else (a sign, a leading zero, more digits, empty): callers fall back to `+s`.
+ */
+export function plainDecimal(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 15 || (n > 1 && s.charCodeAt(0) === 0x30)) return -1;
+  // int32 arithmetic: the leading digits (6 at most) in `high`, the last 9 at most in `low`
+  const split = n > 9 ? n - 9 : 0;
+  let high = 0;
+  let i = 0;
+  for (; i < split; i++) {
+    const d = (s.charCodeAt(i) - 0x30) | 0;
+    if (d >>> 0 > 9) return -1;
+    high = (high * 10 + d) | 0;
+  }
+  let low = 0;
+  for (; i < n; i++) {
+    const d = (s.charCodeAt(i) - 0x30) | 0;
+    if (d >>> 0 > 9) return -1;
+    low = (low * 10 + d) | 0;
+  }
+  return split === 0 ? low : high * 1e9 + low;
+}
+
+/**
+ * The ring is a set of parallel arrays (no object per record of its own): offsets and timestamps as numbers (read once,
+ * for the timeline too), keys and values the bytes kafkajs delivered, decoded only when shown. They are slices of the
+ * fetch responses, so the ring pins the responses its newest records came from (a few MB for 10 000 records), never
+ * more.
+ */
 export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
   const capacity = Math.max(1, opts.capacity ?? 10_000);
   const keySetCap = opts.keySetCap ?? 50_000;
   const batchMs = Math.min(100, Math.max(16, opts.batchMs ?? 50));
   const topics: string[] = new Array<string>(capacity).fill('');
   const partitions = new Int32Array(capacity);
-  const offsets: string[] = new Array<string>(capacity).fill('');
+  const offsets = new Float64Array(capacity);
+  /** the offset strings that `String(offsets[slot])` would not give back (none from a real broker), by slot */
+  const offsetText = new Map<number, string>();
+  const timestamps = new Float64Array(capacity);
   const keyBytes: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
   const valueBytes: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
-  const timestamps: string[] = new Array<string>(capacity).fill('');
   let next = 0; // idx of the next record
+  /** next % capacity, kept as a wrapping counter (no division per record) */
+  let nextSlot = 0;
   /** the first idx not pushed yet */
   let pushedUpTo = 0;
   /** topic → per partition: the keys seen (bounded) and the count carried over from cleared sets */
@@ -69,18 +101,22 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
 
+  const keyAt = (slot: number): Buffer | null => keyBytes[slot] ?? null;
+  const valueAt = (slot: number): Buffer | null => valueBytes[slot] ?? null;
+  const offsetAt = (slot: number): string => (offsetText.size > 0 ? offsetText.get(slot) : undefined) ?? String(offsets[slot]);
+
   const record = (idx: number): TailRecord => {
     const slot = idx % capacity;
-    const key = keyBytes[slot] ?? null;
-    const value = valueBytes[slot] ?? null;
+    const key = keyAt(slot);
+    const value = valueAt(slot);
     return {
       idx,
       topic: topics[slot]!,
       partition: partitions[slot]!,
-      offset: offsets[slot]!,
+      offset: offsetAt(slot),
       key: key === null ? null : key.toString('utf8'),
       value: value === null ? null : value.length > VALUE_MAX ? `${value.subarray(0, VALUE_MAX).toString('utf8')}…` : value.toString('utf8'),
-      timestamp: Number(timestamps[slot]),
+      timestamp: timestamps[slot]!,
     };
   };
 
@@ -119,25 +155,41 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     k.set.add(key);
   };
 
+  const put = (topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number], timeline: TimelineStore | undefined, counter: { set: Set<string>; carried: number }) => {
+    const slot = nextSlot;
+    nextSlot = slot + 1 === capacity ? 0 : slot + 1;
+    const key = m.key ?? null;
+    const value = m.value ?? null;
+    let offset = plainDecimal(m.offset);
+    if (offset < 0) {
+      offset = +m.offset;
+      offsetText.set(slot, m.offset);
+    } else if (offsetText.size > 0) offsetText.delete(slot);
+    let timestamp = plainDecimal(m.timestamp);
+    if (timestamp < 0) timestamp = +m.timestamp;
+    topics[slot] = topic;
+    partitions[slot] = partition;
+    offsets[slot] = offset;
+    timestamps[slot] = timestamp;
+    keyBytes[slot] = key;
+    valueBytes[slot] = value;
+    next += 1;
+    // order events are counted by the timeline (one entity per key); other records here
+    if (timeline === undefined || !timeline.ingestRecord(topic, partition, offset, value, timestamp)) {
+      if (key !== null) countKey(counter, key.toString('latin1'));
+    }
+  };
+
   return {
     ingest(topic, partition, messages) {
       const timeline = opts.timeline !== undefined && topic === opts.orderTopic ? opts.timeline : undefined;
       const counter = keyCounter(topic, partition);
-      for (const m of messages) {
-        const slot = next % capacity;
-        const key = m.key ?? null;
-        const value = m.value ?? null;
-        topics[slot] = topic;
-        partitions[slot] = partition;
-        offsets[slot] = m.offset;
-        keyBytes[slot] = key;
-        valueBytes[slot] = value;
-        timestamps[slot] = m.timestamp;
-        next += 1;
-        // order events are counted by the timeline (one entity per key); other records here
-        if (timeline === undefined || !timeline.ingestRecord(topic, partition, +m.offset, value, +m.timestamp)) {
-          if (key !== null) countKey(counter, key.toString('latin1'));
-        }
+      // one timeline batch per fetch batch: each order it touches is checked and queued for a push once
+      timeline?.beginBatch();
+      try {
+        for (const m of messages) put(topic, partition, m, timeline, counter);
+      } finally {
+        timeline?.endBatch();
       }
       if (stopped || opts.onBatch === undefined) pushedUpTo = next;
       else if (next > pushedUpTo) timer ??= setTimeout(flush, batchMs);
@@ -150,7 +202,7 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
         const slot = i % capacity;
         if (topic !== undefined && topics[slot] !== topic) continue;
         if (partition !== undefined && partitions[slot] !== partition) continue;
-        if (key !== undefined && keyBytes[slot]?.toString('utf8') !== key) continue;
+        if (key !== undefined && keyAt(slot)?.toString('utf8') !== key) continue;
         records.push(record(i));
       }
       return { records, nextBefore: i >= oldest && records.length > 0 ? records.at(-1)!.idx : null };
@@ -160,11 +212,11 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
       for (let i = next - 1; i >= oldest; i--) {
         const slot = i % capacity;
         if (topics[slot] !== topic) continue;
-        const key = keyBytes[slot] ?? null;
-        const value = valueBytes[slot] ?? null;
-        if (source !== undefined && (partitions[slot] !== source.partition || offsets[slot] !== source.offset)) continue;
+        if (source !== undefined && (partitions[slot] !== source.partition || offsetAt(slot) !== source.offset)) continue;
+        const key = keyAt(slot);
+        const value = valueAt(slot);
         if (source === undefined && (key === null || !looksLikeJsonObject(value))) continue; // the newest keyed event
-        return { key, value, partition: partitions[slot]!, offset: offsets[slot]! };
+        return { key, value, partition: partitions[slot]!, offset: offsetAt(slot) };
       }
       return undefined;
     },

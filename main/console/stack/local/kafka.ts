@@ -249,8 +249,7 @@ export class LocalKafka {
   private clusterId(): string {
     const file = path.join(this.dataDir, 'cluster.id');
     if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-    // A Kafka cluster id is a base64url-encoded 16-byte UUID (22 characters).
-    const id = randomBytes(16).toString('base64url');
+    const id = newClusterId();
     writeFileSync(file, `${id}\n`);
     return id;
   }
@@ -319,6 +318,17 @@ function readPidFile(file: string): number | undefined {
 }
 
 /** One metadata round trip with kafkajs; throws when the broker does not answer. */
+/**
+ * A Kafka cluster id: a base64url-encoded 16-byte UUID (22 characters). Like Kafka's own Uuid.randomUuid(), never one that
+ * starts with '-': `kafka-storage format -t -abc…` would read it as an option and fail.
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export async function describeCluster(brokers: string[], timeoutMs = 5_000): Promise<{ clusterId: string; brokers: number }> {
   const kafka = new Kafka({
     clientId: 'eventscope-probe',

@@ -243,7 +243,12 @@ export interface TopicTailDeps {
   logger: Logger;
   /** read each topic from its log start (default true: the timeline gets the history the broker still holds) */
   fromBeginning?: boolean;
+  /** An error while the consumer is down (it crashed, or could not start), `undefined` once it has joined again. */
   onHealth?: (error: AppError | undefined) => void;
+  /** restart delay after a crash or a failed start: doubles from this (default 500 ms)… */
+  minBackoffMs?: number;
+  /** …up to this (default 5000 ms) */
+  maxBackoffMs?: number;
 }
 
 export interface TopicTail {
@@ -253,16 +258,77 @@ export interface TopicTail {
   stop(): Promise<void>;
 }
 
+/**
+ * The tail's consumer, kept alive: when it crashes (the broker went away longer than kafkajs' retries) or cannot start,
+ * the tail says so on onHealth and starts a new consumer after a backoff that doubles up to a cap, again and again,
+ * until one joins the group (then onHealth(undefined)). kafkajs' own restart is turned off so that only one consumer
+ * runs. The buffer is kept throughout, and a new consumer goes on where the tail was: it seeks each partition to the
+ * offset after the last record ingested, and records below it (fetched before the seek took hold) are dropped, so each
+ * record enters the buffer once. (A partition whose log is now shorter than that offset was recreated or wiped: it is
+ * read again from its start.)
+ */
 export function createTopicTail(deps: TopicTailDeps): TopicTail {
+  const minBackoffMs = deps.minBackoffMs ?? 500;
+  const maxBackoffMs = Math.max(minBackoffMs, deps.maxBackoffMs ?? 5000);
   let consumer: Consumer | undefined;
   let current: string[] = [];
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;
+  /** last reported health (undefined: nothing reported yet) */
+  let healthy: boolean | undefined;
+  /** restarts since the consumer last joined (the backoff's exponent) */
+  let failures = 0;
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** topic → partition → the offset after the last record ingested */
+  const positions = new Map<string, Map<number, number>>();
+
+  const serially = (work: () => Promise<void>): Promise<void> => {
+    chain = chain.then(work).catch((err: unknown) => deps.logger.warn({ err: toAppError(err).message }, 'tail: unexpected error'));
+    return chain;
+  };
+
+  const report = (error: AppError | undefined) => {
+    if ((error === undefined) === healthy) return; // only changes are reported
+    healthy = error === undefined;
+    deps.onHealth?.(error);
+  };
 
   const stopConsumer = async () => {
     const c = consumer;
     consumer = undefined;
     if (c !== undefined) await c.disconnect().catch(() => undefined);
+  };
+
+  const cancelRestart = () => {
+    if (restartTimer !== undefined) clearTimeout(restartTimer);
+    restartTimer = undefined;
+  };
+
+  const scheduleRestart = () => {
+    if (stopped || restartTimer !== undefined || current.length === 0) return;
+    const delay = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures, 20));
+    failures += 1;
+    deps.logger.info({ retryInMs: delay, attempt: failures }, 'tail: restarting the consumer');
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      void serially(async () => {
+        if (stopped || current.length === 0) return;
+        await stopConsumer();
+        await startOrRetry(current);
+      });
+    }, delay);
+  };
+
+  /** Drops what the buffer already has (a batch fetched again after a restart). */
+  const unseen = (topic: string, partition: number, batch: EachBatchPayload['batch']): EachBatchPayload['batch']['messages'] => {
+    const messages = batch.messages;
+    const from = positions.get(topic)?.get(partition);
+    if (from === undefined || messages.length === 0 || Number(messages[0]!.offset) >= from) return messages;
+    if (Number(batch.highWatermark) < from) {
+      positions.get(topic)?.delete(partition); // the log is shorter than what the tail read: recreated or wiped
+      return messages;
+    }
+    return messages.filter((m) => Number(m.offset) >= from);
   };
 
   const startConsumer = async (topics: string[]) => {
@@ -273,11 +339,21 @@ export function createTopicTail(deps: TopicTailDeps): TopicTail {
       heartbeatInterval: 3000,
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxWaitTimeInMs: 200,
+      // kafkajs' default for consumers (5 retries), but no restart of its own: the tail restarts it (scheduleRestart)
+      retry: { retries: 5, restartOnFailure: () => Promise.resolve(false) },
     });
     consumer = c;
     c.on(c.events.CRASH, (e) => {
-      deps.logger.warn({ err: e.payload.error.message }, 'tail consumer crashed');
-      deps.onHealth?.(toAppError(e.payload.error, 'KAFKA_UNAVAILABLE'));
+      if (consumer !== c || stopped) return;
+      const error = toAppError(e.payload.error, 'KAFKA_UNAVAILABLE');
+      deps.logger.warn({ err: error.message }, 'tail consumer crashed');
+      report(error);
+      scheduleRestart();
+    });
+    c.on(c.events.GROUP_JOIN, () => {
+      if (consumer !== c || stopped) return;
+      failures = 0;
+      report(undefined);
     });
     await c.connect();
     await c.subscribe({ topics, fromBeginning: deps.fromBeginning ?? true });
@@ -286,39 +362,66 @@ export function createTopicTail(deps: TopicTailDeps): TopicTail {
       partitionsConsumedConcurrently: 4,
       eachBatch: async (payload) => {
         const { batch } = payload;
-        deps.buffer.ingest(batch.topic, batch.partition, batch.messages);
+        const messages = unseen(batch.topic, batch.partition, batch);
+        if (messages.length > 0) {
+          deps.buffer.ingest(batch.topic, batch.partition, messages);
+          let byPartition = positions.get(batch.topic);
+          if (byPartition === undefined) {
+            byPartition = new Map();
+            positions.set(batch.topic, byPartition);
+          }
+          byPartition.set(batch.partition, Number(messages[messages.length - 1]!.offset) + 1);
+        }
         await payload.heartbeat();
       },
     });
+    // Go on where the tail was (a crash within run() has already disconnected it: then the next start seeks).
+    if (consumer !== c) return;
+    for (const topic of topics) {
+      for (const [partition, offset] of positions.get(topic) ?? []) {
+        try {
+          c.seek({ topic, partition, offset: String(offset) });
+        } catch {
+          return;
+        }
+      }
+    }
+  };
+
+  const startOrRetry = async (topics: string[]) => {
+    try {
+      await startConsumer(topics);
+    } catch (err) {
+      await stopConsumer();
+      const error = toAppError(err, 'KAFKA_UNAVAILABLE');
+      deps.logger.warn({ err: error.message }, 'tail: could not start');
+      report(error);
+      scheduleRestart();
+    }
   };
 
   return {
     follow(topics) {
       const want = [...new Set(topics)].sort();
-      chain = chain.then(async () => {
+      return serially(async () => {
         if (stopped || want.join('\n') === current.join('\n')) return;
+        cancelRestart();
         await stopConsumer();
+        for (const topic of positions.keys()) if (!want.includes(topic)) positions.delete(topic); // gone, or unfollowed
         current = want;
+        failures = 0;
         if (want.length === 0) return;
-        try {
-          await startConsumer(want);
-          deps.onHealth?.(undefined);
-        } catch (err) {
-          current = [];
-          await stopConsumer();
-          const e = toAppError(err, 'KAFKA_UNAVAILABLE');
-          deps.logger.warn({ err: e.message }, 'tail: could not start');
-          deps.onHealth?.(e);
-        }
+        await startOrRetry(want);
       });
-      return chain;
     },
     get topics() {
       return current;
     },
     async stop() {
       stopped = true;
+      cancelRestart();
       await chain;
+      cancelRestart();
       await stopConsumer();
       deps.buffer.stop();
     },

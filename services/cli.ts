@@ -31,7 +31,8 @@ async function main(): Promise<void> {
       service = createNotifier(notifierConfigFromEnv(), {
         logger,
         onFatal: (err) => {
-          logger.fatal({ err: err.message }, 'consumer crashed and will not restart');
+          // not the broker being away (that it waits out): bad configuration or a bug
+          logger.fatal({ err: err.message }, 'consumer failed and will not restart');
           void service.stop().finally(() => process.exit(1));
         },
       });

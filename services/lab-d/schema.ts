@@ -36,7 +36,7 @@ export type OrderEvent = z.infer<typeof OrderEvent>;
  * One JSON line per record on the notifier's stdout. `type` tells the kinds apart:
  * - `event`: an event was processed (then its offset is committed)
  * - `error`: a record could not be processed (poison: bad JSON, unknown status); it is counted and skipped
- * - `lifecycle`: started, joined the group (with its assignment), stopping, stopped
+ * - `lifecycle`: the member's life (NOTIFIER_LIFECYCLE_STATES)
  */
 export const NotifierEventLine = z.object({
   type: z.literal('event'),
@@ -66,16 +66,32 @@ export const NotifierErrorLine = z.object({
   /** poison records counted so far by this instance */
   errors_total: z.number().int(),
 });
+/**
+ * - `starting`: connecting (again, after `reconnecting`), or waiting for the topic to exist
+ * - `joined`: joined the group, with its assignment and, once the coordinator confirmed it, the generation
+ * - `disconnected`: lost the broker (or could not reach it at all); owns no partition until it is back
+ * - `reconnecting`: the next attempt to reach the broker, `attempt` n in `retry_in_ms`; the member never gives up
+ *   because the broker is away, and resumes from the committed offsets (`joined` again) once it answers
+ * - `stopping`, `stopped`: a graceful stop (SIGTERM/SIGINT)
+ * - `crashed`: a failure that is not the broker being away (bad configuration, a bug); the process ends
+ */
+export const NOTIFIER_LIFECYCLE_STATES = ['starting', 'joined', 'disconnected', 'reconnecting', 'stopping', 'stopped', 'crashed'] as const;
+export type NotifierLifecycleState = (typeof NOTIFIER_LIFECYCLE_STATES)[number];
 export const NotifierLifecycleLine = z.object({
   type: z.literal('lifecycle'),
   ts: z.iso.datetime({ offset: true }),
   instance: z.string(),
-  state: z.enum(['starting', 'joined', 'stopping', 'stopped', 'crashed']),
+  state: z.enum(NOTIFIER_LIFECYCLE_STATES),
   group_id: z.string(),
+  /** `joined`: the group generation of this join (absent when the join was superseded before it was confirmed) */
   generation_id: z.number().int().optional(),
   member_id: z.string().optional(),
   /** partitions assigned to this instance after a join, e.g. {"loms.order-events":[0]} */
   assignment: z.record(z.string(), z.array(z.number().int())).optional(),
+  /** `reconnecting`: 1 for the first attempt after the broker was lost */
+  attempt: z.number().int().positive().optional(),
+  /** `reconnecting`: the wait before that attempt */
+  retry_in_ms: z.number().int().nonnegative().optional(),
   detail: z.string().optional(),
 });
 export const NotifierLine = z.discriminatedUnion('type', [NotifierEventLine, NotifierErrorLine, NotifierLifecycleLine]);

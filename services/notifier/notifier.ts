@@ -2,8 +2,24 @@
 // (schema: NotifierLine in lab-d/schema.ts); its offset is resolved only after the line is written, and kafkajs commits
 // only resolved offsets (after each batch, every second, every 100 events, and on disconnect). A record that is not a
 // valid OrderEvent is an `error` line: counted, skipped (its offset is committed), the consumer keeps running.
-import { Kafka, type Consumer, type KafkaMessage } from 'kafkajs';
+//
+// Broker outages: the notifier restarts its consumer, not kafkajs. kafkajs' own restart is off (`restartOnFailure` says
+// no): it gives up for good on some failures a broker outage causes (see reconnect.ts) and restarts without a cap. A
+// consumer that failed because the broker is away is replaced by a fresh one after a capped backoff (1 s, 2 s, 4 s … 10 s),
+// forever: `disconnected` when the broker is lost, `reconnecting` before each attempt, `joined` when it is back, and
+// consumption resumes from the committed offsets (events processed but not committed yet when the broker went away come
+// again: at least once). Any other failure (bad configuration, a bug) is `crashed` and ends the notifier (onFatal).
+// stop() does not wait for a broker that is away: after stopTimeoutMs it gives up on the clean leave.
+//
+// Generation id: kafkajs' GROUP_JOIN event does not carry it, and the consumer-group object that holds it is private to
+// kafkajs' consumer (no reference to it is reachable). Its public HEARTBEAT event does (`groupGenerationId`), once the
+// coordinator accepted this member's heartbeat in the new generation. So the `joined` line is printed at the first
+// heartbeat after the join, with the generation; a batch that arrives before it heartbeats first (waiting at most one
+// heartbeat interval), so that the join still comes before the events. A join superseded (or not confirmed within a
+// few seconds) is printed without it.
+import { Kafka, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { hostname } from 'node:os';
+import { describeFailure, isBrokerUnavailable, reconnectDelayMs } from './reconnect.js';
 import { stickyAssigner, type TopicPartitions } from './sticky-assigner.js';
 import { kafkaLogCreator } from '../shared/kafka-log.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -39,17 +55,33 @@ export interface NotifierConfig {
   maxWaitTimeMs?: number;
   /** a new group starts at the beginning of the topic (every event is logged at least once) */
   fromBeginning?: boolean;
+  /** the wait before the first reconnect after the broker was lost, doubled per failed attempt up to reconnectMaxMs (1 s → 10 s) */
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+  /**
+   * How long stop() waits for a clean leave (the batch in flight, the last commit, LeaveGroup); default 3 s. A broker that
+   * is away takes neither the commit nor the leave: the consumer is then given up on, its uncommitted events come again.
+   */
+  stopTimeoutMs?: number;
 }
+
+/**
+ * kafkajs' retries within one consumer, pinned (kafkajs picks other ones when NODE_ENV=test): up to about 9 s of
+ * attempts before a consumer gives up on an unreachable broker and the notifier reports `disconnected` (often sooner:
+ * kafkajs stops retrying a fetch at once when no broker is connected).
+ */
+const KAFKA_RETRY = { initialRetryTime: 300, maxRetryTime: 5000, retries: 5 } as const;
 
 export interface NotifierDeps {
   logger?: Logger;
   /** where the event/error/lifecycle lines go; stdout by default */
   out?: (line: NotifierLine) => void;
-  /** called when the consumer crashed for good (kafkajs will not restart it) */
+  /** called when the consumer failed for a reason other than the broker being away (after start() resolved) */
   onFatal?: (err: Error) => void;
 }
 
 export interface Notifier {
+  /** resolves once the member first joined the group (or stop() was called); rejects on a fatal failure before that */
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly instance: string;
@@ -106,35 +138,102 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
     clientId: `notifier-${instance}`,
     brokers: config.brokers,
     connectionTimeout: 3000,
+    retry: KAFKA_RETRY,
     logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
   });
   const sessionTimeout = config.sessionTimeoutMs ?? 10_000;
+  const heartbeatInterval = config.heartbeatIntervalMs ?? 1000;
+  const maxWaitTimeInMs = config.maxWaitTimeMs ?? 500;
+  const reconnectInitialMs = config.reconnectInitialMs ?? 1000;
+  const reconnectMaxMs = config.reconnectMaxMs ?? 10_000;
+  const stopTimeoutMs = config.stopTimeoutMs ?? 3000;
+  /** what this member owns: kept across reconnects, so that the sticky assigner gives it the same partitions back */
   let owned: TopicPartitions = {};
-  const consumer: Consumer = kafka.consumer({
-    groupId,
-    partitionAssigners: [stickyAssigner(() => owned)],
-    sessionTimeout,
-    rebalanceTimeout: Math.max(sessionTimeout, 10_000),
-    heartbeatInterval: config.heartbeatIntervalMs ?? 1000,
-    maxWaitTimeInMs: config.maxWaitTimeMs ?? 500,
-    allowAutoTopicCreation: false,
-  });
+  const newConsumer = (): Consumer =>
+    kafka.consumer({
+      groupId,
+      partitionAssigners: [stickyAssigner(() => owned)],
+      sessionTimeout,
+      rebalanceTimeout: Math.max(sessionTimeout, 10_000),
+      heartbeatInterval,
+      maxWaitTimeInMs,
+      allowAutoTopicCreation: false,
+      retry: { ...KAFKA_RETRY, restartOnFailure: () => Promise.resolve(false) },
+    });
   const now = (): string => new Date().toISOString();
   const lifecycle = (state: LifecycleLine['state'], extra: LifecycleExtra = {}): void =>
     out({ type: 'lifecycle', ts: now(), instance, state, group_id: groupId, ...extra });
 
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    owned = payload.memberAssignment;
-    lifecycle('joined', {
-      member_id: payload.memberId,
-      assignment: payload.memberAssignment,
-      ...(payload.isLeader ? { detail: 'leader' } : {}),
+  let stopRequested = false;
+  const wakers = new Set<() => void>();
+  const stopSignal = new Promise<void>((resolve) => wakers.add(resolve));
+  const signalStop = (): void => {
+    for (const wake of wakers) wake();
+    wakers.clear();
+  };
+  /** resolves after `ms`, or at once when stop() is called */
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (stopRequested) return resolve();
+      const wake = (): void => {
+        clearTimeout(timer);
+        wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      wakers.add(wake);
     });
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    lifecycle('crashed', { detail: `${payload.error.message}${payload.restart ? ' (restarting)' : ''}` });
-    if (!payload.restart) deps.onFatal?.(payload.error);
-  });
+
+  // --- joins: printed with their generation (see the top of this file)
+  let pendingJoin: { memberId: string; extra: LifecycleExtra; timer: ReturnType<typeof setTimeout> } | undefined;
+  const announceJoin = (generationId?: number): void => {
+    const join = pendingJoin;
+    if (join === undefined) return;
+    pendingJoin = undefined;
+    clearTimeout(join.timer);
+    lifecycle('joined', { ...(generationId === undefined ? {} : { generation_id: generationId }), ...join.extra });
+  };
+  /** A batch before the join's first heartbeat: heartbeat first (kafkajs sends one once heartbeatInterval has passed since the last). */
+  async function confirmJoin(payload: EachBatchPayload): Promise<void> {
+    const deadline = Date.now() + heartbeatInterval + 250;
+    while (pendingJoin !== undefined && payload.isRunning() && !stopRequested && Date.now() < deadline) {
+      await payload.heartbeat();
+      if (pendingJoin !== undefined) await pause(50);
+    }
+    announceJoin();
+  }
+
+  /** when the broker was lost (undefined while connected), and the reconnect attempts that failed since */
+  let lostAt: number | undefined;
+  let failedAttempts = 0;
+  let markStarted: () => void = () => undefined;
+
+  /** Listens to one consumer; resolves with the error it crashed with (kafkajs has disconnected it by then). */
+  function watch(consumer: Consumer): Promise<Error> {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      announceJoin(); // the previous join, superseded before it was confirmed
+      owned = payload.memberAssignment;
+      const notes: string[] = [];
+      if (payload.isLeader) notes.push('leader');
+      if (lostAt !== undefined) notes.push(`reconnected ${((Date.now() - lostAt) / 1000).toFixed(1)} s after losing the broker`);
+      lostAt = undefined;
+      failedAttempts = 0;
+      const timer = setTimeout(() => announceJoin(), heartbeatInterval + maxWaitTimeInMs + 2000);
+      timer.unref();
+      pendingJoin = {
+        memberId: payload.memberId,
+        timer,
+        extra: { member_id: payload.memberId, assignment: payload.memberAssignment, ...(notes.length > 0 ? { detail: notes.join('; ') } : {}) },
+      };
+      markStarted();
+    });
+    consumer.on(consumer.events.HEARTBEAT, ({ payload }) => {
+      if (pendingJoin?.memberId === payload.memberId) announceJoin(payload.groupGenerationId);
+    });
+    return new Promise((resolve) => {
+      consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error));
+    });
+  }
 
   function handle(partition: number, message: KafkaMessage): void {
     const line = recordToLine({ instance, topic, partition, message, errorsSoFar: stats.errors });
@@ -143,21 +242,26 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
     out(line);
   }
 
-  let started: Promise<void> | undefined;
-  let stopped: Promise<void> | undefined;
-  let stopRequested = false;
-  let wakeStop: (() => void) | undefined;
-  const pause = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wakeStop = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const runConfig: ConsumerRunConfig = {
+    eachBatchAutoResolve: false,
+    autoCommit: true,
+    autoCommitInterval: 1000,
+    autoCommitThreshold: 100,
+    eachBatch: async (payload) => {
+      if (pendingJoin !== undefined) await confirmJoin(payload);
+      const { batch } = payload;
+      for (const message of batch.messages) {
+        if (!payload.isRunning() || payload.isStale()) break;
+        handle(batch.partition, message);
+        payload.resolveOffset(message.offset);
+        await payload.commitOffsetsIfNecessary();
+        await payload.heartbeat();
+      }
+    },
+  };
 
   /** The topic may not exist yet (the stack's init step or loms creates it): wait for it instead of failing. */
-  async function subscribeWhenTopicExists(): Promise<void> {
+  async function subscribeWhenTopicExists(consumer: Consumer): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await consumer.subscribe({ topics: [topic], fromBeginning: config.fromBeginning ?? true });
@@ -166,50 +270,126 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
         if (stopRequested || (err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
         if (attempt === 1) lifecycle('starting', { detail: `waiting for topic ${topic} to exist` });
         await pause(Math.min(500 * attempt, 3000));
-        if (stopRequested) throw new Error('stopped while waiting for the topic');
+        if (stopRequested) return;
       }
     }
   }
 
+  /** the consumer of the current session, and its start (connect, subscribe, join) */
+  let current: { consumer: Consumer; starting: Promise<void> } | undefined;
+
+  /** One consumer from connect to crash (→ the error) or stop (→ undefined). */
+  async function session(): Promise<{ error: unknown } | undefined> {
+    const consumer = newConsumer();
+    const crashed = watch(consumer);
+    const starting = (async () => {
+      await consumer.connect();
+      if (!stopRequested) await subscribeWhenTopicExists(consumer);
+      if (!stopRequested) await consumer.run(runConfig);
+    })();
+    current = { consumer, starting };
+    try {
+      await starting;
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      return stopRequested ? undefined : { error };
+    }
+    if (stopRequested) {
+      // stop() may have given up waiting for this start (a broker that was away): make sure nothing is left running
+      await consumer.disconnect().catch(() => undefined);
+      return undefined;
+    }
+    return Promise.race([crashed.then((error) => ({ error })), stopSignal.then(() => undefined)]);
+  }
+
+  /** Sessions until stop(), through any number of broker outages; rejects on a failure that is not the broker being away. */
+  async function run(): Promise<void> {
+    while (!stopRequested) {
+      const end = await session();
+      if (end === undefined || stopRequested) return;
+      announceJoin();
+      if (!isBrokerUnavailable(end.error)) throw end.error;
+      const reason = describeFailure(end.error);
+      if (lostAt === undefined) {
+        lostAt = Date.now();
+        logger.warn({ err: reason }, 'lost the Kafka broker: reconnecting until it is back');
+        lifecycle('disconnected', { detail: reason });
+      }
+      failedAttempts++;
+      const delay = reconnectDelayMs(failedAttempts, reconnectInitialMs, reconnectMaxMs);
+      lifecycle('reconnecting', { attempt: failedAttempts, retry_in_ms: delay, detail: reason });
+      await pause(delay);
+    }
+  }
+
+  let started: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   return {
     instance,
     stats,
     start() {
-      started ??= (async () => {
+      started ??= new Promise<void>((resolve, reject) => {
+        let running = false;
+        markStarted = () => {
+          running = true;
+          resolve();
+        };
         lifecycle('starting', { detail: `topic ${topic}` });
-        await consumer.connect();
-        await subscribeWhenTopicExists();
-        await consumer.run({
-          eachBatchAutoResolve: false,
-          autoCommit: true,
-          autoCommitInterval: 1000,
-          autoCommitThreshold: 100,
-          eachBatch: async (payload) => {
-            const { batch } = payload;
-            for (const message of batch.messages) {
-              if (!payload.isRunning() || payload.isStale()) break;
-              handle(batch.partition, message);
-              payload.resolveOffset(message.offset);
-              await payload.commitOffsetsIfNecessary();
-              await payload.heartbeat();
-            }
+        run().then(
+          () => resolve(),
+          (err: unknown) => {
+            announceJoin();
+            const error = err instanceof Error ? err : new Error(String(err));
+            logger.error({ err: describeFailure(err), stack: error.stack }, 'the consumer failed for a reason other than the broker being away');
+            lifecycle('crashed', { detail: describeFailure(err) });
+            if (running) deps.onFatal?.(error);
+            else reject(error);
           },
-        });
-      })();
+        );
+      });
       return started;
     },
     stop() {
       stopped ??= (async () => {
+        announceJoin();
         lifecycle('stopping');
         stopRequested = true;
-        wakeStop?.();
-        await started?.catch(() => undefined);
-        // disconnect() waits for the in-flight batch, commits the resolved offsets and leaves the group.
-        const results = await Promise.allSettled([consumer.disconnect()]);
-        const failed = results.find((r) => r.status === 'rejected');
-        lifecycle('stopped', { detail: failed ? `disconnect failed: ${String(failed.reason)}` : `events ${stats.events}, errors ${stats.errors}` });
+        signalStop();
+        markStarted();
+        const deadline = Date.now() + stopTimeoutMs;
+        let detail = `events ${stats.events}, errors ${stats.errors}`;
+        const last = current;
+        if (last !== undefined) {
+          // A consumer in the middle of its start is disconnected once that step is over (a disconnect in the middle of a
+          // join leaves the member behind), unless a broker that is away keeps it there past the deadline.
+          await within(last.starting.catch(() => undefined), deadline - Date.now());
+          // disconnect() waits for the in-flight batch, commits the resolved offsets and leaves the group.
+          const left = await within(
+            last.consumer.disconnect().then(
+              () => 'ok',
+              (err: unknown) => `disconnect failed: ${describeFailure(err)}`,
+            ),
+            Math.max(deadline - Date.now(), 500),
+          );
+          if (left === undefined) detail = `no clean leave within ${stopTimeoutMs} ms (the broker does not answer): uncommitted events come again; ${detail}`;
+          else if (left !== 'ok') detail = `${left}; ${detail}`;
+        }
+        lifecycle('stopped', { detail });
       })();
       return stopped;
     },
   };
+}
+
+/** The value of `promise`, or undefined when it did not settle within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(ms, 0));
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

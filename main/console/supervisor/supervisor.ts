@@ -166,7 +166,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         generations.set(line.group_id, Math.max(generations.get(line.group_id) ?? 0, line.generation_id));
       }
       update(s, { assignment: line.assignment ?? {}, generationId: line.generation_id ?? null });
-    } else if (line.state === 'crashed' || line.state === 'stopped') {
+    } else if (line.state === 'disconnected' || line.state === 'reconnecting' || line.state === 'crashed' || line.state === 'stopped') {
+      // without the broker (or without a consumer) it owns no partition; `joined` tells the new assignment when it is back
       update(s, { assignment: null });
     }
     deps.onNotifierLine?.(line);

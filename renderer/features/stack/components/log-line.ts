@@ -31,8 +31,12 @@ export function readableLine(text: string, meta?: Pick<ServiceLogLine, 'kind' | 
         return { level: 'event', tone: 'event', text: `${String(j.instance)} p${j.partition} @${String(j.offset)} order ${String(j.order_id)} → ${String(j.status)} (${String(j.latency_ms)} ms after commit)` };
       }
       if (j.type === 'lifecycle') {
+        const generation = typeof j.generation_id === 'number' ? ` generation ${j.generation_id}` : '';
         const assignment = j.assignment !== undefined ? ` partitions ${JSON.stringify(j.assignment)}` : '';
-        return { level: 'group', tone: 'event', text: `${String(j.instance)} ${String(j.state)}${assignment}${j.detail !== undefined ? ` (${brief(j.detail)})` : ''}` };
+        const attempt = typeof j.attempt === 'number' ? ` #${j.attempt}${typeof j.retry_in_ms === 'number' ? ` in ${j.retry_in_ms} ms` : ''}` : '';
+        // lost the broker / trying again: a warning; crashed: the notifier is gone
+        const tone = j.state === 'crashed' ? 'bad' : j.state === 'disconnected' || j.state === 'reconnecting' ? 'warn' : 'event';
+        return { level: 'group', tone, text: `${String(j.instance)} ${String(j.state)}${generation}${assignment}${attempt}${j.detail !== undefined ? ` (${brief(j.detail)})` : ''}` };
       }
       if (j.type === 'error') {
         return { level: 'error', tone: 'bad', text: `${String(j.instance)} p${String(j.partition)} @${String(j.offset)} ${String(j.code)}: ${String(j.message)}` };

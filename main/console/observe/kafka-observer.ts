@@ -55,6 +55,18 @@ export function decodeAssignment(buffer: Buffer | null | undefined): Record<stri
   }
 }
 
+/**
+ * The generation shown on a rebalance row: the newest one the notifiers reported (`known`), but only when it is at least
+ * `floor`, the lowest generation this rebalance can have. A notifier prints its `joined` line (with the generation) a
+ * moment after the group settled; until it arrives, the newest reported generation is the previous rebalance's, and the
+ * row says unknown (null) rather than a wrong number. Returns the floor for the next rebalance as well.
+ */
+export function rebalanceGeneration(known: number | null, floor: number): { generationId: number | null; nextFloor: number } {
+  if (known !== null && known >= floor) return { generationId: known, nextFloor: known + 1 };
+  // this rebalance's generation is at least max(floor, known + 1): the next one is above it
+  return { generationId: null, nextFloor: Math.max(floor, (known ?? 0) + 1) + 1 };
+}
+
 export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
   const now = deps.now ?? Date.now;
   let connected = false;
@@ -67,7 +79,8 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
   const lastHigh = new Map<string, { high: bigint; at: number }>();
   const groups = new Map<string, GroupState>();
   const groupsJson = new Map<string, string>();
-  const owners = new Map<string, { members: string[]; owner: Map<string, string> }>();
+  /** per group: who owned what when it last settled, and the lowest generation its next rebalance can have */
+  const owners = new Map<string, { members: string[]; owner: Map<string, string>; generationFloor: number }>();
   const history = new Map<string, Rebalance[]>();
 
   const pollTopics = async (): Promise<string[]> => {
@@ -179,6 +192,9 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
         const owner = new Map<string, string>();
         for (const [tp, memberId] of ownerOf) owner.set(tp, nameOf.get(memberId) ?? memberId);
         const before = owners.get(g.groupId);
+        const known = deps.generationFor?.(g.groupId) ?? null;
+        // settled in a generation at least as new as the one reported: the next rebalance is above it
+        let generationFloor = Math.max(before?.generationFloor ?? 0, (known ?? 0) + 1);
         if (before !== undefined) {
           const moves: Rebalance['moves'] = [];
           for (const tp of new Set([...before.owner.keys(), ...owner.keys()])) {
@@ -191,9 +207,11 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
           }
           const membersChanged = before.members.join('\n') !== memberNames.join('\n');
           if (moves.length > 0 || membersChanged) {
+            const generation = rebalanceGeneration(known, before.generationFloor);
+            generationFloor = generation.nextFloor;
             const r: Rebalance = {
               groupId: g.groupId,
-              generationId: deps.generationFor?.(g.groupId) ?? null,
+              generationId: generation.generationId,
               at,
               membersBefore: before.members,
               membersAfter: memberNames,
@@ -206,7 +224,7 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
             history.set(g.groupId, list);
           }
         }
-        owners.set(g.groupId, { members: memberNames, owner });
+        owners.set(g.groupId, { members: memberNames, owner, generationFloor });
       }
 
       groups.set(g.groupId, state);

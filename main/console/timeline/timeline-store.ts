@@ -71,10 +71,23 @@ interface Entity {
   evicted: boolean;
 }
 
-/** status index by the length of its name (the five names have five different lengths) */
-const STATUS_BY_LENGTH: (number | undefined)[] = [];
-ORDER_STATUSES.forEach((name, i) => (STATUS_BY_LENGTH[name.length] = i));
+/** status indexes by the first byte of their name (one each today: the five names start with different letters) */
+const STATUSES_BY_FIRST_BYTE: (number[] | undefined)[] = [];
+ORDER_STATUSES.forEach((name, i) => (STATUSES_BY_FIRST_BYTE[name.charCodeAt(0)] ??= []).push(i));
 const STATUS_BYTES = ORDER_STATUSES.map((name) => Buffer.from(name));
+
+/** The status whose name is the string value starting at `from` (after its opening quote), or −1. */
+function statusAt(buf: Buffer, from: number, last: number): number {
+  const candidates = STATUSES_BY_FIRST_BYTE[buf[from]!];
+  if (candidates === undefined) return -1;
+  for (const st of candidates) {
+    const name = STATUS_BYTES[st]!;
+    const end = from + name.length;
+    // exactly the name: its bytes, then the closing quote (or the object's end, as the quote search used to allow)
+    if (end <= last && (end === last || buf[end] === 0x22) && bytesAt(buf, from, name)) return st;
+  }
+  return -1;
+}
 /** `order_id"` at `i` (the bytes after a key's opening quote), compared byte by byte with constants */
 const isOrderIdKey = (b: Buffer, i: number) =>
   b[i] === 0x6f && b[i + 1] === 0x72 && b[i + 2] === 0x64 && b[i + 3] === 0x65 && b[i + 4] === 0x72 && b[i + 5] === 0x5f && b[i + 6] === 0x69 && b[i + 7] === 0x64 && b[i + 8] === 0x22;
@@ -139,13 +152,11 @@ export function scanOrderEvent(buf: Buffer): { orderId: number; status: number }
     if (depth === 1 && status < 0 && isStatusKey(buf, i + 1)) {
       const j = afterColon(buf, i + 1 + STATUS_KEY_LENGTH);
       if (j < 0 || buf[j] !== 0x22) return undefined;
-      let end = j + 1;
-      while (end < last && buf[end] !== 0x22) end++;
-      const st = STATUS_BY_LENGTH[end - j - 1];
-      if (st === undefined || !bytesAt(buf, j + 1, STATUS_BYTES[st]!)) return undefined;
+      const st = statusAt(buf, j + 1, last);
+      if (st < 0) return undefined;
       status = st;
       if (orderId >= 0) break;
-      i = end;
+      i = j + 1 + STATUS_BYTES[st]!.length;
       continue;
     }
     // any other string (a key or a value): skip it whole, escapes included
@@ -299,9 +310,12 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
    * `awaiting payment` back to back, a replay reads each order's events together), and this skips the Map lookup.
    */
   let lastEntity: Entity | undefined;
+  /** the highest order id ever seen: a higher one is new without asking the Map (ids from a sequence mostly grow) */
+  let maxNum = 0;
   const entity = (num: number, at: number, topic: string): Entity => {
-    let e = lastEntity !== undefined && lastEntity.num === num && !lastEntity.evicted ? lastEntity : entities.get(num);
+    let e = lastEntity !== undefined && lastEntity.num === num && !lastEntity.evicted ? lastEntity : num > maxNum ? undefined : entities.get(num);
     if (e === undefined) {
+      if (num > maxNum) maxNum = num;
       e = { num, topic, firstAt: at, lastAt: at, pub: undefined, proc: undefined, com: undefined, flags: 0, waiting: false, dirtyEpoch: 0, pendingBatch: 0, flaggedAt: -1, evicted: false };
       entities.set(num, e);
       order.push(e);

@@ -184,6 +184,17 @@ describe('scanOrderEvent (the byte fast path)', () => {
   it('reads order_id and status from compact and spaced JSON (the relay writes jsonb text with spaces)', () => {
     expect(scanOrderEvent(Buffer.from('{"order_id":42,"status":"awaiting payment","moment":"2026-11-22T03:00:00Z"}'))).toEqual({ orderId: 42, status: 1 });
     expect(scanOrderEvent(Buffer.from('{"moment": "2026-11-22T03:00:00Z", "status": "paid", "order_id": 7, "user_id": "1000"} '))).toEqual({ orderId: 7, status: 3 });
+    // the first of each field counts, and the scan stops once both are read
+    expect(scanOrderEvent(Buffer.from('{"status":"cancelled","order_id":12,"status":"new","order_id":"x", oops}'))).toEqual({ orderId: 12, status: 4 });
+    expect(scanOrderEvent(Buffer.from('{"order_id":3,"status":"failed"}'))).toEqual({ orderId: 3, status: 2 });
+  });
+  it('reads the status value exactly: the name, then its closing quote', () => {
+    expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "news"}'))).toBeUndefined();
+    expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "ne"}'))).toBeUndefined();
+    expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": ""}'))).toBeUndefined();
+    expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "awaiting paymen"}'))).toBeUndefined();
+    expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "Paid"}'))).toBeUndefined();
+    expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "awaiting payment"}'))).toEqual({ orderId: 1, status: 1 });
   });
   it('refuses poison and values of the wrong shape', () => {
     for (const v of [

@@ -69,6 +69,8 @@ test('Lab D from the UI: group assignment, failover, outbox through a Kafka outa
     await groups.expectOwner(0, idle, 120_000);
     await groups.expectMembers(2, 2);
     await expect(page.getByTestId('rebalance-row').first()).toBeVisible();
+    // the takeover's generation arrives with the notifiers' joined lines, a moment after the row
+    await expect(page.getByTestId('rebalance-generation').first()).toHaveText(/^\d+$/, { timeout: 20_000 });
     step(`p0 moved to ${idle}`);
     await app.screenshot('03-consumer-groups-after-kill');
   });

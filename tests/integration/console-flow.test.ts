@@ -10,7 +10,7 @@ import { waitFor } from '../../services/shared/wait.js';
 import type { ComponentHealth, StackProvider } from '../../main/console/stack/types.js';
 import { createConsole, type Console } from '../../main/console/create-console.js';
 import { loadConsoleConfig } from '../../main/console/config/console-config.js';
-import type { GroupState, RequestName, ResponseOf } from '../../main/console/contract/console-api.js';
+import type { GroupState, Rebalance, RequestName, ResponseOf } from '../../main/console/contract/console-api.js';
 import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
 import { REPO_ROOT, testKafka } from './lab-d/harness.js';
 
@@ -178,6 +178,15 @@ describe('console flow (Lab D through the contract)', () => {
       return r.find((x) => x.moves.some((m) => m.from === owner.clientId && m.to === idle.clientId));
     }, { timeoutMs: 90_000, what: 'the partition to move to the idle member' });
     expect(moved.membersAfter).toHaveLength(2);
+    // the row is made when the group settles; the generation comes from the notifiers' joined lines, which may arrive a
+    // poll later: then the same row is pushed again with it
+    const generation = await waitFor(async () => {
+      const r = (await call('groups:rebalances', { groupId: group })).rebalances.find((x) => x.at === moved.at);
+      return r?.generationId ?? undefined;
+    }, { timeoutMs: 20_000, what: "the takeover's generation on its rebalance row" });
+    expect(generation).toBeGreaterThan(1);
+    const pushed = events.flatMap((e) => (e.name === 'groups:diff' ? (e.payload as { rebalances: Rebalance[] }).rebalances : []));
+    expect(pushed.some((r) => r.at === moved.at && r.generationId === generation)).toBe(true);
     expect(events.some((e) => e.name === 'groups:diff')).toBe(true);
     expect(events.some((e) => e.name === 'timeline:batch')).toBe(true);
     expect(events.some((e) => e.name === 'services:state')).toBe(true);

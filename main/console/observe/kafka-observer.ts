@@ -79,8 +79,14 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
   const lastHigh = new Map<string, { high: bigint; at: number }>();
   const groups = new Map<string, GroupState>();
   const groupsJson = new Map<string, string>();
-  /** per group: who owned what when it last settled, and the lowest generation its next rebalance can have */
-  const owners = new Map<string, { members: string[]; owner: Map<string, string>; generationFloor: number }>();
+  /**
+   * per group: who owned what when it last settled, the lowest generation its next rebalance can have, and the newest
+   * rebalance row while its generation is still unknown (filled in and pushed again once the notifiers report it)
+   */
+  const owners = new Map<
+    string,
+    { members: string[]; owner: Map<string, string>; generationFloor: number; unknown: { row: Rebalance; floor: number } | null }
+  >();
   const history = new Map<string, Rebalance[]>();
 
   const pollTopics = async (): Promise<string[]> => {
@@ -195,6 +201,7 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
         const known = deps.generationFor?.(g.groupId) ?? null;
         // settled in a generation at least as new as the one reported: the next rebalance is above it
         let generationFloor = Math.max(before?.generationFloor ?? 0, (known ?? 0) + 1);
+        let unknown = before?.unknown ?? null;
         if (before !== undefined) {
           const moves: Rebalance['moves'] = [];
           for (const tp of new Set([...before.owner.keys(), ...owner.keys()])) {
@@ -222,9 +229,18 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
             list.unshift(r);
             if (list.length > REBALANCES_KEPT) list.length = REBALANCES_KEPT;
             history.set(g.groupId, list);
+            unknown = r.generationId === null ? { row: r, floor: before.generationFloor } : null;
+          } else if (unknown !== null && known !== null && known >= unknown.floor) {
+            // the notifiers' joined lines arrived after the row was made: the same row again, now with its generation
+            const filled: Rebalance = { ...unknown.row, generationId: known };
+            const list = history.get(g.groupId) ?? [];
+            const i = list.indexOf(unknown.row);
+            if (i >= 0) list[i] = filled;
+            rebalances.push(filled);
+            unknown = null;
           }
         }
-        owners.set(g.groupId, { members: memberNames, owner, generationFloor });
+        owners.set(g.groupId, { members: memberNames, owner, generationFloor, unknown });
       }
 
       groups.set(g.groupId, state);

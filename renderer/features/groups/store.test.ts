@@ -24,6 +24,16 @@ describe('groups store', () => {
     expect(store.getState().byId).toEqual({});
   });
 
+  it("fills in a rebalance's generation when the console pushes the same rebalance again, without adding a row", () => {
+    const store = createGroupsStore();
+    store.getState().applyDiff({ seq: 1, upsert: [], removed: [], rebalances: [rebalance(10), { ...rebalance(20), generationId: null }] });
+    store.getState().applyDiff({ seq: 2, upsert: [], removed: [], rebalances: [{ ...rebalance(20), generationId: 7 }] });
+    expect(store.getState().rebalances.map((r) => [r.at, r.generationId])).toEqual([[20, 7], [10, 10]]);
+    // a known generation is never taken back by an older push of the row
+    store.getState().applyDiff({ seq: 3, upsert: [], removed: [], rebalances: [{ ...rebalance(20), generationId: null }] });
+    expect(store.getState().rebalances.map((r) => [r.at, r.generationId])).toEqual([[20, 7], [10, 10]]);
+  });
+
   it('ignores a snapshot older than the diffs already applied', () => {
     const store = createGroupsStore();
     store.getState().applyDiff({ seq: 8, upsert: [notifierGroup({ '1': [0, 1] })], removed: [], rebalances: [] });

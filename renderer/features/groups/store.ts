@@ -16,13 +16,20 @@ export interface GroupsState {
   applyRebalanceHistory: (rebalances: Rebalance[]) => void;
 }
 
-const rebalanceKey = (r: Rebalance) => `${r.groupId}|${r.at}|${r.generationId ?? ''}`;
+/** one rebalance of one group; the console pushes a row again once its generation becomes known */
+const rebalanceKey = (r: Rebalance) => `${r.groupId}|${r.at}`;
 
 function mergeRebalances(current: Rebalance[], added: Rebalance[], cap: number): Rebalance[] {
-  const seen = new Set(current.map(rebalanceKey));
-  const fresh = added.filter((r) => !seen.has(rebalanceKey(r)));
-  if (fresh.length === 0) return current;
-  return fresh.concat(current).sort((a, b) => b.at - a.at).slice(0, cap);
+  const index = new Map(current.map((r, i) => [rebalanceKey(r), i]));
+  let next: Rebalance[] | null = null;
+  const fresh: Rebalance[] = [];
+  for (const r of added) {
+    const i = index.get(rebalanceKey(r));
+    if (i === undefined) fresh.push(r);
+    else if (r.generationId !== null && current[i]!.generationId !== r.generationId) (next ??= current.slice())[i] = r;
+  }
+  if (fresh.length === 0) return next ?? current;
+  return fresh.concat(next ?? current).sort((a, b) => b.at - a.at).slice(0, cap);
 }
 
 export const createGroupsStore = (cap = REBALANCE_CAP) =>

@@ -35,10 +35,12 @@ export function RebalancesPanel() {
           </thead>
           <tbody>
             {rebalances.map((r) => (
-              <tr key={`${r.groupId}-${r.at}-${r.generationId ?? ''}`} data-testid="rebalance-row">
+              <tr key={`${r.groupId}-${r.at}`} data-testid="rebalance-row">
                 <td className="mono">{formatTime(r.at)}</td>
                 <td>{r.groupId}</td>
-                <td className="num">{r.generationId ?? '—'}</td>
+                <td className="num" data-testid="rebalance-generation" title={r.generationId === null ? 'not known yet: the notifiers report it once they rejoin' : undefined}>
+                  {r.generationId ?? '—'}
+                </td>
                 <td>{r.membersAfter.map(instanceOfClient).join(', ') || 'none'}</td>
                 <td>
                   {r.moves.length === 0

@@ -1,6 +1,7 @@
 // The console's push side: every part emits typed events here; a host (IPC or WebSocket) subscribes once and forwards.
 // Batched events get their `seq` from a Batcher (one counter per event name).
 import type { EventName, PayloadOf } from '../contract/console-api.js';
+import { createFlushTimer } from './flush-timer.js';
 
 export type AnyEvent = { [E in EventName]: { name: E; payload: PayloadOf<E> } }[EventName];
 export type EventListener = (event: AnyEvent) => void;
@@ -57,10 +58,7 @@ export function createBatcher<T>(opts: {
   let items: T[] = [];
   let dropped = 0;
   let seq = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
   const flush = () => {
-    timer = undefined;
     if (items.length === 0 && dropped === 0) return;
     const out = items;
     const d = dropped;
@@ -69,24 +67,18 @@ export function createBatcher<T>(opts: {
     seq += 1;
     opts.onFlush(seq, out, d);
   };
+  const timer = createFlushTimer(flush, intervalMs);
   return {
     add(item) {
-      if (stopped) return;
+      if (timer.stopped) return;
       if (items.length < opts.maxItems) items.push(item);
       else dropped += 1;
-      timer ??= setTimeout(flush, intervalMs);
+      timer.schedule();
     },
     get seq() {
       return seq;
     },
-    flush() {
-      if (timer !== undefined) clearTimeout(timer);
-      flush();
-    },
-    stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
+    flush: () => timer.flushNow(),
+    stop: () => timer.stop(),
   };
 }

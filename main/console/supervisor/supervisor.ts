@@ -64,6 +64,16 @@ export interface Supervisor {
 
 const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 const MAX_LINE = 4096;
+/** what an instance knows of its current run before it has run: nothing yet */
+const FRESH_RUN = {
+  exitedAt: null,
+  exitCode: null,
+  exitSignal: null,
+  assignment: null,
+  generationId: null,
+  eventsProcessed: 0,
+  errors: 0,
+} as const satisfies Partial<ServiceInstance>;
 
 interface Slot {
   state: ServiceInstance;
@@ -87,13 +97,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         state: 'stopped',
         pid: null,
         startedAt: null,
-        exitedAt: null,
-        exitCode: null,
-        exitSignal: null,
-        assignment: null,
-        generationId: null,
-        eventsProcessed: 0,
-        errors: 0,
+        ...FRESH_RUN,
         port: null,
       },
       child: undefined,
@@ -200,13 +204,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       state: 'starting',
       pid: child.pid ?? null,
       startedAt: now(),
-      exitedAt: null,
-      exitCode: null,
-      exitSignal: null,
-      assignment: null,
-      generationId: null,
-      eventsProcessed: 0,
-      errors: 0,
+      ...FRESH_RUN,
       port: s.state.kind === 'loms' ? env.lomsPort : null,
     });
     for (const stream of ['stdout', 'stderr'] as const) {

@@ -7,6 +7,7 @@
 // allocation beyond the facts themselves.
 import { NEXT_STATUSES, ORDER_STATUSES, type OrderStatus } from '../../../services/lab-d/schema.js';
 import type { OrderTimeline, TimelineFlag, TimelineStep, TimelineSummary } from '../contract/console-api.js';
+import { createFlushTimer } from '../events/flush-timer.js';
 
 const STATUS_INDEX: Record<string, number> = Object.fromEntries(ORDER_STATUSES.map((s, i) => [s, i]));
 
@@ -263,11 +264,8 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
   let evictedSinceFlush = 0;
   let evictedTotal = 0;
   let seq = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
 
   const flush = () => {
-    timer = undefined;
     if (dirty.length === 0 && evictedSinceFlush === 0) return;
     const changed = dirty;
     dirty = [];
@@ -283,10 +281,11 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     seq += 1;
     opts.onBatch(seq, updated, evicted, entities.size);
   };
+  const timer = createFlushTimer(flush, batchMs);
 
   const touch = (e: Entity) => {
-    if (stopped || e.dirtyEpoch === epoch) return;
-    timer ??= setTimeout(flush, batchMs);
+    if (timer.stopped || e.dirtyEpoch === epoch) return;
+    timer.schedule();
     // one push carries at most maxBatch summaries: the rest would be dropped at the flush anyway (bounded memory)
     if (dirty.length >= maxBatch) return;
     e.dirtyEpoch = epoch;
@@ -651,15 +650,8 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     get evictedTotal() {
       return evictedTotal;
     },
-    flush() {
-      if (timer !== undefined) clearTimeout(timer);
-      flush();
-    },
-    stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
+    flush: () => timer.flushNow(),
+    stop: () => timer.stop(),
   };
   return store;
 }

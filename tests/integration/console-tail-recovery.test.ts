@@ -1,23 +1,20 @@
 // The console's topic tail through a broker restart. A test-scoped broker (never the shared one) is stopped for longer
 // than kafkajs' retry budget, so the tail's consumer crashes; the tail reports that on onHealth, restarts its consumer
 // with a capped backoff once the broker is back, clears its health, keeps what it had and carries on where it was.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalKafka } from '../../main/console/stack/local/kafka.js';
+import type { LocalKafka } from '../../main/console/stack/local/kafka.js';
 import { createTailBuffer, createTopicTail, type TailBuffer, type TopicTail } from '../../main/console/observe/topic-tail.js';
 import type { AppError } from '../../services/shared/app-error.js';
 import { createMemoryLogger } from '../../services/shared/logger.js';
 import { waitFor } from '../../services/shared/wait.js';
 import { uniqueName } from './support/index.js';
-import { freePortPair } from './lab-d/harness.js';
+import { startScopedKafka, type ScopedKafka } from './lab-d/harness.js';
 
 describe('console: the topic tail recovers after the broker restarts', () => {
   const topic = uniqueName('console-tail-restart');
+  let scoped: ScopedKafka;
   let broker: LocalKafka;
-  let dataDir: string;
   let buffer: TailBuffer;
   let tail: TopicTail | undefined;
   const { logger, lines } = createMemoryLogger('tail-test');
@@ -25,16 +22,13 @@ describe('console: the topic tail recovers after the broker restarts', () => {
   const health: (AppError | undefined)[] = [];
 
   beforeAll(async () => {
-    const [port, controllerPort] = await freePortPair();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'console-tail-kafka-'));
-    broker = new LocalKafka({ port, controllerPort, dataDir, heapMb: 384 });
-    await broker.start();
+    scoped = await startScopedKafka('console-tail');
+    broker = scoped.kafka;
   });
 
   afterAll(async () => {
     await tail?.stop();
-    await broker?.kill();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await scoped?.remove();
   });
 
   // the console's own client settings (create-console.ts): 2 retries, at most 2 s apart

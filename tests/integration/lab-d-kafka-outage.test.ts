@@ -1,31 +1,26 @@
 // Lab D invariant 7: at-least-once through a broker outage. A test-scoped broker (not the shared one) is stopped while
 // orders are created and paid (HTTP still 200, the rows wait in the outbox and are retried), then started again: every
 // expected (order_id, status) reaches the topic, in order per key; duplicates are counted and shown, not hidden.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalKafka } from '../../main/console/stack/local/kafka.js';
+import type { LocalKafka } from '../../main/console/stack/local/kafka.js';
 import type { OrderStatus, RelayStatus } from '../../services/lab-d/schema.js';
 import type { Loms } from '../../services/loms/service.js';
 import { checkPath } from '../../services/loms/status-machine.js';
 import { createTestDatabase, uniqueName, type TestDatabase } from './support/index.js';
-import { LomsClient, freePortPair, readTopic, startLoms, waitFor } from './lab-d/harness.js';
+import { LomsClient, readTopic, startLoms, startScopedKafka, waitFor, type ScopedKafka } from './lab-d/harness.js';
 
 describe('Lab D: Kafka outage', () => {
   const topic = uniqueName('lab-d-outage');
+  let scoped: ScopedKafka;
   let kafka: LocalKafka;
-  let dataDir: string;
   let db: TestDatabase;
   let loms: Loms;
   let client: LomsClient;
 
   beforeAll(async () => {
-    const [port, controllerPort] = await freePortPair();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'lab-d-outage-kafka-'));
-    kafka = new LocalKafka({ port, controllerPort, dataDir, heapMb: 384 });
-    await kafka.start();
+    scoped = await startScopedKafka('lab-d-outage');
+    kafka = scoped.kafka;
     db = await createTestDatabase('lab_d_outage');
     loms = await startLoms({ databaseUrl: db.url, kafkaBrokers: kafka.brokers, topic, relay: { maxBackoffMs: 2000 } });
     client = new LomsClient(loms.url);
@@ -33,8 +28,7 @@ describe('Lab D: Kafka outage', () => {
 
   afterAll(async () => {
     await Promise.allSettled([loms?.stop()]);
-    await Promise.allSettled([kafka?.kill(), db?.drop()]);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await Promise.allSettled([scoped?.remove(), db?.drop()]);
   });
 
   const relayStatus = async (): Promise<RelayStatus> => (await client.call<RelayStatus>('GET', '/admin/relay')).body;

@@ -2,38 +2,33 @@
 // SIGKILL, resume after all of them stopped, and a graceful SIGTERM that rebalances far faster than the session timeout.
 // The notifiers run as real child processes (`node --import tsx services/cli.ts notifier`); loms runs in-process.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Loms } from '../../services/loms/service.js';
-import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
-import type {
-  TopicTail} from './lab-d/harness.js';
+import { endpoints, uniqueName } from './support/index.js';
 import {
-  LomsClient,
   NotifierProcess,
-  tailWhenCreated,
   describeGroup,
   endOffsets,
   groupLag,
   killAllSpawned,
-  startLoms,
+  startLomsFixture,
   testKafka,
   waitFor,
+  type LomsClient,
+  type LomsFixture,
+  type TopicTail,
 } from './lab-d/harness.js';
 
 const SESSION_TIMEOUT_MS = 10_000;
 
 describe('Lab D: notifiers in one consumer group', () => {
   const topic = uniqueName('lab-d-group');
-  let db: TestDatabase;
-  let loms: Loms;
+  let fixture: LomsFixture;
   let client: LomsClient;
   let tail: TopicTail;
   const brokers = (): string[] => endpoints().kafka.brokers;
 
   beforeAll(async () => {
-    db = await createTestDatabase('lab_d_group');
-    loms = await startLoms({ databaseUrl: db.url, kafkaBrokers: brokers(), topic });
-    client = new LomsClient(loms.url);
-    tail = await tailWhenCreated(brokers(), topic);
+    fixture = await startLomsFixture({ database: 'lab_d_group', brokers: brokers(), topic });
+    ({ client, tail } = fixture);
   });
 
   afterEach(async () => {
@@ -42,8 +37,7 @@ describe('Lab D: notifiers in one consumer group', () => {
 
   afterAll(async () => {
     await killAllSpawned();
-    await Promise.allSettled([tail?.stop(), loms?.stop()]);
-    await db?.drop();
+    await fixture?.stop();
   });
 
   function startGroup(groupId: string, prefix: string): NotifierProcess[] {

@@ -3,15 +3,12 @@
 // stopped for longer than kafkajs' retries last (the notifier's `disconnected` line, then a reconnect attempt that fails
 // too): the notifier stays up, and when the broker is started again (same data folder) it joins again and processes
 // every event, from the committed offsets. SIGTERM exits 0 quickly with the broker away (two other notifiers) and back.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalKafka } from '../../main/console/stack/local/kafka.js';
+import type { LocalKafka } from '../../main/console/stack/local/kafka.js';
 import type { NotifierLifecycleState, NotifierLine } from '../../services/lab-d/schema.js';
 import { uniqueName } from './support/index.js';
-import { NotifierProcess, endOffsets, freePortPair, groupLag, killAllSpawned, testKafka, waitFor, type CapturedLine } from './lab-d/harness.js';
+import { NotifierProcess, endOffsets, groupLag, startScopedKafka, killAllSpawned, testKafka, waitFor, type CapturedLine, type ScopedKafka } from './lab-d/harness.js';
 
 type LifecycleLine = Extract<NotifierLine, { type: 'lifecycle' }>;
 
@@ -22,14 +19,12 @@ const EXIT_WITHIN_MS = 6000;
 
 describe('Lab D: a notifier through a Kafka outage', () => {
   const topic = uniqueName('lab-d-notifier-outage');
+  let scoped: ScopedKafka;
   let kafka: LocalKafka;
-  let dataDir: string;
 
   beforeAll(async () => {
-    const [port, controllerPort] = await freePortPair();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'lab-d-notifier-outage-kafka-'));
-    kafka = new LocalKafka({ port, controllerPort, dataDir, heapMb: 384 });
-    await kafka.start();
+    scoped = await startScopedKafka('lab-d-notifier-outage');
+    kafka = scoped.kafka;
     const admin = testKafka(kafka.brokers).admin();
     await admin.connect();
     try {
@@ -41,8 +36,7 @@ describe('Lab D: a notifier through a Kafka outage', () => {
 
   afterAll(async () => {
     await killAllSpawned();
-    await Promise.allSettled([kafka?.kill()]);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await scoped?.remove();
   });
 
   let nextOrderId = 1;

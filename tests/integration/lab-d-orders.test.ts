@@ -3,29 +3,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPath } from '../../services/loms/status-machine.js';
 import { ORDER_EVENTS_PARTITIONS, OrderEvent, RELAY_ADMIN_PATHS, type OrderStatus, type RelayStatus } from '../../services/lab-d/schema.js';
-import type { Loms } from '../../services/loms/service.js';
-import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
-import type { TopicTail} from './lab-d/harness.js';
-import { LomsClient, startLoms, tailWhenCreated, testKafka, waitFor } from './lab-d/harness.js';
+import { endpoints, uniqueName } from './support/index.js';
+import { startLomsFixture, testKafka, waitFor, type LomsClient, type LomsFixture, type TopicTail } from './lab-d/harness.js';
 
 describe('Lab D: orders on loms.order-events', () => {
   const topic = uniqueName('lab-d-orders');
-  let db: TestDatabase;
-  let loms: Loms;
+  let fixture: LomsFixture;
   let client: LomsClient;
   let tail: TopicTail;
   const brokers = (): string[] => endpoints().kafka.brokers;
 
   beforeAll(async () => {
-    db = await createTestDatabase('lab_d_orders');
-    loms = await startLoms({ databaseUrl: db.url, kafkaBrokers: brokers(), topic });
-    client = new LomsClient(loms.url);
-    tail = await tailWhenCreated(brokers(), topic);
+    fixture = await startLomsFixture({ database: 'lab_d_orders', brokers: brokers(), topic });
+    ({ client, tail } = fixture);
   });
 
   afterAll(async () => {
-    await Promise.allSettled([tail?.stop(), loms?.stop()]);
-    await db?.drop();
+    await fixture?.stop();
   });
 
   it('invariant 1: the topic has 2 partitions with replication factor 1', async () => {

@@ -2,34 +2,35 @@
 // Postgres keeps running): create answers 5xx and no record reaches the topic; once the proxy is back, creates work.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Loms } from '../../services/loms/service.js';
-import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
-import type { TopicTail} from './lab-d/harness.js';
-import { LomsClient, TcpProxy, startLoms, tailWhenCreated, viaProxy, waitFor } from './lab-d/harness.js';
+import { endpoints, uniqueName } from './support/index.js';
+import { TcpProxy, startLomsFixture, viaProxy, waitFor, type LomsClient, type LomsFixture, type TopicTail } from './lab-d/harness.js';
 
 describe('Lab D: Postgres outage', () => {
   const topic = uniqueName('lab-d-pg-outage');
-  let db: TestDatabase;
   let proxy: TcpProxy;
-  let loms: Loms;
+  let fixture: LomsFixture;
   let client: LomsClient;
   let tail: TopicTail;
   const brokers = (): string[] => endpoints().kafka.brokers;
 
   beforeAll(async () => {
-    db = await createTestDatabase('lab_d_pg');
-    const target = new URL(db.url);
+    // loms reaches the stack's Postgres through the proxy; the test database lives on that same server
+    const target = new URL(endpoints().postgres.url);
     proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
     await proxy.start();
-    loms = await startLoms({ databaseUrl: viaProxy(db.url, proxy.port), kafkaBrokers: brokers(), topic, relay: { maxBackoffMs: 1000 } });
-    client = new LomsClient(loms.url);
-    tail = await tailWhenCreated(brokers(), topic);
+    fixture = await startLomsFixture({
+      database: 'lab_d_pg',
+      brokers: brokers(),
+      topic,
+      databaseUrl: (url) => viaProxy(url, proxy.port),
+      relay: { maxBackoffMs: 1000 },
+    });
+    ({ client, tail } = fixture);
   });
 
   afterAll(async () => {
-    await Promise.allSettled([tail?.stop(), loms?.stop()]);
+    await fixture?.stop();
     await proxy?.stop();
-    await db?.drop();
   });
 
   it('invariant 8: with Postgres unreachable create answers 5xx and no record reaches the topic', async () => {
@@ -64,7 +65,7 @@ describe('Lab D: Postgres outage', () => {
     expect([...new Set(tail.records.map((r) => `${r.key}:${r.event?.status}`))].sort()).toEqual(
       [`${before}:new`, `${before}:awaiting payment`, `${marker}:new`, `${marker}:awaiting payment`].sort(),
     );
-    const direct = new pg.Client({ connectionString: db.url });
+    const direct = new pg.Client({ connectionString: fixture.db.url });
     await direct.connect();
     try {
       // every record on the topic is an event committed in the outbox

@@ -1,7 +1,9 @@
 // Lab D test harness: loms in-process or as a child process, notifiers as real child processes (the console spawns
 // them the same way), a topic reader, a group inspector, a LOMS HTTP client and a cuttable TCP proxy.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssignerProtocol, Kafka, logLevel, type Consumer } from 'kafkajs';
@@ -9,6 +11,8 @@ import { parseNotifierLine, type NotifierLine, type OrderEvent } from '../../../
 import { createLoms, type Loms, type LomsConfig } from '../../../services/loms/service.js';
 import { createLogger } from '../../../services/shared/logger.js';
 import { waitFor } from '../../../services/shared/wait.js';
+import { LocalKafka } from '../../../main/console/stack/local/kafka.js';
+import { createTestDatabase, type TestDatabase } from '../support/index.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export { waitFor };
@@ -25,6 +29,41 @@ export async function startLoms(config: Omit<LomsConfig, 'port'> & { port?: numb
   const loms = createLoms({ port: 0, ...config }, { logger: createLogger({ name: 'loms-test', level: process.env.LAB_D_LOG_LEVEL ?? 'silent' }) });
   await loms.start();
   return loms;
+}
+
+/** loms in-process on a database of its own, its HTTP client, and a tail of its topic: what most Lab D tests start from. */
+export interface LomsFixture {
+  db: TestDatabase;
+  loms: Loms;
+  client: LomsClient;
+  tail: TopicTail;
+  stop(): Promise<void>;
+}
+
+export async function startLomsFixture(opts: {
+  database: string;
+  brokers: string[];
+  topic: string;
+  /** how loms reaches the database (a proxy the test can cut); the database itself by default */
+  databaseUrl?: (url: string) => string;
+  relay?: LomsConfig['relay'];
+}): Promise<LomsFixture> {
+  const db = await createTestDatabase(opts.database);
+  let loms: Loms | undefined;
+  let tail: TopicTail | undefined;
+  const stop = async () => {
+    await Promise.allSettled([tail?.stop(), loms?.stop()]);
+    await db.drop();
+  };
+  try {
+    loms = await startLoms({ databaseUrl: opts.databaseUrl?.(db.url) ?? db.url, kafkaBrokers: opts.brokers, topic: opts.topic, relay: opts.relay });
+    const client = new LomsClient(loms.url);
+    tail = await tailWhenCreated(opts.brokers, opts.topic);
+    return { db, loms, client, tail, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 export interface HttpResult<T = Record<string, unknown>> {
@@ -403,6 +442,30 @@ export async function readTopic(brokers: string[], topic: string, timeoutMs = 30
   } finally {
     await tail.stop();
   }
+}
+
+/** A broker of the test's own (the test may stop and start it; the shared one stays up), on free ports. */
+export interface ScopedKafka {
+  kafka: LocalKafka;
+  /** kill the broker and delete its data */
+  remove(): Promise<void>;
+}
+
+export async function startScopedKafka(name: string): Promise<ScopedKafka> {
+  const [port, controllerPort] = await freePortPair();
+  const dataDir = mkdtempSync(path.join(tmpdir(), `${name}-kafka-`));
+  const kafka = new LocalKafka({ port, controllerPort, dataDir, heapMb: 384 });
+  const remove = async () => {
+    await Promise.allSettled([kafka.kill()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await kafka.start();
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { kafka, remove };
 }
 
 /** A free pair of ports (client, controller) in [from, to) for a test-scoped broker. */

@@ -83,9 +83,17 @@ export function createConsole(deps: ConsoleDeps): Console {
   const poolFactory = deps.poolFactory ?? ((url: string) => new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 3000, idleTimeoutMillis: 10_000 }));
   let pollIntervalMs = config.pollIntervalMs;
 
+  /** the background parts whose last report was an error */
+  const failing = new Set<string>();
   const pushError = (source: string, err: unknown) => {
     const e = toAppError(err);
+    failing.add(source);
     hub.emit('console:error', { source, error: e.toJSON(), at: Date.now() });
+  };
+  /** a part's health report: an error, or undefined once it works (said once, after an error) */
+  const reportHealth = (source: string) => (err: unknown) => {
+    if (err !== undefined) pushError(source, err);
+    else if (failing.delete(source)) hub.emit('console:recovered', { source, at: Date.now() });
   };
 
   provider.onHealth((health) => hub.emit('stack:health', { health }));
@@ -157,9 +165,7 @@ export function createConsole(deps: ConsoleDeps): Console {
         groupId: observerGroupId,
         buffer,
         logger: logger.child({ part: 'tail' }),
-        onHealth: (err) => {
-          if (err !== undefined) pushError('tail', err);
-        },
+        onHealth: reportHealth('tail'),
       });
       const kafkaObserver = createKafkaObserver({
         admin,
@@ -177,9 +183,7 @@ export function createConsole(deps: ConsoleDeps): Console {
           }
         },
         onTopics: (topics) => void tail.follow(topics),
-        onHealth: (err) => {
-          if (err !== undefined) pushError('kafka-observer', err);
-        },
+        onHealth: reportHealth('kafka-observer'),
       });
       const pool = poolFactory(databaseUrl());
       pool.on('error', (err) => logger.warn({ err: err.message }, 'outbox pool error'));

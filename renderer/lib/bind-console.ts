@@ -91,6 +91,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
     client.subscribe('tail:batch', (batch) => stores.tail.getState().applyBatch(batch)),
     client.subscribe('load:progress', ({ progress }) => stores.load.getState().applyProgress(progress)),
     client.subscribe('console:error', (e) => stores.console.getState().pushNotice(e)),
+    client.subscribe('console:recovered', (e) => stores.console.getState().clearNotices(e.source)),
   );
 
   const resync = async () => {

@@ -456,6 +456,8 @@ export const EVENTS = {
   'load:progress': event(z.object({ progress: LoadProgress })),
   /** A background part (an observer, the supervisor) hit an error the user should see. */
   'console:error': event(z.object({ source: z.string(), error: ConsoleError, at: Millis })),
+  /** A background part that reported an error works again (the topic tail rejoined, Kafka answers): its errors are over. */
+  'console:recovered': event(z.object({ source: z.string(), at: Millis })),
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ export interface ConsoleState {
   setInfo: (info: ResponseOf<'console:info'>) => void;
   pushNotice: (notice: Omit<ConsoleNotice, 'id'>) => void;
   dismissNotice: (id: number) => void;
+  /** the source works again: its notices go */
+  clearNotices: (source: string) => void;
 }
 
 export const createConsoleStore = () =>
@@ -39,6 +41,8 @@ export const createConsoleStore = () =>
         return { notices, nextNoticeId: s.nextNoticeId + 1 };
       }),
     dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+    clearNotices: (source) =>
+      set((s) => (s.notices.some((n) => n.source === source) ? { notices: s.notices.filter((n) => n.source !== source) } : {})),
   }));
 
 export const useConsoleStore = createConsoleStore();

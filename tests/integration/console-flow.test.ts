@@ -185,8 +185,10 @@ describe('console flow (Lab D through the contract)', () => {
       return r?.generationId ?? undefined;
     }, { timeoutMs: 20_000, what: "the takeover's generation on its rebalance row" });
     expect(generation).toBeGreaterThan(1);
-    const pushed = events.flatMap((e) => (e.name === 'groups:diff' ? (e.payload as { rebalances: Rebalance[] }).rebalances : []));
-    expect(pushed.some((r) => r.at === moved.at && r.generationId === generation)).toBe(true);
+    // the observer records the row while it polls and pushes the poll's diff at its end: a request can see it first
+    const pushed = () => events.flatMap((e) => (e.name === 'groups:diff' ? (e.payload as { rebalances: Rebalance[] }).rebalances : []));
+    await waitFor(() => pushed().some((r) => r.at === moved.at && r.generationId === generation), { timeoutMs: 10_000, what: 'the filled row pushed' });
+    expect(pushed().some((r) => r.at === moved.at && r.generationId === generation)).toBe(true);
     expect(events.some((e) => e.name === 'groups:diff')).toBe(true);
     expect(events.some((e) => e.name === 'timeline:batch')).toBe(true);
     expect(events.some((e) => e.name === 'services:state')).toBe(true);

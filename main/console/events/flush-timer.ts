@@ -1,5 +1,5 @@
 // One pending flush at a time: the first change schedules it, `flushNow` runs it at once, `stop` cancels it for good.
-// The event hub's batchers and the timeline store push batched this way.
+// The event hub's batchers, the tail buffer and the timeline store push batched this way.
 
 export interface FlushTimer {
   readonly stopped: boolean;

@@ -7,6 +7,7 @@ import type { Logger } from '../../../services/shared/logger.js';
 import { toAppError, type AppError } from '../../../services/shared/app-error.js';
 import type { TailRecord } from '../contract/console-api.js';
 import type { TimelineStore } from '../timeline/timeline-store.js';
+import { createFlushTimer } from '../events/flush-timer.js';
 
 const VALUE_MAX = 4096;
 /** records per tail:batch push at most (the newest; the rest is counted as dropped and paged on demand) */
@@ -98,8 +99,6 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
   /** topic → per partition: the keys seen (bounded) and the count carried over from cleared sets */
   const keys = new Map<string, { set: Set<string>; carried: number }[]>();
   let seq = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
 
   const keyAt = (slot: number): Buffer | null => keyBytes[slot] ?? null;
   const valueAt = (slot: number): Buffer | null => valueBytes[slot] ?? null;
@@ -121,7 +120,6 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
   };
 
   const flush = () => {
-    timer = undefined;
     const from = Math.max(pushedUpTo, next - Math.min(capacity, PUSH_MAX));
     const dropped = from - pushedUpTo;
     pushedUpTo = next;
@@ -131,6 +129,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     seq += 1;
     opts.onBatch(seq, out, dropped);
   };
+
+  const timer = createFlushTimer(flush, batchMs);
 
   const keyCounter = (topic: string, partition: number) => {
     let perPartition = keys.get(topic);
@@ -191,8 +191,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
       } finally {
         timeline?.endBatch();
       }
-      if (stopped || opts.onBatch === undefined) pushedUpTo = next;
-      else if (next > pushedUpTo) timer ??= setTimeout(flush, batchMs);
+      if (timer.stopped || opts.onBatch === undefined) pushedUpTo = next;
+      else if (next > pushedUpTo) timer.schedule();
     },
     page({ topic, partition, key, before, limit = 200 }) {
       const records: TailRecord[] = [];
@@ -228,11 +228,7 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     get ingested() {
       return next;
     },
-    stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
+    stop: () => timer.stop(),
   };
 }
 

@@ -284,7 +284,7 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
   const timer = createFlushTimer(flush, batchMs);
 
   const touch = (e: Entity) => {
-    if (timer.stopped || e.dirtyEpoch === epoch) return;
+    if (e.dirtyEpoch === epoch || timer.stopped) return;
     timer.schedule();
     // one push carries at most maxBatch summaries: the rest would be dropped at the flush anyway (bounded memory)
     if (dirty.length >= maxBatch) return;

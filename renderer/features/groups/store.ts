@@ -19,17 +19,18 @@ export interface GroupsState {
 /** one rebalance of one group; the console pushes a row again once its generation becomes known */
 const rebalanceKey = (r: Rebalance) => `${r.groupId}|${r.at}`;
 
+/** Adds the new rebalances and takes a known generation for one already there; `current` itself when nothing changed. */
 function mergeRebalances(current: Rebalance[], added: Rebalance[], cap: number): Rebalance[] {
-  const index = new Map(current.map((r, i) => [rebalanceKey(r), i]));
-  let next: Rebalance[] | null = null;
-  const fresh: Rebalance[] = [];
+  const byKey = new Map(current.map((r) => [rebalanceKey(r), r]));
+  let changed = false;
   for (const r of added) {
-    const i = index.get(rebalanceKey(r));
-    if (i === undefined) fresh.push(r);
-    else if (r.generationId !== null && current[i]!.generationId !== r.generationId) (next ??= current.slice())[i] = r;
+    const had = byKey.get(rebalanceKey(r));
+    if (had === undefined || (r.generationId !== null && r.generationId !== had.generationId)) {
+      byKey.set(rebalanceKey(r), r);
+      changed = true;
+    }
   }
-  if (fresh.length === 0) return next ?? current;
-  return fresh.concat(next ?? current).sort((a, b) => b.at - a.at).slice(0, cap);
+  return changed ? [...byKey.values()].sort((a, b) => b.at - a.at).slice(0, cap) : current;
 }
 
 export const createGroupsStore = (cap = REBALANCE_CAP) =>

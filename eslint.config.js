@@ -10,7 +10,17 @@ const electronOnlyInMainElectron = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'release/**', '.cache/**', 'test-results/**', 'playwright-report/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'release/**',
+      '.cache/**',
+      'test-results/**',
+      'playwright-report/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -36,32 +46,43 @@ export default tseslint.config(
   {
     files: ['services/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        ...electronOnlyInMainElectron,
-        patterns: [{ group: ['**/main/**', '**/renderer/**'], message: 'services/ never import main/ or renderer/ (STYLE.md).' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          ...electronOnlyInMainElectron,
+          patterns: [
+            {
+              group: ['**/main/**', '**/renderer/**'],
+              message: 'services/ never import main/ or renderer/ (STYLE.md).',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': ['error', {
-        ...electronOnlyInMainElectron,
-        patterns: [
-          { group: ['**/services/**'], message: 'The renderer never imports services/.' },
-          {
-            // a regex: gitignore-style negations cannot re-include a file below an excluded folder
-            regex: '(^|/)main/(?!console/contract(/|$))',
-            message: 'The renderer imports only the console contract from main/ (STYLE.md).',
-          },
-          {
-            group: ['**/main/console/contract', '**/main/console/contract/**'],
-            allowTypeImports: true,
-            message: 'The renderer imports the console contract as types only (use `import type`).',
-          },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          ...electronOnlyInMainElectron,
+          patterns: [
+            { group: ['**/services/**'], message: 'The renderer never imports services/.' },
+            {
+              // a regex: gitignore-style negations cannot re-include a file below an excluded folder
+              regex: '(^|/)main/(?!console/contract(/|$))',
+              message: 'The renderer imports only the console contract from main/ (STYLE.md).',
+            },
+            {
+              group: ['**/main/console/contract', '**/main/console/contract/**'],
+              allowTypeImports: true,
+              message: 'The renderer imports the console contract as types only (use `import type`).',
+            },
+          ],
+        },
+      ],
     },
   },
 );

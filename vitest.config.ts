@@ -9,7 +9,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['main/**/*.test.ts', 'services/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'tests/unit/**/*.test.ts'],
+          include: [
+            'main/**/*.test.ts',
+            'services/**/*.test.ts',
+            'renderer/**/*.test.{ts,tsx}',
+            'tests/unit/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

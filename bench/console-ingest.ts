@@ -44,7 +44,14 @@ async function prefill(kafka: Kafka, topic: string, log: (l: string) => void): P
     for (let i = start; i < Math.min(RECORDS, start + 10_000); i++) {
       const orderId = 1 + Math.floor(i / 4);
       const status = STATUSES[i % 4]!;
-      const value = JSON.stringify({ order_id: orderId, status: status === 'cancelled' ? 'paid' : status, moment: new Date(base + i).toISOString(), user_id: '1000', event_id: `e${i}`, source: 'loms' });
+      const value = JSON.stringify({
+        order_id: orderId,
+        status: status === 'cancelled' ? 'paid' : status,
+        moment: new Date(base + i).toISOString(),
+        user_id: '1000',
+        event_id: `e${i}`,
+        source: 'loms',
+      });
       messages.push({ key: String(orderId), value });
     }
     await producer.send({ topic, acks: 1, messages });
@@ -170,11 +177,15 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
 }
 
 async function memory(): Promise<Record<string, number | boolean>> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', 'console-memory.ts'), '1000000', '100000'], {
-    cwd: ROOT,
-    timeout: 600_000,
-    maxBuffer: 1024 * 1024,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', 'console-memory.ts'), '1000000', '100000'],
+    {
+      cwd: ROOT,
+      timeout: 600_000,
+      maxBuffer: 1024 * 1024,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number | boolean>;
 }
 
@@ -196,7 +207,9 @@ export const consoleBench: BenchSuite = {
         const b = await bare(kafka, topic);
         const c = await console_(kafka, topic);
         entities = c.entities;
-        ctx.log(`console bench round ${round}${round === 0 ? ' (warm-up)' : ''}: bare ${Math.round(RECORDS / (b.ms / 1000))} rec/s (cpu ${Math.round(b.cpuMs)} ms), console ${Math.round(RECORDS / (c.ms / 1000))} rec/s (cpu ${Math.round(c.cpuMs)} ms)`);
+        ctx.log(
+          `console bench round ${round}${round === 0 ? ' (warm-up)' : ''}: bare ${Math.round(RECORDS / (b.ms / 1000))} rec/s (cpu ${Math.round(b.cpuMs)} ms), console ${Math.round(RECORDS / (c.ms / 1000))} rec/s (cpu ${Math.round(c.cpuMs)} ms)`,
+        );
         if (round === 0) continue;
         eachMessageMs.push((await bare(kafka, topic, 'eachMessage')).ms);
         bareMs.push(b.ms);
@@ -223,10 +236,28 @@ export const consoleBench: BenchSuite = {
       rows: [
         { metric: 'ingest: bare kafkajs consumer', value: Math.round(bareRate), unit: 'records/s' },
         { metric: 'ingest: console tail + timeline', value: Math.round(consoleRate), unit: 'records/s' },
-        { metric: 'ingest ratio (console / bare)', value: Math.round(ratio * 100) / 100, unit: '×', goal: '≥ 0.7', pass: ratio >= 0.7 },
-        { metric: 'ingest ratio by CPU time (bare cpu / console cpu)', value: Math.round(cpuRatio * 100) / 100, unit: '×' },
-        { metric: 'context: bare kafkajs consumer with eachMessage', value: Math.round(eachMessageRate), unit: 'records/s' },
-        { metric: 'context: ratio console / eachMessage consumer', value: Math.round((consoleRate / eachMessageRate) * 100) / 100, unit: '×' },
+        {
+          metric: 'ingest ratio (console / bare)',
+          value: Math.round(ratio * 100) / 100,
+          unit: '×',
+          goal: '≥ 0.7',
+          pass: ratio >= 0.7,
+        },
+        {
+          metric: 'ingest ratio by CPU time (bare cpu / console cpu)',
+          value: Math.round(cpuRatio * 100) / 100,
+          unit: '×',
+        },
+        {
+          metric: 'context: bare kafkajs consumer with eachMessage',
+          value: Math.round(eachMessageRate),
+          unit: 'records/s',
+        },
+        {
+          metric: 'context: ratio console / eachMessage consumer',
+          value: Math.round((consoleRate / eachMessageRate) * 100) / 100,
+          unit: '×',
+        },
         { metric: 'RSS after 1 000 000 events (100 000 cap)', value: rss, unit: 'MB', goal: '< 400', pass: rss < 400 },
       ],
       details: {
@@ -251,12 +282,27 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   consoleBench
-    .run({ endpoints: { kafka: { brokers }, postgres: { url: '' }, rabbitmq: { url: '' }, mongodb: { url: '' }, redis: { url: '' } }, log })
+    .run({
+      endpoints: {
+        kafka: { brokers },
+        postgres: { url: '' },
+        rabbitmq: { url: '' },
+        mongodb: { url: '' },
+        redis: { url: '' },
+      },
+      log,
+    })
     .then((report) => {
       const dir = path.join(ROOT, 'bench', 'results');
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, 'console.json'), `${JSON.stringify({ suite: report.suite, at: new Date().toISOString(), rows: report.rows, details: report.details }, null, 2)}\n`);
-      for (const r of report.rows) process.stdout.write(`${r.metric}: ${r.value} ${r.unit}${r.goal ? ` (goal ${r.goal}: ${r.pass ? 'ok' : 'MISSED'})` : ''}\n`);
+      writeFileSync(
+        path.join(dir, 'console.json'),
+        `${JSON.stringify({ suite: report.suite, at: new Date().toISOString(), rows: report.rows, details: report.details }, null, 2)}\n`,
+      );
+      for (const r of report.rows)
+        process.stdout.write(
+          `${r.metric}: ${r.value} ${r.unit}${r.goal ? ` (goal ${r.goal}: ${r.pass ? 'ok' : 'MISSED'})` : ''}\n`,
+        );
     })
     .catch((err: unknown) => {
       process.stderr.write(`${String(err)}\n`);

@@ -27,7 +27,12 @@ async function main() {
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
   // Like kafkajs: the records of one fetch are views into one response buffer (here 500 records per buffer).
   const FETCH_BYTES = 500 * 256;
-  const chunk: { partition: number; fetch: Buffer; used: number; messages: { key: Buffer; value: Buffer; offset: string; timestamp: string }[] }[] = [
+  const chunk: {
+    partition: number;
+    fetch: Buffer;
+    used: number;
+    messages: { key: Buffer; value: Buffer; offset: string; timestamp: string }[];
+  }[] = [
     { partition: 0, fetch: Buffer.allocUnsafeSlow(FETCH_BYTES), used: 0, messages: [] },
     { partition: 1, fetch: Buffer.allocUnsafeSlow(FETCH_BYTES), used: 0, messages: [] },
   ];
@@ -44,12 +49,36 @@ async function main() {
     const key = view(c, String(order));
     for (const status of path) {
       if (produced >= EVENTS) break;
-      const value = view(c, JSON.stringify({ order_id: order, status, moment: '2026-11-22T03:00:00.000Z', user_id: '1000', event_id: `e-${produced}`, source: 'loms' }));
-      c.messages.push({ key, value, offset: String(offsets[partition]!++), timestamp: String(1_795_000_000_000 + produced) });
+      const value = view(
+        c,
+        JSON.stringify({
+          order_id: order,
+          status,
+          moment: '2026-11-22T03:00:00.000Z',
+          user_id: '1000',
+          event_id: `e-${produced}`,
+          source: 'loms',
+        }),
+      );
+      c.messages.push({
+        key,
+        value,
+        offset: String(offsets[partition]!++),
+        timestamp: String(1_795_000_000_000 + produced),
+      });
       produced += 1;
     }
     // processed facts for most orders, as the notifiers would log them
-    if (order % 5 !== 0) timeline.addProcessed(String(order), path[0], Date.now(), `notifier-${1 + partition}`, partition, offsets[partition]! - path.length, 3);
+    if (order % 5 !== 0)
+      timeline.addProcessed(
+        String(order),
+        path[0],
+        Date.now(),
+        `notifier-${1 + partition}`,
+        partition,
+        offsets[partition]! - path.length,
+        3,
+      );
     order += 1;
     for (const c of chunk) {
       if (c.messages.length >= 500) {

@@ -42,12 +42,22 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 function post(port: number, path: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(body);
@@ -65,12 +75,19 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
   const joined = new Set<string>();
   const children: Child[] = [];
   try {
-    const loms = new Child('loms', { PORT: String(port), DATABASE_URL: db.url, KAFKA_BROKERS: brokers, LOMS_TOPIC: topic });
+    const loms = new Child('loms', {
+      PORT: String(port),
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: brokers,
+      LOMS_TOPIC: topic,
+    });
     children.push(loms);
     await waitUntil(
       async () => {
         try {
-          return (await post(port, '/order/create', '{"userId":"1","items":[{"sku":"139275865","count":1}]}')).status === 200;
+          return (
+            (await post(port, '/order/create', '{"userId":"1","items":[{"sku":"139275865","count":1}]}')).status === 200
+          );
         } catch {
           return false;
         }
@@ -81,18 +98,31 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
     );
     for (const i of [1, 2, 3]) {
       children.push(
-        new Child('notifier', { KAFKA_BROKERS: brokers, NOTIFIER_GROUP_ID: groupId, NOTIFIER_TOPIC: topic, NOTIFIER_INSTANCE: `bench-${i}` }, (line) => {
-          if (line.type === 'event' && line.status === 'awaiting payment' && !loggedAt.has(line.order_id)) {
-            loggedAt.set(line.order_id, { at: Date.parse(line.ts), latency: line.latency_ms });
-          }
-          if (line.type === 'lifecycle' && line.state === 'joined' && Object.keys(line.assignment ?? {}).length > 0) joined.add(line.instance);
-        }),
+        new Child(
+          'notifier',
+          {
+            KAFKA_BROKERS: brokers,
+            NOTIFIER_GROUP_ID: groupId,
+            NOTIFIER_TOPIC: topic,
+            NOTIFIER_INSTANCE: `bench-${i}`,
+          },
+          (line) => {
+            if (line.type === 'event' && line.status === 'awaiting payment' && !loggedAt.has(line.order_id)) {
+              loggedAt.set(line.order_id, { at: Date.parse(line.ts), latency: line.latency_ms });
+            }
+            if (line.type === 'lifecycle' && line.state === 'joined' && Object.keys(line.assignment ?? {}).length > 0)
+              joined.add(line.instance);
+          },
+        ),
       );
     }
     await waitUntil(() => joined.size >= 2 && loggedAt.size >= 1, 60_000, 'notifiers joined and consuming', 100);
 
     // warm-up: 2 s at the target rate, not measured
-    const run = async (count: number, record: boolean): Promise<{ ok: Map<number, number>; http: number[]; failed: number }> => {
+    const run = async (
+      count: number,
+      record: boolean,
+    ): Promise<{ ok: Map<number, number>; http: number[]; failed: number }> => {
       const ok = new Map<number, number>();
       const http: number[] = [];
       let failed = 0;
@@ -107,7 +137,11 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
           (async () => {
             const sent = performance.now();
             try {
-              const res = await post(port, '/order/create', `{"userId":"${1000 + (i % 50)}","items":[{"sku":"139275865","count":1}]}`);
+              const res = await post(
+                port,
+                '/order/create',
+                `{"userId":"${1000 + (i % 50)}","items":[{"sku":"139275865","count":1}]}`,
+              );
               const doneAt = wallStart + (performance.now() - start);
               if (res.status !== 200) {
                 failed++;
@@ -122,7 +156,8 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
         );
       }
       await Promise.all(inflight);
-      if (record) ctx.log(`e2e: ${count} creates sent in ${((performance.now() - start) / 1000).toFixed(1)} s, ${failed} failed`);
+      if (record)
+        ctx.log(`e2e: ${count} creates sent in ${((performance.now() - start) / 1000).toFixed(1)} s, ${failed} failed`);
       return { ok, http, failed };
     };
     const warm = await run(RATE_PER_SEC * 2, false);
@@ -130,9 +165,12 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
 
     const measured = await run(RATE_PER_SEC * DURATION_SEC, true);
     const ids = [...measured.ok.keys()];
-    await waitUntil(() => ids.every((id) => loggedAt.has(id)), 60_000, 'every measured order logged as awaiting payment', 50).catch((err: unknown) =>
-      ctx.log(`e2e: ${(err as Error).message}`),
-    );
+    await waitUntil(
+      () => ids.every((id) => loggedAt.has(id)),
+      60_000,
+      'every measured order logged as awaiting payment',
+      50,
+    ).catch((err: unknown) => ctx.log(`e2e: ${(err as Error).message}`));
     const latencies: number[] = [];
     const commitToLog: number[] = [];
     let missing = 0;
@@ -167,7 +205,11 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
     await Promise.allSettled(children.map((c) => c.stop()));
     agent.destroy();
     await db.drop().catch(() => undefined);
-    const admin = new Kafka({ clientId: 'bench-e2e', brokers: ctx.endpoints.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({
+      clientId: 'bench-e2e',
+      brokers: ctx.endpoints.kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await admin
       .connect()
       .then(() => admin.deleteTopics({ topics: [topic] }))

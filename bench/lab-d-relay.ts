@@ -34,7 +34,12 @@ export async function benchRelay(ctx: BenchContext): Promise<RelayFigures> {
     { logger: createLogger({ name: 'bench-loms', level: 'warn' }) },
   );
   const kafka = new Kafka({ clientId: 'bench-bare', brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const direct = new pg.Client({ connectionString: db.url });
   try {
     await loms.start();
@@ -60,15 +65,23 @@ export async function benchRelay(ctx: BenchContext): Promise<RelayFigures> {
         [RELAY_EVENTS, topic],
       );
       await direct.query('ANALYZE outbox');
-      const { rows } = await direct.query<{ id: string; payload: string; key: string }>('SELECT id::text AS id, key, payload::text AS payload FROM outbox ORDER BY outbox.id');
+      const { rows } = await direct.query<{ id: string; payload: string; key: string }>(
+        'SELECT id::text AS id, key, payload::text AS payload FROM outbox ORDER BY outbox.id',
+      );
       // the same records as the relay's: key, value and the outbox_id header
       const messages: Message[] = rows.map((r) => ({ key: r.key, value: r.payload, headers: { outbox_id: r.id } }));
-      if (round === 0) await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(0, BATCH) }] }); // warm-up
+      if (round === 0)
+        await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(0, BATCH) }] }); // warm-up
 
       const before = loms.relay.stats().sentTotal;
       const t0 = performance.now();
       loms.relay.resume();
-      await waitUntil(() => loms.relay.stats().sentTotal - before >= RELAY_EVENTS, 300_000, 'the relay draining the outbox', 2);
+      await waitUntil(
+        () => loms.relay.stats().sentTotal - before >= RELAY_EVENTS,
+        300_000,
+        'the relay draining the outbox',
+        2,
+      );
       const relayMs = performance.now() - t0;
       loms.relay.pause();
       const pending = await direct.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox WHERE sent_at IS NULL');
@@ -84,14 +97,26 @@ export async function benchRelay(ctx: BenchContext): Promise<RelayFigures> {
         continue;
       }
       rounds.push({ relayMs, bareMs });
-      ctx.log(`relay round ${round}/${ROUNDS}: relay ${relayMs.toFixed(0)} ms, bare producer ${bareMs.toFixed(0)} ms for ${RELAY_EVENTS} events`);
+      ctx.log(
+        `relay round ${round}/${ROUNDS}: relay ${relayMs.toFixed(0)} ms, bare producer ${bareMs.toFixed(0)} ms for ${RELAY_EVENTS} events`,
+      );
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const relayMs = median(rounds.map((r) => r.relayMs));
     const bareMs = median(rounds.map((r) => r.bareMs));
     const relayEventsPerSec = RELAY_EVENTS / (relayMs / 1000);
     const bareEventsPerSec = RELAY_EVENTS / (bareMs / 1000);
-    return { events: RELAY_EVENTS, batchSize: BATCH, rounds: rounds.length, relayMs, relayEventsPerSec, bareMs, bareEventsPerSec, ratio: relayEventsPerSec / bareEventsPerSec, perRound: rounds };
+    return {
+      events: RELAY_EVENTS,
+      batchSize: BATCH,
+      rounds: rounds.length,
+      relayMs,
+      relayEventsPerSec,
+      bareMs,
+      bareEventsPerSec,
+      ratio: relayEventsPerSec / bareEventsPerSec,
+      perRound: rounds,
+    };
   } finally {
     await Promise.allSettled([producer.disconnect(), loms.stop(), direct.end()]);
     await db.drop().catch(() => undefined);

@@ -11,7 +11,10 @@ export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export async function createDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createDatabase(
+  adminUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${uniqueSuffix()}`.slice(0, 63);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -48,7 +51,11 @@ export class Child {
   readonly exited: Promise<void>;
   private readonly stderrTail: string[] = [];
 
-  constructor(name: string, env: Record<string, string>, onLine: (line: NotifierLine, at: number) => void = () => undefined) {
+  constructor(
+    name: string,
+    env: Record<string, string>,
+    onLine: (line: NotifierLine, at: number) => void = () => undefined,
+  ) {
     this.child = spawn(process.execPath, ['--import', 'tsx', 'services/cli.ts', name], {
       cwd: REPO_ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
@@ -90,7 +97,12 @@ export class Child {
   }
 }
 
-export async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
+export async function waitUntil(
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 20,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -13,14 +13,31 @@ export const labD: BenchSuite = {
     return {
       suite: 'lab-d',
       rows: [
-        { metric: `relay: ${relay.events} events drained (median of ${relay.rounds})`, value: relay.relayEventsPerSec, unit: 'events/s' },
-        { metric: `bare kafkajs producer, batches of ${relay.batchSize}`, value: relay.bareEventsPerSec, unit: 'events/s' },
+        {
+          metric: `relay: ${relay.events} events drained (median of ${relay.rounds})`,
+          value: relay.relayEventsPerSec,
+          unit: 'events/s',
+        },
+        {
+          metric: `bare kafkajs producer, batches of ${relay.batchSize}`,
+          value: relay.bareEventsPerSec,
+          unit: 'events/s',
+        },
         { metric: 'relay / bare producer', value: relay.ratio, unit: 'ratio', goal: '≥ 0.5', pass: relay.ratio >= 0.5 },
-        { metric: `e2e create 200 → notifier line, p50 (${e2e.ratePerSec}/s × ${e2e.durationSec} s)`, value: e2e.p50Ms, unit: 'ms' },
+        {
+          metric: `e2e create 200 → notifier line, p50 (${e2e.ratePerSec}/s × ${e2e.durationSec} s)`,
+          value: e2e.p50Ms,
+          unit: 'ms',
+        },
         { metric: 'e2e p99', value: e2e.p99Ms, unit: 'ms', goal: '< 100', pass: e2e.p99Ms < 100 },
         { metric: 'e2e max', value: e2e.maxMs, unit: 'ms' },
         { metric: 'HTTP create p99', value: e2e.httpP99Ms, unit: 'ms' },
-        { metric: 'orders measured (failed requests, missing lines)', value: e2e.orders, unit: `(${e2e.failedRequests}, ${e2e.missing})`, pass: e2e.failedRequests === 0 && e2e.missing === 0 },
+        {
+          metric: 'orders measured (failed requests, missing lines)',
+          value: e2e.orders,
+          unit: `(${e2e.failedRequests}, ${e2e.missing})`,
+          pass: e2e.failedRequests === 0 && e2e.missing === 0,
+        },
       ],
       details: { relay, e2e },
     };

@@ -21,7 +21,15 @@ const EVENTS_PER_SEC = 1000;
 const VIEWS = ['Timeline', 'Topics & partitions', 'Consumer groups', 'Outbox', 'Stack'] as const;
 const DWELL_MS = 4000;
 const ROUNDS = 2;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 interface LongTask {
   start: number;
@@ -40,7 +48,12 @@ async function buildBenchPage(outDir: string): Promise<void> {
 }
 
 function serve(dir: string): Promise<{ server: Server; url: string }> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.map': 'application/json',
+  };
   const server = createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
     const file = path.resolve(dir, `.${rel}`);
@@ -74,7 +87,10 @@ export async function runRendererBench(log: (line: string) => void): Promise<Ben
     log(`renderer bench page built in ${Date.now() - t0} ms`);
     return serve(outDir);
   })();
-  const browser = await chromium.launch({ executablePath: process.env.EVENTSCOPE_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: process.env.EVENTSCOPE_CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
@@ -98,7 +114,9 @@ export async function runRendererBench(log: (line: string) => void): Promise<Ben
         perView[view] = (perView[view] ?? 0) + (after - before);
       }
     }
-    const stats = await page.evaluate<{ delivered: number; elapsedMs: number; entities: number }>('window.__bench.stop()');
+    const stats = await page.evaluate<{ delivered: number; elapsedMs: number; entities: number }>(
+      'window.__bench.stop()',
+    );
     const longTasks = await page.evaluate<LongTask[]>('window.__bench.longTasks()');
     if (errors.length > 0) throw new Error(`the bench page failed: ${errors.join('; ')}`);
 
@@ -111,10 +129,34 @@ export async function runRendererBench(log: (line: string) => void): Promise<Ben
     return {
       suite: 'renderer',
       rows: [
-        { metric: 'entities in the timeline store', value: stats.entities, unit: 'orders', goal: '100 000', pass: stats.entities >= ENTITIES },
-        { metric: 'events streamed', value: eventsPerSec, unit: 'events/s', goal: '≥ 1000', pass: eventsPerSec >= EVENTS_PER_SEC * 0.95 },
-        { metric: 'long tasks over 50 ms', value: longTasks.length, unit: 'tasks', goal: '0', pass: longTasks.length === 0 },
-        { metric: 'longest long task', value: maxLongTask, unit: 'ms', goal: '≤ 50 (0 = none)', pass: maxLongTask <= 50 },
+        {
+          metric: 'entities in the timeline store',
+          value: stats.entities,
+          unit: 'orders',
+          goal: '100 000',
+          pass: stats.entities >= ENTITIES,
+        },
+        {
+          metric: 'events streamed',
+          value: eventsPerSec,
+          unit: 'events/s',
+          goal: '≥ 1000',
+          pass: eventsPerSec >= EVENTS_PER_SEC * 0.95,
+        },
+        {
+          metric: 'long tasks over 50 ms',
+          value: longTasks.length,
+          unit: 'tasks',
+          goal: '0',
+          pass: longTasks.length === 0,
+        },
+        {
+          metric: 'longest long task',
+          value: maxLongTask,
+          unit: 'ms',
+          goal: '≤ 50 (0 = none)',
+          pass: maxLongTask <= 50,
+        },
       ],
       details: {
         chromium: browser.version(),
@@ -147,12 +189,20 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.reso
     (report) => {
       const dir = path.join(ROOT, 'bench', 'results');
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, 'renderer.json'), `${JSON.stringify({ suite: report.suite, at: new Date().toISOString(), rows: report.rows, details: report.details }, null, 2)}\n`);
-      for (const r of report.rows) process.stdout.write(`${r.metric.padEnd(32)} ${String(Math.round(r.value * 100) / 100).padStart(8)} ${r.unit.padEnd(9)} goal ${r.goal ?? ''} ${r.pass === false ? 'MISSED' : 'ok'}\n`);
+      writeFileSync(
+        path.join(dir, 'renderer.json'),
+        `${JSON.stringify({ suite: report.suite, at: new Date().toISOString(), rows: report.rows, details: report.details }, null, 2)}\n`,
+      );
+      for (const r of report.rows)
+        process.stdout.write(
+          `${r.metric.padEnd(32)} ${String(Math.round(r.value * 100) / 100).padStart(8)} ${r.unit.padEnd(9)} goal ${r.goal ?? ''} ${r.pass === false ? 'MISSED' : 'ok'}\n`,
+        );
       process.exit(report.rows.every((r) => r.pass !== false) ? 0 : 1);
     },
     (err: unknown) => {
-      process.stderr.write(`[bench renderer] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `[bench renderer] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exit(1);
     },
   );

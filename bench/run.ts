@@ -53,18 +53,29 @@ function fmt(value: number): string {
 
 function printTable(reports: BenchReport[]): void {
   const rows = reports.flatMap((r) =>
-    r.rows.map((row) => [r.suite, row.metric, fmt(row.value), row.unit, row.goal ?? '', row.pass === undefined ? '' : row.pass ? 'ok' : 'MISSED']),
+    r.rows.map((row) => [
+      r.suite,
+      row.metric,
+      fmt(row.value),
+      row.unit,
+      row.goal ?? '',
+      row.pass === undefined ? '' : row.pass ? 'ok' : 'MISSED',
+    ]),
   );
   const header = ['suite', 'metric', 'value', 'unit', 'goal', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 2 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
-  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 2 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ');
+  process.stdout.write(
+    `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`,
+  );
 }
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const suites = only.length > 0 ? SUITES.filter((s) => only.includes(s.name)) : SUITES;
-  if (suites.length === 0) throw new Error(`no suite named ${only.join(', ')} (have: ${SUITES.map((s) => s.name).join(', ')})`);
+  if (suites.length === 0)
+    throw new Error(`no suite named ${only.join(', ')} (have: ${SUITES.map((s) => s.name).join(', ')})`);
   const { endpoints, release } = await stackEndpoints();
   const reports: BenchReport[] = [];
   try {
@@ -73,7 +84,10 @@ async function main(): Promise<void> {
       const report = await suite.run({ endpoints, log });
       reports.push(report);
       const file = path.join(RESULTS_DIR, `${suite.name}.json`);
-      writeFileSync(file, `${JSON.stringify({ suite: suite.name, at: new Date().toISOString(), rows: report.rows, details: report.details }, null, 2)}\n`);
+      writeFileSync(
+        file,
+        `${JSON.stringify({ suite: suite.name, at: new Date().toISOString(), rows: report.rows, details: report.details }, null, 2)}\n`,
+      );
       log(`wrote ${path.relative(process.cwd(), file)}`);
     }
   } finally {

@@ -17,7 +17,11 @@ function electronBinary() {
     const candidate = path.join(override !== undefined && override !== '' ? override : path.join(pkgDir, 'dist'), rel);
     if (existsSync(candidate)) return candidate;
   }
-  const probe = spawnSync('electron', ['--version'], { timeout: 5000, encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  const probe = spawnSync('electron', ['--version'], {
+    timeout: 5000,
+    encoding: 'utf8',
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
   if (probe.status === 0 && /^v\d+/.test(probe.stdout.trim())) return 'electron';
   return undefined;
 }
@@ -32,12 +36,17 @@ function run(command, args, env = process.env) {
 
 const binary = electronBinary();
 if (binary !== undefined) {
-  const built = spawnSync(process.execPath, [path.join(root, 'main', 'electron', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  const built = spawnSync(process.execPath, [path.join(root, 'main', 'electron', 'build.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (built.status !== 0) process.exit(built.status ?? 1);
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;
   run(binary, ['.'], env);
 } else {
-  process.stdout.write('No Electron binary is available here (node_modules/electron/dist is missing and no `electron` answers), so Eventscope starts in web mode.\n');
+  process.stdout.write(
+    'No Electron binary is available here (node_modules/electron/dist is missing and no `electron` answers), so Eventscope starts in web mode.\n',
+  );
   run(process.execPath, ['--import', 'tsx', path.join(root, 'main', 'web', 'server.ts')]);
 }

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const name = process.argv[2];
   const logger = createLogger({ name: name ?? 'service' });
   process.on('unhandledRejection', (reason) => {
-    logger.fatal({ err: toAppError(reason).message, stack: (reason as Error | undefined)?.stack }, 'unhandled rejection');
+    logger.fatal(
+      { err: toAppError(reason).message, stack: (reason as Error | undefined)?.stack },
+      'unhandled rejection',
+    );
     process.exit(1);
   });
 

@@ -9,8 +9,16 @@ import type { NotifierConfig } from './notifier/notifier.js';
 const Brokers = z
   .string()
   .default('127.0.0.1:9092')
-  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
-  .refine((list) => list.length > 0 && list.every((b) => /^[^:\s]+:\d{1,5}$/.test(b)), 'must be host:port[,host:port…]');
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (list) => list.length > 0 && list.every((b) => /^[^:\s]+:\d{1,5}$/.test(b)),
+    'must be host:port[,host:port…]',
+  );
 const Port = z.coerce.number().int().min(0).max(65535);
 const Millis = z.coerce.number().int().min(100).max(300_000);
 
@@ -18,7 +26,10 @@ export const LomsEnv = z.object({
   PORT: Port.default(8084),
   /** 127.0.0.1 by default; a container that publishes the port sets HOST=0.0.0.0 */
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres').refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL'),
+  DATABASE_URL: z
+    .string()
+    .default('postgres://postgres@127.0.0.1:5432/postgres')
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL'),
   KAFKA_BROKERS: Brokers,
   LOMS_TOPIC: z.string().min(1).default(ORDER_EVENTS_TOPIC),
 });
@@ -38,12 +49,20 @@ function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.out
   const result = schema.safeParse(clean);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  throw new AppError('CONFIG_ERROR', `bad configuration: ${problems.join('; ')}`, { variables: result.error.issues.map((i) => i.path.join('.')) });
+  throw new AppError('CONFIG_ERROR', `bad configuration: ${problems.join('; ')}`, {
+    variables: result.error.issues.map((i) => i.path.join('.')),
+  });
 }
 
 export function lomsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LomsConfig {
   const e = parseEnv(LomsEnv, env);
-  return { port: e.PORT, host: e.HOST, databaseUrl: e.DATABASE_URL, kafkaBrokers: e.KAFKA_BROKERS, topic: e.LOMS_TOPIC };
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    kafkaBrokers: e.KAFKA_BROKERS,
+    topic: e.LOMS_TOPIC,
+  };
 }
 
 export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierConfig {

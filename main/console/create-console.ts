@@ -7,13 +7,7 @@ import { AppError, toAppError } from '../../services/shared/app-error.js';
 import { kafkaLogCreator } from '../../services/shared/kafka-log.js';
 import type { Logger } from '../../services/shared/logger.js';
 import type { StackProvider } from './stack/types.js';
-import type {
-  OutboxState,
-  ParsedRequestOf,
-  RequestName,
-  ResponseOf,
-  ServiceLogLine,
-} from './contract/console-api.js';
+import type { OutboxState, ParsedRequestOf, RequestName, ResponseOf, ServiceLogLine } from './contract/console-api.js';
 import type { ConsoleConfig } from './config/console-config.js';
 import { createEventHub, createBatcher, type EventListener } from './events/event-hub.js';
 import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
@@ -80,7 +74,10 @@ export function createConsole(deps: ConsoleDeps): Console {
   const wants = () => hub.listenerCount() > 0;
   const observerGroupId = `eventscope-observer-${randomBytes(4).toString('hex')}`;
   const kafkaFactory = deps.kafkaFactory ?? defaultKafka(logger);
-  const poolFactory = deps.poolFactory ?? ((url: string) => new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 3000, idleTimeoutMillis: 10_000 }));
+  const poolFactory =
+    deps.poolFactory ??
+    ((url: string) =>
+      new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 3000, idleTimeoutMillis: 10_000 }));
   let pollIntervalMs = config.pollIntervalMs;
 
   /** the background parts whose last report was an error */
@@ -131,7 +128,15 @@ export function createConsole(deps: ConsoleDeps): Console {
     },
     onNotifierLine: (line) => {
       if (line.type === 'event') {
-        timeline.addProcessed(String(line.order_id), line.status, Date.parse(line.ts), line.instance, line.partition, Number(line.offset), line.latency_ms);
+        timeline.addProcessed(
+          String(line.order_id),
+          line.status,
+          Date.parse(line.ts),
+          line.instance,
+          line.partition,
+          Number(line.offset),
+          line.latency_ms,
+        );
       }
     },
   });
@@ -144,71 +149,81 @@ export function createConsole(deps: ConsoleDeps): Console {
   let observeChain: Promise<void> = Promise.resolve();
 
   const startObserving = (): Promise<void> => {
-    observeChain = observeChain.then(async () => {
-      const endpoints = provider.endpoints();
-      const brokers = endpoints.kafka.brokers.join(',');
-      if (observing !== undefined && observing.brokers === brokers) return;
-      if (observing !== undefined) await stopObservingNow();
-      const kafka = kafkaFactory(endpoints.kafka.brokers, 'eventscope-console');
-      const admin = kafka.admin({ retry: { retries: 1 } });
-      tailBuffer = createTailBuffer({
-        capacity: config.tailCapacity,
-        orderTopic: config.orderTopic,
-        timeline,
-        batchMs: config.batchMs,
-        wantBatches: wants,
-        onBatch: (seq, records, dropped) => hub.emit('tail:batch', { seq, records, dropped }),
+    observeChain = observeChain
+      .then(async () => {
+        const endpoints = provider.endpoints();
+        const brokers = endpoints.kafka.brokers.join(',');
+        if (observing !== undefined && observing.brokers === brokers) return;
+        if (observing !== undefined) await stopObservingNow();
+        const kafka = kafkaFactory(endpoints.kafka.brokers, 'eventscope-console');
+        const admin = kafka.admin({ retry: { retries: 1 } });
+        tailBuffer = createTailBuffer({
+          capacity: config.tailCapacity,
+          orderTopic: config.orderTopic,
+          timeline,
+          batchMs: config.batchMs,
+          wantBatches: wants,
+          onBatch: (seq, records, dropped) => hub.emit('tail:batch', { seq, records, dropped }),
+        });
+        const buffer = tailBuffer;
+        const tail = createTopicTail({
+          kafka,
+          groupId: observerGroupId,
+          buffer,
+          logger: logger.child({ part: 'tail' }),
+          onHealth: reportHealth('tail'),
+        });
+        const kafkaObserver = createKafkaObserver({
+          admin,
+          logger: logger.child({ part: 'kafka-observer' }),
+          pollIntervalMs,
+          hideGroup: (g) => g === observerGroupId || g.startsWith('eventscope-observer-'),
+          generationFor: (g) => supervisor.lastGeneration(g),
+          keysSeen: (t, p) => buffer.keysSeen(t, p),
+          onPartitionsDiff: (seq, upsert, removed) => hub.emit('kafka:snapshot-diff', { seq, upsert, removed }),
+          onGroupsDiff: (seq, upsert, removed, rebalances) =>
+            hub.emit('groups:diff', { seq, upsert, removed, rebalances }),
+          onGroupProgress: (groupId, lags) => {
+            if (groupId !== config.notifierGroupId) return;
+            for (const l of lags) {
+              if (l.topic === config.orderTopic && l.committedOffset !== null)
+                timeline.setGroupProgress(l.topic, l.partition, Number(l.committedOffset), l.lag === 0);
+            }
+          },
+          onTopics: (topics) => void tail.follow(topics),
+          onHealth: reportHealth('kafka-observer'),
+        });
+        const pool = poolFactory(databaseUrl());
+        pool.on('error', (err) => logger.warn({ err: err.message }, 'outbox pool error'));
+        const outbox = createOutboxObserver({
+          pool,
+          logger: logger.child({ part: 'outbox-observer' }),
+          pollIntervalMs,
+          backfillRows: config.timelineCap,
+          onDiff: (seq, changes) => hub.emit('outbox:diff', { seq, changes }),
+          onCommitted: (orderId, status, at, outboxId, sentAt) =>
+            timeline.addCommitted(orderId, status, at, outboxId, sentAt),
+          onSent: (orderId, outboxId, sentAt) => timeline.markSent(orderId, outboxId, sentAt),
+        });
+        const faults = createFaults({
+          lomsBaseUrl,
+          producer: () =>
+            kafka.producer({
+              allowAutoTopicCreation: false,
+              createPartitioner: Partitioners.DefaultPartitioner,
+              retry: { retries: 3 },
+            }),
+          tail: () => tailBuffer,
+        });
+        observing = { brokers, kafka, admin, kafkaObserver, tail, pool, outbox, faults };
+        kafkaObserver.start();
+        outbox.start();
+        logger.info({ brokers, observerGroupId }, 'observers started');
+      })
+      .catch((err: unknown) => {
+        logger.error({ err: toAppError(err).message }, 'observers could not start');
+        pushError('observe', err);
       });
-      const buffer = tailBuffer;
-      const tail = createTopicTail({
-        kafka,
-        groupId: observerGroupId,
-        buffer,
-        logger: logger.child({ part: 'tail' }),
-        onHealth: reportHealth('tail'),
-      });
-      const kafkaObserver = createKafkaObserver({
-        admin,
-        logger: logger.child({ part: 'kafka-observer' }),
-        pollIntervalMs,
-        hideGroup: (g) => g === observerGroupId || g.startsWith('eventscope-observer-'),
-        generationFor: (g) => supervisor.lastGeneration(g),
-        keysSeen: (t, p) => buffer.keysSeen(t, p),
-        onPartitionsDiff: (seq, upsert, removed) => hub.emit('kafka:snapshot-diff', { seq, upsert, removed }),
-        onGroupsDiff: (seq, upsert, removed, rebalances) => hub.emit('groups:diff', { seq, upsert, removed, rebalances }),
-        onGroupProgress: (groupId, lags) => {
-          if (groupId !== config.notifierGroupId) return;
-          for (const l of lags) {
-            if (l.topic === config.orderTopic && l.committedOffset !== null) timeline.setGroupProgress(l.topic, l.partition, Number(l.committedOffset), l.lag === 0);
-          }
-        },
-        onTopics: (topics) => void tail.follow(topics),
-        onHealth: reportHealth('kafka-observer'),
-      });
-      const pool = poolFactory(databaseUrl());
-      pool.on('error', (err) => logger.warn({ err: err.message }, 'outbox pool error'));
-      const outbox = createOutboxObserver({
-        pool,
-        logger: logger.child({ part: 'outbox-observer' }),
-        pollIntervalMs,
-        backfillRows: config.timelineCap,
-        onDiff: (seq, changes) => hub.emit('outbox:diff', { seq, changes }),
-        onCommitted: (orderId, status, at, outboxId, sentAt) => timeline.addCommitted(orderId, status, at, outboxId, sentAt),
-        onSent: (orderId, outboxId, sentAt) => timeline.markSent(orderId, outboxId, sentAt),
-      });
-      const faults = createFaults({
-        lomsBaseUrl,
-        producer: () => kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 3 } }),
-        tail: () => tailBuffer,
-      });
-      observing = { brokers, kafka, admin, kafkaObserver, tail, pool, outbox, faults };
-      kafkaObserver.start();
-      outbox.start();
-      logger.info({ brokers, observerGroupId }, 'observers started');
-    }).catch((err: unknown) => {
-      logger.error({ err: toAppError(err).message }, 'observers could not start');
-      pushError('observe', err);
-    });
     return observeChain;
   };
 
@@ -220,13 +235,16 @@ export function createConsole(deps: ConsoleDeps): Console {
     await o.pool.end().catch(() => undefined);
   };
   const stopObserving = (): Promise<void> => {
-    observeChain = observeChain.then(stopObservingNow).catch((err: unknown) => logger.warn({ err: toAppError(err).message }, 'stopping observers failed'));
+    observeChain = observeChain
+      .then(stopObservingNow)
+      .catch((err: unknown) => logger.warn({ err: toAppError(err).message }, 'stopping observers failed'));
     return observeChain;
   };
 
   const needObserving = async (): Promise<Observing> => {
     await startObserving();
-    if (observing === undefined) throw new AppError('KAFKA_UNAVAILABLE', 'the console is not observing a stack yet: start the stack first');
+    if (observing === undefined)
+      throw new AppError('KAFKA_UNAVAILABLE', 'the console is not observing a stack yet: start the stack first');
     return observing;
   };
 
@@ -276,12 +294,17 @@ export function createConsole(deps: ConsoleDeps): Console {
     'relay:status': async () => (await needObserving()).faults.relay('status'),
     'kafka:produce-raw': async (req) => {
       const o = await needObserving();
-      return req.kind === 'duplicate' ? o.faults.produceDuplicate(req.topic, req.source) : o.faults.producePoison(req.topic, req.key, req.value);
+      return req.kind === 'duplicate'
+        ? o.faults.produceDuplicate(req.topic, req.source)
+        : o.faults.producePoison(req.topic, req.key, req.value);
     },
-    'kafka:snapshot': () => Promise.resolve(observing?.kafkaObserver.partitionsSnapshot() ?? { seq: 0, partitions: [] }),
+    'kafka:snapshot': () =>
+      Promise.resolve(observing?.kafkaObserver.partitionsSnapshot() ?? { seq: 0, partitions: [] }),
     'groups:snapshot': () => Promise.resolve(observing?.kafkaObserver.groupsSnapshot() ?? { seq: 0, groups: [] }),
-    'groups:rebalances': ({ groupId, limit }) => Promise.resolve({ rebalances: observing?.kafkaObserver.rebalances(groupId, limit) ?? [] }),
-    'outbox:snapshot': () => Promise.resolve(observing?.outbox.snapshot() ?? { seq: 0, state: null as OutboxState | null }),
+    'groups:rebalances': ({ groupId, limit }) =>
+      Promise.resolve({ rebalances: observing?.kafkaObserver.rebalances(groupId, limit) ?? [] }),
+    'outbox:snapshot': () =>
+      Promise.resolve(observing?.outbox.snapshot() ?? { seq: 0, state: null as OutboxState | null }),
     'outbox:history': ({ sinceMs }) => Promise.resolve({ samples: observing?.outbox.history(sinceMs) ?? [] }),
     'observe:set-interval': ({ pollIntervalMs: ms }) => {
       pollIntervalMs = ms;
@@ -292,7 +315,8 @@ export function createConsole(deps: ConsoleDeps): Console {
     'topics:tail-page': (q) => Promise.resolve(tailBuffer?.page(q) ?? { records: [], nextBefore: null }),
     'timeline:get': ({ orderId }) => Promise.resolve({ timeline: timeline.get(orderId) }),
     'timeline:flagged': ({ flag, limit }) => Promise.resolve(timeline.flagged(flag, limit)),
-    'timeline:recent': ({ prefix, limit }) => Promise.resolve({ items: timeline.recent(prefix, limit), size: timeline.size, cap: timeline.cap }),
+    'timeline:recent': ({ prefix, limit }) =>
+      Promise.resolve({ items: timeline.recent(prefix, limit), size: timeline.size, cap: timeline.cap }),
     'load:start': (req) => Promise.resolve(load.start(req)),
     'load:stop': async () => ({ progress: await load.stop() }),
     'load:status': () => Promise.resolve({ progress: load.status() }),

@@ -28,8 +28,13 @@ async function main(): Promise<void> {
     process.env.EVENTSCOPE_HOME = path.join(app.getPath('userData'), 'stack-home');
   }
   const config = loadConsoleConfig(APP_ROOT);
-  const version = (JSON.parse(readFileSync(path.join(APP_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  const dockerDir = resolveDockerDir({ packaged: app.isPackaged, resourcesPath: process.resourcesPath, repoRoot: APP_ROOT });
+  const version = (JSON.parse(readFileSync(path.join(APP_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
+  const dockerDir = resolveDockerDir({
+    packaged: app.isPackaged,
+    resourcesPath: process.resourcesPath,
+    repoRoot: APP_ROOT,
+  });
   const bundledServices = path.join(APP_ROOT, 'dist', 'services', 'cli.cjs').replace('app.asar', 'app.asar.unpacked');
 
   await app.whenReady();
@@ -45,7 +50,9 @@ async function main(): Promise<void> {
     mode: 'electron',
     version,
     // packaged: tsx (a dev dependency) is not shipped; the services run from their bundle
-    ...(app.isPackaged && existsSync(bundledServices) ? { serviceArgs: (kind: 'loms' | 'notifier') => [bundledServices, kind] } : {}),
+    ...(app.isPackaged && existsSync(bundledServices)
+      ? { serviceArgs: (kind: 'loms' | 'notifier') => [bundledServices, kind] }
+      : {}),
   });
 
   let win: BrowserWindow | undefined;

@@ -37,7 +37,9 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 
 /** Must run before app 'ready'. */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
 }
 
 export function isAppUrl(url: string): boolean {
@@ -62,9 +64,13 @@ export function serveRenderer(rendererDir: string): void {
     if (!file.startsWith(root + path.sep)) return new Response('forbidden', { status: 403, headers });
     try {
       const body = await readFile(file);
-      return new Response(body, { status: 200, headers: { ...headers, 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' } });
+      return new Response(body, {
+        status: 200,
+        headers: { ...headers, 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' },
+      });
     } catch {
-      if (rel === '/index.html') return new Response(NOT_BUILT, { status: 200, headers: { ...headers, 'content-type': TYPES['.html']! } });
+      if (rel === '/index.html')
+        return new Response(NOT_BUILT, { status: 200, headers: { ...headers, 'content-type': TYPES['.html']! } });
       return new Response('not found', { status: 404, headers });
     }
   });

@@ -16,8 +16,11 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 async function main(): Promise<void> {
   const logger = createLogger({ name: 'eventscope-web' });
   const config = loadConsoleConfig(REPO_ROOT);
-  const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  const { provider, reason } = await providerForHost({ dockerDir: resolveDockerDir({ packaged: false, repoRoot: REPO_ROOT }) });
+  const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
+  const { provider, reason } = await providerForHost({
+    dockerDir: resolveDockerDir({ packaged: false, repoRoot: REPO_ROOT }),
+  });
   logger.info({ provider: provider.kind, reason }, 'stack provider chosen');
   const console_ = createConsole({ config, provider, logger, mode: 'web', version });
   const host = await startWebHost({
@@ -36,7 +39,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping (the stack keeps running; stop it from the UI or with `npm run stack -- down`)');
     setTimeout(() => process.exit(1), 20_000).unref();
-    Promise.allSettled([host.close(), console_.stop()]).then(() => process.exit(0), () => process.exit(1));
+    Promise.allSettled([host.close(), console_.stop()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

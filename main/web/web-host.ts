@@ -105,7 +105,12 @@ export async function startWebHost(deps: WebHostDeps): Promise<WebHost> {
     let rel = decodeURIComponent(url.pathname);
     if (rel.endsWith('/')) rel += 'index.html';
     const file = path.resolve(root, `.${rel}`);
-    const headers = { 'content-security-policy': csp(), 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-cache' };
+    const headers = {
+      'content-security-policy': csp(),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-cache',
+    };
     if (file !== root && !file.startsWith(root + path.sep)) {
       res.writeHead(403, headers).end('forbidden');
       return;
@@ -176,16 +181,30 @@ export async function startWebHost(deps: WebHostDeps): Promise<WebHost> {
     const id = typeof rawId === 'number' && Number.isInteger(rawId) ? rawId : -1;
     const frame = WsClientMessage.safeParse(json);
     if (!frame.success || frame.data.type !== 'request') {
-      const error: ConsoleError = { code: 'INVALID_INPUT', message: 'not a console request frame: {type:"request", id, name, request}' };
+      const error: ConsoleError = {
+        code: 'INVALID_INPUT',
+        message: 'not a console request frame: {type:"request", id, name, request}',
+      };
       send(ws, { type: 'response', id, ok: false, error });
       return;
     }
     const { name, request } = frame.data;
     deps.dispatch(name, request).then(
-      (result) => send(ws, result.ok ? { type: 'response', id, ok: true, response: result.response } : { type: 'response', id, ok: false, error: result.error }),
+      (result) =>
+        send(
+          ws,
+          result.ok
+            ? { type: 'response', id, ok: true, response: result.response }
+            : { type: 'response', id, ok: false, error: result.error },
+        ),
       (err: unknown) => {
         deps.logger.error({ err }, 'dispatch failed');
-        send(ws, { type: 'response', id, ok: false, error: { code: 'INTERNAL', message: 'the console failed to answer' } });
+        send(ws, {
+          type: 'response',
+          id,
+          ok: false,
+          error: { code: 'INTERNAL', message: 'the console failed to answer' },
+        });
       },
     );
   };
@@ -204,7 +223,11 @@ export async function startWebHost(deps: WebHostDeps): Promise<WebHost> {
         ws.close(1003, 'text frames only');
         return;
       }
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const text = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString('utf8')
+          : Buffer.from(data).toString('utf8');
       if (!authed) {
         // Nothing but a valid auth message is looked at before authentication.
         let msg: unknown;

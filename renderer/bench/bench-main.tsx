@@ -61,7 +61,9 @@ let tasks: { start: number; duration: number }[] = [];
 let startedAt = 0;
 let deliveredAtStart = 0;
 const observer = new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) if (startedAt > 0 && e.startTime >= startedAt) tasks.push({ start: Math.round(e.startTime - startedAt), duration: Math.round(e.duration) });
+  for (const e of list.getEntries())
+    if (startedAt > 0 && e.startTime >= startedAt)
+      tasks.push({ start: Math.round(e.startTime - startedAt), duration: Math.round(e.duration) });
 });
 observer.observe({ type: 'longtask', buffered: false });
 
@@ -75,7 +77,11 @@ window.__bench = {
   },
   stop() {
     feed.stop();
-    return { delivered: feed.delivered - deliveredAtStart, elapsedMs: Math.round(performance.now() - startedAt), entities: appStores.timeline.getState().byId.size };
+    return {
+      delivered: feed.delivered - deliveredAtStart,
+      elapsedMs: Math.round(performance.now() - startedAt),
+      entities: appStores.timeline.getState().byId.size,
+    };
   },
   longTasks: () => tasks,
 };

@@ -48,7 +48,14 @@ function instance(name: ServiceInstance['instance']): ServiceInstance {
     exitedAt: null,
     exitCode: null,
     exitSignal: null,
-    assignment: name === 'notifier-1' ? { [TOPIC]: [0] } : name === 'notifier-2' ? { [TOPIC]: [1] } : name === 'notifier-3' ? {} : null,
+    assignment:
+      name === 'notifier-1'
+        ? { [TOPIC]: [0] }
+        : name === 'notifier-2'
+          ? { [TOPIC]: [1] }
+          : name === 'notifier-3'
+            ? {}
+            : null,
     generationId: 3,
     eventsProcessed: 0,
     errors: 0,
@@ -111,13 +118,34 @@ export function createSyntheticFeed(preloaded: number): Feed {
     })),
     totalLag: 6,
   });
-  const outbox = () => ({ reachable: true, pending: 5, oldestPendingAgeMs: 20, sentPerSec: 1000, sentTotal: delivered, at: Date.now(), detail: '' });
+  const outbox = () => ({
+    reachable: true,
+    pending: 5,
+    oldestPendingAgeMs: 20,
+    sentPerSec: 1000,
+    sentTotal: delivered,
+    at: Date.now(),
+    detail: '',
+  });
 
   const handlers: Partial<Record<string, (req: unknown) => unknown>> = {
-    'console:info': () => ({ mode: 'web', version: 'bench', provider: 'local', pollIntervalMs: 1000, observerGroupId: 'obs', topics: [TOPIC], timelineCap: 100_000 }),
+    'console:info': () => ({
+      mode: 'web',
+      version: 'bench',
+      provider: 'local',
+      pollIntervalMs: 1000,
+      observerGroupId: 'obs',
+      topics: [TOPIC],
+      timelineCap: 100_000,
+    }),
     'stack:status': () => ({
       provider: 'local',
-      health: (['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis'] as const).map((name) => ({ name, state: 'healthy', endpoint: '127.0.0.1', detail: 'synthetic' })),
+      health: (['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis'] as const).map((name) => ({
+        name,
+        state: 'healthy',
+        endpoint: '127.0.0.1',
+        detail: 'synthetic',
+      })),
     }),
     'services:list': () => ({ instances: (['loms', 'notifier-1', 'notifier-2', 'notifier-3'] as const).map(instance) }),
     'services:logs': () => ({ lines: [] }),
@@ -130,13 +158,17 @@ export function createSyntheticFeed(preloaded: number): Feed {
     'timeline:recent': () => ({ items: [], size: preloaded, cap: 100_000 }),
     'timeline:flagged': () => ({ items: [], total: 0 }),
     'relay:status': () => ({ paused: false, pending: 5, sent_total: delivered, last_error: null }),
-    'timeline:get': (req) => ({ timeline: { ...summaryOf(Number((req as { orderId: string }).orderId), Date.now()), steps: [], flagReasons: [] } }),
+    'timeline:get': (req) => ({
+      timeline: { ...summaryOf(Number((req as { orderId: string }).orderId), Date.now()), steps: [], flagReasons: [] },
+    }),
   };
 
   const request = new Proxy({} as ConsoleRequests, {
     get: (_t, name) => (req: unknown) => {
       const h = handlers[String(name)];
-      return h === undefined ? Promise.reject(Object.assign(new Error(`bench: ${String(name)}`), { code: 'NOT_FOUND' })) : Promise.resolve(h(req));
+      return h === undefined
+        ? Promise.reject(Object.assign(new Error(`bench: ${String(name)}`), { code: 'NOT_FOUND' }))
+        : Promise.resolve(h(req));
     },
   });
 
@@ -183,10 +215,23 @@ export function createSyntheticFeed(preloaded: number): Feed {
         }
         delivered += perBatch;
         emit('tail:batch', { seq: next('tail:batch'), records, dropped: 0 });
-        emit('timeline:batch', { seq: next('timeline:batch'), updated, evicted: 0, size: Math.min(100_000, feed.nextId) });
+        emit('timeline:batch', {
+          seq: next('timeline:batch'),
+          updated,
+          evicted: 0,
+          size: Math.min(100_000, feed.nextId),
+        });
         emit('services:log', {
           seq: next('services:log'),
-          lines: records.slice(0, 10).map((r) => ({ instance: r.partition === 0 ? 'notifier-1' : 'notifier-2', stream: 'stdout', at: now, text: r.value ?? '', kind: 'event' })),
+          lines: records
+            .slice(0, 10)
+            .map((r) => ({
+              instance: r.partition === 0 ? 'notifier-1' : 'notifier-2',
+              stream: 'stdout',
+              at: now,
+              text: r.value ?? '',
+              kind: 'event',
+            })),
         });
       }, batchMs);
       slow = setInterval(() => {

@@ -73,7 +73,21 @@ describe('bindConsole', () => {
     await flush();
     b.stop();
     client.emit('load:progress', {
-      progress: { runId: 'r', running: true, rate: 1, target: 1, startedAt: 0, elapsedMs: 0, created: 0, paid: 0, cancelled: 0, failed: 0, errors: 0, lastError: null, endReason: null },
+      progress: {
+        runId: 'r',
+        running: true,
+        rate: 1,
+        target: 1,
+        startedAt: 0,
+        elapsedMs: 0,
+        created: 0,
+        paid: 0,
+        cancelled: 0,
+        failed: 0,
+        errors: 0,
+        lastError: null,
+        endReason: null,
+      },
     });
     expect(stores.load.getState().progress).toBeNull();
   });

@@ -1,6 +1,12 @@
 // Wires one ConsoleClient to the stores: every pushed event goes to its store's action (one setState per batch, never
 // per Kafka record); snapshots are fetched at start, after a reconnect, and when a store saw a seq gap.
-import type { ConsoleClient, RequestName, ResponseOf, RequestOf, Unsubscribe } from '../../main/console/contract/console-api';
+import type {
+  ConsoleClient,
+  RequestName,
+  ResponseOf,
+  RequestOf,
+  Unsubscribe,
+} from '../../main/console/contract/console-api';
 import type { Stores } from './stores';
 
 export interface BindOptions {

@@ -15,7 +15,12 @@ export interface PageClient {
 export function pickClient(win: Window = window): PageClient {
   const bridge = win.eventscope;
   if (bridge !== undefined) {
-    return { client: createElectronClient(bridge), mode: 'electron', onConnection: () => () => undefined, connection: 'open' };
+    return {
+      client: createElectronClient(bridge),
+      mode: 'electron',
+      onConnection: () => () => undefined,
+      connection: 'open',
+    };
   }
   const ws = createWsClientFromLocation(win.location);
   return {

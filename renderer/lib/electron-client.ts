@@ -20,7 +20,9 @@ export function createElectronClient(bridge: ElectronBridge): ConsoleClient {
   const request = new Proxy({} as ConsoleRequests, {
     get: (_target, name) => {
       if (typeof name !== 'string') return undefined;
-      const fn = (bridge.request as unknown as Record<string, ((req: unknown) => Promise<RequestResult<RequestName>>) | undefined>)[name];
+      const fn = (
+        bridge.request as unknown as Record<string, ((req: unknown) => Promise<RequestResult<RequestName>>) | undefined>
+      )[name];
       return async (req: unknown) => {
         if (fn === undefined) {
           const err = new Error(`not a console request: ${name}`) as ConsoleClientError;

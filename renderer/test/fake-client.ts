@@ -1,5 +1,12 @@
 // A tiny in-memory ConsoleClient for unit tests: canned responses per request, recorded calls, and `emit` to push.
-import type { ConsoleClient, ConsoleRequests, EventName, PayloadOf, RequestName, ResponseOf } from '../../main/console/contract/console-api';
+import type {
+  ConsoleClient,
+  ConsoleRequests,
+  EventName,
+  PayloadOf,
+  RequestName,
+  ResponseOf,
+} from '../../main/console/contract/console-api';
 
 export type Handlers = { [C in RequestName]?: (req: unknown) => ResponseOf<C> | Promise<ResponseOf<C>> };
 
@@ -13,20 +20,22 @@ export function createFakeClient(handlers: Handlers = {}): FakeClient {
   const listeners = new Map<string, Set<(p: never) => void>>();
   const calls: FakeClient['calls'] = [];
   const request = new Proxy({} as ConsoleRequests, {
-    get: (_t, name) => (req: unknown): Promise<unknown> => {
-      calls.push({ name: name as RequestName, req });
-      const h = fake.handlers[name as RequestName] as ((r: unknown) => unknown) | undefined;
-      if (h === undefined) {
-        const err = new Error(`no fake for ${String(name)}`) as Error & { code: string };
-        err.code = 'NOT_FOUND';
-        return Promise.reject(err);
-      }
-      try {
-        return Promise.resolve(h(req));
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    },
+    get:
+      (_t, name) =>
+      (req: unknown): Promise<unknown> => {
+        calls.push({ name: name as RequestName, req });
+        const h = fake.handlers[name as RequestName] as ((r: unknown) => unknown) | undefined;
+        if (h === undefined) {
+          const err = new Error(`no fake for ${String(name)}`) as Error & { code: string };
+          err.code = 'NOT_FOUND';
+          return Promise.reject(err);
+        }
+        try {
+          return Promise.resolve(h(req));
+        } catch (err) {
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      },
   });
   const fake: FakeClient = {
     request,

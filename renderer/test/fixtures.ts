@@ -1,5 +1,11 @@
 // Builders of contract objects for the tests.
-import type { GroupState, PartitionState, ServiceInstance, TailRecord, TimelineSummary } from '../../main/console/contract/console-api';
+import type {
+  GroupState,
+  PartitionState,
+  ServiceInstance,
+  TailRecord,
+  TimelineSummary,
+} from '../../main/console/contract/console-api';
 
 export const summary = (orderId: string, over: Partial<TimelineSummary> = {}): TimelineSummary => ({
   orderId,
@@ -40,7 +46,12 @@ export const notifierGroup = (owners: Record<string, number[]>): GroupState => {
   const members: GroupState['members'] = Object.entries(owners).map(([name, parts]) => {
     const assignment: Record<string, number[]> = {};
     if (parts.length > 0) assignment['loms.order-events'] = parts;
-    return { memberId: `notifier-${name}-${name}0000`, clientId: `notifier-${name}`, clientHost: '/127.0.0.1', assignment };
+    return {
+      memberId: `notifier-${name}-${name}0000`,
+      clientId: `notifier-${name}`,
+      clientHost: '/127.0.0.1',
+      assignment,
+    };
   });
   const ownerOf = (p: number) => members.find((m) => m.assignment['loms.order-events']?.includes(p))?.memberId ?? null;
   return {

@@ -21,9 +21,11 @@ export const GLOSSARY = {
   backlog: 'Outbox rows written to the database but not yet published to Kafka (pending).',
   'oldest pending': 'How long the oldest unpublished outbox row has been waiting.',
   relay: 'The loop inside loms that reads pending outbox rows, publishes them to Kafka, and marks them sent.',
-  'rate': 'Records appended to the partition per second over the last poll.',
-  'share of keys': 'How the distinct keys (orders) spread over the partitions. With a good key the split is close to even.',
-  timeline: 'Every fact the console saw about one order: the database commit, the Kafka record, and the notifier that processed it.',
+  rate: 'Records appended to the partition per second over the last poll.',
+  'share of keys':
+    'How the distinct keys (orders) spread over the partitions. With a good key the split is close to even.',
+  timeline:
+    'Every fact the console saw about one order: the database commit, the Kafka record, and the notifier that processed it.',
   flag: 'Something looks wrong with this order: statuses out of order, processed twice, or a step missing.',
   health: 'What the console last saw when it probed the component: starting, healthy, unhealthy or stopped.',
   kill: 'SIGKILL: the process dies at once, without leaving the group. The group notices only after the session timeout.',

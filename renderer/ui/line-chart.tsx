@@ -5,7 +5,15 @@ export interface Series {
   points: { t: number; v: number }[];
 }
 
-export function LineChart({ series, width = 640, height = 180, windowMs, now, label, testId }: {
+export function LineChart({
+  series,
+  width = 640,
+  height = 180,
+  windowMs,
+  now,
+  label,
+  testId,
+}: {
   series: Series[];
   width?: number;
   height?: number;

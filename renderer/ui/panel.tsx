@@ -1,7 +1,14 @@
 import type { ReactNode } from 'react';
 
 /** A titled section of a view; `hint` is one sentence for the first-time reader. */
-export function Panel({ title, hint, actions, children, testId, className }: {
+export function Panel({
+  title,
+  hint,
+  actions,
+  children,
+  testId,
+  className,
+}: {
   title: ReactNode;
   hint?: ReactNode;
   actions?: ReactNode;
@@ -10,7 +17,11 @@ export function Panel({ title, hint, actions, children, testId, className }: {
   className?: string;
 }) {
   return (
-    <section className={`panel ${className ?? ''}`} data-testid={testId} aria-label={typeof title === 'string' ? title : undefined}>
+    <section
+      className={`panel ${className ?? ''}`}
+      data-testid={testId}
+      aria-label={typeof title === 'string' ? title : undefined}
+    >
       <header className="panel-head">
         <div>
           <h2>{title}</h2>

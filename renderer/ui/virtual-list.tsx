@@ -8,7 +8,17 @@ import { useVirtualizer } from '@tanstack/react-virtual';
  */
 export const rowPosition = (_item: unknown, index: number) => index;
 
-export function VirtualList<T>({ items, rowHeight, height, renderRow, getKey, label, testId, header, newestFirst = false }: {
+export function VirtualList<T>({
+  items,
+  rowHeight,
+  height,
+  renderRow,
+  getKey,
+  label,
+  testId,
+  header,
+  newestFirst = false,
+}: {
   items: readonly T[];
   /** show `items` last to first without copying them (a buffer kept oldest first) */
   newestFirst?: boolean;
@@ -41,7 +51,14 @@ export function VirtualList<T>({ items, rowHeight, height, renderRow, getKey, la
               key={row.key}
               role="listitem"
               className="vlist-row"
-              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${row.start}px)` }}
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                right: 0,
+                height: rowHeight,
+                transform: `translateY(${row.start}px)`,
+              }}
             >
               {renderRow(at(row.index), row.index)}
             </div>

@@ -75,7 +75,15 @@ export const NotifierErrorLine = z.object({
  * - `stopping`, `stopped`: a graceful stop (SIGTERM/SIGINT)
  * - `crashed`: a failure that is not the broker being away (bad configuration, a bug); the process ends
  */
-export const NOTIFIER_LIFECYCLE_STATES = ['starting', 'joined', 'disconnected', 'reconnecting', 'stopping', 'stopped', 'crashed'] as const;
+export const NOTIFIER_LIFECYCLE_STATES = [
+  'starting',
+  'joined',
+  'disconnected',
+  'reconnecting',
+  'stopping',
+  'stopped',
+  'crashed',
+] as const;
 export type NotifierLifecycleState = (typeof NOTIFIER_LIFECYCLE_STATES)[number];
 export const NotifierLifecycleLine = z.object({
   type: z.literal('lifecycle'),
@@ -131,7 +139,11 @@ export const OutboxRow = z.object({
 export type OutboxRow = z.infer<typeof OutboxRow>;
 
 /** The loms admin API (HTTP, same port as the order API) that the console uses for the relay fault. */
-export const RELAY_ADMIN_PATHS = { status: '/admin/relay', pause: '/admin/relay/pause', resume: '/admin/relay/resume' } as const;
+export const RELAY_ADMIN_PATHS = {
+  status: '/admin/relay',
+  pause: '/admin/relay/pause',
+  resume: '/admin/relay/resume',
+} as const;
 export const RelayStatus = z.object({
   paused: z.boolean(),
   pending: z.number().int(),

@@ -42,13 +42,17 @@ export function createLomsHandler(store: OrderStore, relay: RelayControl, logger
           const { index, sku, requested, available } = result.shortage;
           const original = body.items.findIndex((i) => i.sku === sku); // index in the request, before repeated skus were merged
           const field = `items[${original >= 0 ? original : index}].count`;
-          throw new AppError('INSUFFICIENT_STOCK', `${field}: insufficient stock for sku ${sku} (requested ${requested}, available ${available}); order ${result.orderId} failed`, {
-            field,
-            orderId: result.orderId,
-            sku,
-            requested,
-            available,
-          });
+          throw new AppError(
+            'INSUFFICIENT_STOCK',
+            `${field}: insufficient stock for sku ${sku} (requested ${requested}, available ${available}); order ${result.orderId} failed`,
+            {
+              field,
+              orderId: result.orderId,
+              sku,
+              requested,
+              available,
+            },
+          );
         }
         return { orderId: result.orderId };
       },
@@ -107,14 +111,24 @@ export function createLomsHandler(store: OrderStore, relay: RelayControl, logger
     const handler = routes.get(`${req.method ?? 'GET'} ${url.pathname}`);
     try {
       if (!handler) {
-        if (knownPaths.has(url.pathname)) throw new AppError('INVALID_INPUT', `method ${req.method} not allowed on ${url.pathname}`, { status: 405 });
+        if (knownPaths.has(url.pathname))
+          throw new AppError('INVALID_INPUT', `method ${req.method} not allowed on ${url.pathname}`, { status: 405 });
         throw new AppError('NOT_FOUND', `no route ${req.method} ${url.pathname}`);
       }
       send(res, 200, await handler(req, url));
     } catch (err) {
       const appError = toAppError(err);
       const status = appError.details?.status === 405 ? 405 : httpStatusOf(appError);
-      if (status >= 500) logger.error({ err: appError.message, code: appError.code, path: url.pathname, stack: (appError.cause as Error | undefined)?.stack }, 'request failed');
+      if (status >= 500)
+        logger.error(
+          {
+            err: appError.message,
+            code: appError.code,
+            path: url.pathname,
+            stack: (appError.cause as Error | undefined)?.stack,
+          },
+          'request failed',
+        );
       else logger.debug({ err: appError.message, code: appError.code, path: url.pathname }, 'request rejected');
       send(res, status, appError.toJSON());
     }

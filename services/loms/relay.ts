@@ -190,8 +190,15 @@ export class OutboxRelay {
 
   async status(): Promise<RelayStatus> {
     try {
-      const { rows } = await this.opts.pool.query<{ pending: string }>('SELECT count(*)::text AS pending FROM outbox WHERE sent_at IS NULL');
-      return { paused: this.paused, pending: Number(rows[0]?.pending ?? 0), sent_total: this.sentTotal, last_error: this.lastError };
+      const { rows } = await this.opts.pool.query<{ pending: string }>(
+        'SELECT count(*)::text AS pending FROM outbox WHERE sent_at IS NULL',
+      );
+      return {
+        paused: this.paused,
+        pending: Number(rows[0]?.pending ?? 0),
+        sent_total: this.sentTotal,
+        last_error: this.lastError,
+      };
     } catch (err) {
       throw toDbError(err);
     }
@@ -213,7 +220,10 @@ export class OutboxRelay {
       } catch (err) {
         this.consecutiveFailures++;
         this.lastError = err instanceof Error ? err.message : String(err);
-        this.opts.logger.warn({ err: this.lastError, backoffMs: backoff, failures: this.consecutiveFailures }, 'outbox relay: batch not sent, will retry');
+        this.opts.logger.warn(
+          { err: this.lastError, backoffMs: backoff, failures: this.consecutiveFailures },
+          'outbox relay: batch not sent, will retry',
+        );
         if (this.consecutiveFailures % 3 === 0) await this.resetProducer();
         // Backoff is not cut short by NOTIFY (new rows do not make Kafka come back); only stop() ends it early.
         await this.stopSignal.wait(backoff);
@@ -277,7 +287,10 @@ export class OutboxRelay {
           )
         ).rows;
       const mark = (ids: string[]): Promise<unknown> =>
-        client.query('UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])', [ids]);
+        client.query(
+          'UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])',
+          [ids],
+        );
 
       let sent = 0;
       let batches = 0;
@@ -291,7 +304,11 @@ export class OutboxRelay {
         );
         // meanwhile on the database: mark the previous (acknowledged) batch and claim the next one, when there may be
         // more (a full batch, or a commit woke us meanwhile: its rows then go out right after this batch's ack)
-        const more = (current.length === this.batchSize || this.signal.consume()) && batches + 1 < MAX_BATCHES_PER_TX && !this.stopping && !this.paused;
+        const more =
+          (current.length === this.batchSize || this.signal.consume()) &&
+          batches + 1 < MAX_BATCHES_PER_TX &&
+          !this.stopping &&
+          !this.paused;
         let next: Claimed[] = [];
         if (more) next = await markAndClaim(ids, acked);
         else if (acked.length > 0) await mark(acked);
@@ -299,11 +316,19 @@ export class OutboxRelay {
         acked = [];
         const failure = await sending;
         if (failure) {
-          await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [ids, failure.message.slice(0, 1000)]);
+          await client.query(
+            'UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])',
+            [ids, failure.message.slice(0, 1000)],
+          );
           await client.query('COMMIT');
           open = false;
           this.sentTotal += sent;
-          throw new AppError('KAFKA_UNAVAILABLE', `Kafka did not take ${ids.length} outbox row(s): ${failure.message}`, { ids: ids.length }, { cause: failure });
+          throw new AppError(
+            'KAFKA_UNAVAILABLE',
+            `Kafka did not take ${ids.length} outbox row(s): ${failure.message}`,
+            { ids: ids.length },
+            { cause: failure },
+          );
         }
         acked = ids;
         batches++;
@@ -311,7 +336,9 @@ export class OutboxRelay {
       }
       // mark and commit in one round trip (ids come from bigint columns: digits only, safe to inline)
       if (acked.length > 0 && acked.every((id) => /^\d+$/.test(id))) {
-        await client.query(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY('{${acked.join(',')}}'::bigint[]); COMMIT`);
+        await client.query(
+          `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY('{${acked.join(',')}}'::bigint[]); COMMIT`,
+        );
         sent += acked.length;
       } else {
         if (acked.length > 0) await mark(acked);
@@ -341,7 +368,10 @@ export class OutboxRelay {
       list.push({ key: r.key, value: r.payload, headers: { outbox_id: r.id } });
       byTopic.set(r.topic, list);
     }
-    await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
   }
 
   /** A dedicated connection LISTENs for commits; reconnects with backoff. The poll covers the gaps. */
@@ -388,7 +418,10 @@ export async function ensureTopic(admin: Admin, topic: string, partitions: numbe
   try {
     const topics = await admin.listTopics();
     if (topics.includes(topic)) return;
-    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    const created = await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     logger.info({ topic, partitions, created }, 'ensured topic');
   } finally {
     await admin.disconnect();

@@ -4,7 +4,13 @@ import { canTransition, checkPath, isTerminal } from './status-machine.js';
 
 describe('status machine', () => {
   it('allows exactly the lab transitions', () => {
-    const allowed = new Set(['none>new', 'new>awaiting payment', 'new>failed', 'awaiting payment>paid', 'awaiting payment>cancelled']);
+    const allowed = new Set([
+      'none>new',
+      'new>awaiting payment',
+      'new>failed',
+      'awaiting payment>paid',
+      'awaiting payment>cancelled',
+    ]);
     for (const from of ['none', ...ORDER_STATUSES] as const) {
       for (const to of ORDER_STATUSES) {
         expect(canTransition(from, to), `${from} -> ${to}`).toBe(allowed.has(`${from}>${to}`));

@@ -30,11 +30,20 @@ export function toDbError(err: unknown): AppError {
   const e = err as { code?: string; message?: string };
   const message = e.message ?? String(err);
   const unavailable =
-    (typeof e.code === 'string' && (/^(08|57P)/.test(e.code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(e.code))) ||
-    /connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Connection terminated|Query read timeout/i.test(message);
-  return new AppError('DB_ERROR', unavailable ? `Postgres is unavailable: ${message}` : `database error: ${message}`, e.code ? { pgCode: e.code } : undefined, {
-    cause: err,
-  });
+    (typeof e.code === 'string' &&
+      (/^(08|57P)/.test(e.code) ||
+        ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(e.code))) ||
+    /connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Connection terminated|Query read timeout/i.test(
+      message,
+    );
+  return new AppError(
+    'DB_ERROR',
+    unavailable ? `Postgres is unavailable: ${message}` : `database error: ${message}`,
+    e.code ? { pgCode: e.code } : undefined,
+    {
+      cause: err,
+    },
+  );
 }
 
 /**
@@ -74,7 +83,9 @@ export class OrderStore {
 
   /** One statement, one transaction (see migration 3, loms_create_order): order, items, reservation, outbox rows. */
   async createOrder(userId: string, items: readonly OrderItem[]): Promise<CreateResult> {
-    let row: { order_id: string | null; status: string; short_index: number | null; short_available: string | null } | undefined;
+    let row:
+      | { order_id: string | null; status: string; short_index: number | null; short_available: string | null }
+      | undefined;
     try {
       const res = await this.pool.query<NonNullable<typeof row>>(
         'SELECT order_id::text AS order_id, status, short_index, short_available::text AS short_available FROM loms_create_order($1, $2::bigint[], $3::int[], $4, $5)',
@@ -88,21 +99,31 @@ export class OrderStore {
     if (row.status === 'unknown sku') {
       const index = row.short_index ?? 0;
       const field = `items[${index}].sku`;
-      throw new AppError('INVALID_INPUT', `${field}: unknown sku ${items[index]?.sku}`, { field, sku: items[index]?.sku });
+      throw new AppError('INVALID_INPUT', `${field}: unknown sku ${items[index]?.sku}`, {
+        field,
+        sku: items[index]?.sku,
+      });
     }
     this.onCommitted();
     const orderId = row.order_id as string;
     if (row.status === 'failed') {
       const index = row.short_index ?? 0;
       const item = items[index] as OrderItem;
-      return { orderId, status: 'failed', shortage: { index, sku: item.sku, requested: item.count, available: Number(row.short_available ?? 0) } };
+      return {
+        orderId,
+        status: 'failed',
+        shortage: { index, sku: item.sku, requested: item.count, available: Number(row.short_available ?? 0) },
+      };
     }
     return { orderId, status: 'awaiting payment' };
   }
 
   async getOrder(orderId: string): Promise<OrderInfo> {
     try {
-      const order = await this.pool.query<{ status: OrderStatus; user_id: string }>('SELECT status, user_id::text AS user_id FROM orders WHERE id = $1', [orderId]);
+      const order = await this.pool.query<{ status: OrderStatus; user_id: string }>(
+        'SELECT status, user_id::text AS user_id FROM orders WHERE id = $1',
+        [orderId],
+      );
       const row = order.rows[0];
       if (!row) throw notFound(orderId);
       const items = await this.pool.query<{ sku: string; count: number }>(
@@ -117,7 +138,11 @@ export class OrderStore {
 
   /** pay: the reservation is written off (total and reserved both drop). */
   async pay(orderId: string): Promise<void> {
-    await this.transition(orderId, 'paid', stockUpdate('total_count = s.total_count - i.count, reserved = s.reserved - i.count'));
+    await this.transition(
+      orderId,
+      'paid',
+      stockUpdate('total_count = s.total_count - i.count, reserved = s.reserved - i.count'),
+    );
   }
 
   /** cancel: the reservation is released. */
@@ -127,7 +152,10 @@ export class OrderStore {
 
   async stockInfo(sku: string): Promise<number> {
     try {
-      const res = await this.pool.query<{ available: string }>('SELECT (total_count - reserved)::text AS available FROM stocks WHERE sku = $1', [sku]);
+      const res = await this.pool.query<{ available: string }>(
+        'SELECT (total_count - reserved)::text AS available FROM stocks WHERE sku = $1',
+        [sku],
+      );
       const row = res.rows[0];
       if (!row) throw new AppError('NOT_FOUND', `sku: unknown sku ${sku}`, { field: 'sku', sku });
       return Math.max(0, Number(row.available));
@@ -138,7 +166,10 @@ export class OrderStore {
 
   private async transition(orderId: string, to: 'paid' | 'cancelled', stockSql: string): Promise<void> {
     await this.tx(async (c) => {
-      const res = await c.query<{ status: OrderStatus; user_id: string }>('SELECT status, user_id::text AS user_id FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
+      const res = await c.query<{ status: OrderStatus; user_id: string }>(
+        'SELECT status, user_id::text AS user_id FROM orders WHERE id = $1 FOR UPDATE',
+        [orderId],
+      );
       const row = res.rows[0];
       if (!row) throw notFound(orderId);
       if (!canTransition(row.status, to)) {
@@ -166,7 +197,12 @@ export class OrderStore {
       event_id: randomUUID(),
       source: this.source,
     };
-    await c.query('INSERT INTO outbox (aggregate_id, topic, key, payload) VALUES ($1, $2, $3, $4)', [orderId, this.topic, orderId, JSON.stringify(payload)]);
+    await c.query('INSERT INTO outbox (aggregate_id, topic, key, payload) VALUES ($1, $2, $3, $4)', [
+      orderId,
+      this.topic,
+      orderId,
+      JSON.stringify(payload),
+    ]);
   }
 
   private async tx<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {

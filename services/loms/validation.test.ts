@@ -27,7 +27,9 @@ describe('request validation', () => {
       userId: '1000',
       items: [{ sku: '1076963', count: 5 }],
     });
-    expect(parseRequest(OrderIdRequest, { orderId: '9223372036854775807' })).toEqual({ orderId: '9223372036854775807' });
+    expect(parseRequest(OrderIdRequest, { orderId: '9223372036854775807' })).toEqual({
+      orderId: '9223372036854775807',
+    });
   });
 
   it.each([
@@ -37,7 +39,17 @@ describe('request validation', () => {
     [{ userId: '9223372036854775808', items: [{ sku: '1', count: 1 }] }, 'userId', /int64/],
     [{ userId: '1', items: [] }, 'items', /empty/],
     [{ userId: '1', items: 'x' }, 'items', /array/],
-    [{ userId: '1', items: [{ sku: '1', count: 1 }, { sku: '-2', count: 1 }] }, 'items[1].sku', /int64/],
+    [
+      {
+        userId: '1',
+        items: [
+          { sku: '1', count: 1 },
+          { sku: '-2', count: 1 },
+        ],
+      },
+      'items[1].sku',
+      /int64/,
+    ],
     [{ userId: '1', items: [{ sku: '1', count: 0 }] }, 'items[0].count', /uint32/],
     [{ userId: '1', items: [{ sku: '1', count: 1.5 }] }, 'items[0].count', /uint32/],
     [{ userId: '1', items: [{ sku: '1' }] }, 'items[0].count', /required/],
@@ -58,7 +70,13 @@ describe('request validation', () => {
   });
 
   it('merges repeated skus', () => {
-    expect(mergeItems([{ sku: '1', count: 1 }, { sku: '2', count: 2 }, { sku: '1', count: 3 }])).toEqual([
+    expect(
+      mergeItems([
+        { sku: '1', count: 1 },
+        { sku: '2', count: 2 },
+        { sku: '1', count: 3 },
+      ]),
+    ).toEqual([
       { sku: '1', count: 4 },
       { sku: '2', count: 2 },
     ]);
@@ -95,12 +113,21 @@ describe('HTTP handler (store stubbed)', () => {
   it('answers 400 naming the field, 404 for an unknown order, 503 when Postgres is down, 400 for a shortage', async () => {
     await withServer(
       {
-        getOrder: (id) => Promise.reject(new AppError('NOT_FOUND', `orderId: order ${id} not found`, { field: 'orderId' })),
+        getOrder: (id) =>
+          Promise.reject(new AppError('NOT_FOUND', `orderId: order ${id} not found`, { field: 'orderId' })),
         pay: () => Promise.reject(new AppError('DB_ERROR', 'Postgres is unavailable: connect ECONNREFUSED')),
-        createOrder: () => Promise.resolve({ orderId: '7', status: 'failed', shortage: { index: 0, sku: '1076963', requested: 999, available: 265 } }),
+        createOrder: () =>
+          Promise.resolve({
+            orderId: '7',
+            status: 'failed',
+            shortage: { index: 0, sku: '1076963', requested: 999, available: 265 },
+          }),
       },
       async (url) => {
-        let res = await fetch(`${url}/order/create`, { method: 'POST', body: '{"userId":"1","items":[{"sku":"x","count":1}]}' });
+        let res = await fetch(`${url}/order/create`, {
+          method: 'POST',
+          body: '{"userId":"1","items":[{"sku":"x","count":1}]}',
+        });
         expect(res.status).toBe(400);
         expect(await res.json()).toMatchObject({ code: 'INVALID_INPUT', details: { field: 'items[0].sku' } });
 
@@ -114,11 +141,20 @@ describe('HTTP handler (store stubbed)', () => {
 
         res = await fetch(`${url}/order/pay`, { method: 'POST', body: '{"orderId":"12"}' });
         expect(res.status).toBe(503);
-        expect(await res.json()).toMatchObject({ code: 'DB_ERROR', message: expect.stringMatching(/Postgres is unavailable/) as unknown });
+        expect(await res.json()).toMatchObject({
+          code: 'DB_ERROR',
+          message: expect.stringMatching(/Postgres is unavailable/) as unknown,
+        });
 
-        res = await fetch(`${url}/order/create`, { method: 'POST', body: '{"userId":"1","items":[{"sku":"1076963","count":999}]}' });
+        res = await fetch(`${url}/order/create`, {
+          method: 'POST',
+          body: '{"userId":"1","items":[{"sku":"1076963","count":999}]}',
+        });
         expect(res.status).toBe(400);
-        expect(await res.json()).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { field: 'items[0].count', orderId: '7' } });
+        expect(await res.json()).toMatchObject({
+          code: 'INSUFFICIENT_STOCK',
+          details: { field: 'items[0].count', orderId: '7' },
+        });
 
         res = await fetch(`${url}/order/pay`);
         expect(res.status).toBe(405);

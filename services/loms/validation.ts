@@ -27,7 +27,9 @@ const Count = z.union([z.number(), z.string()]).transform((value, ctx) => {
 
 export const CreateOrderRequest = z.object({
   userId: Int64Id,
-  items: z.array(z.object({ sku: Int64Id, count: Count }), { error: 'must be an array of {sku, count}' }).min(1, 'must not be empty'),
+  items: z
+    .array(z.object({ sku: Int64Id, count: Count }), { error: 'must be an array of {sku, count}' })
+    .min(1, 'must not be empty'),
 });
 export type CreateOrderRequest = z.infer<typeof CreateOrderRequest>;
 
@@ -75,7 +77,8 @@ export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') failInput('body', 'body: a JSON object is required');
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) failInput('body', 'body: must be a JSON object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      failInput('body', 'body: must be a JSON object');
     return value;
   } catch (err) {
     if (err instanceof AppError) throw err;

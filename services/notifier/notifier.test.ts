@@ -3,12 +3,25 @@ import { NotifierLine, parseNotifierLine } from '../lab-d/schema.js';
 import { recordToLine } from './notifier.js';
 
 const now = new Date('2026-11-22T03:00:00.250Z');
-const record = (value: string | null, offset = '7') => ({ key: Buffer.from('42'), value: value === null ? null : Buffer.from(value), offset });
-const line = (value: string | null, errorsSoFar = 0) => recordToLine({ instance: 'n1', topic: 't', partition: 1, message: record(value), errorsSoFar, now });
+const record = (value: string | null, offset = '7') => ({
+  key: Buffer.from('42'),
+  value: value === null ? null : Buffer.from(value),
+  offset,
+});
+const line = (value: string | null, errorsSoFar = 0) =>
+  recordToLine({ instance: 'n1', topic: 't', partition: 1, message: record(value), errorsSoFar, now });
 
 describe('notifier record → line', () => {
   it('turns an order event into an event line with its latency', () => {
-    const l = line(JSON.stringify({ order_id: 42, status: 'awaiting payment', moment: '2026-11-22T03:00:00.200Z', event_id: 'e1', user_id: '1' }));
+    const l = line(
+      JSON.stringify({
+        order_id: 42,
+        status: 'awaiting payment',
+        moment: '2026-11-22T03:00:00.200Z',
+        event_id: 'e1',
+        user_id: '1',
+      }),
+    );
     expect(l).toEqual({
       type: 'event',
       ts: '2026-11-22T03:00:00.250Z',
@@ -34,7 +47,14 @@ describe('notifier record → line', () => {
     ['a null value', null, /not an order event/],
   ])('turns %s into a counted POISON_MESSAGE error line with partition and offset', (_what, value, message) => {
     const l = line(value, 3);
-    expect(l).toMatchObject({ type: 'error', code: 'POISON_MESSAGE', partition: 1, offset: '7', key: '42', errors_total: 4 });
+    expect(l).toMatchObject({
+      type: 'error',
+      code: 'POISON_MESSAGE',
+      partition: 1,
+      offset: '7',
+      key: '42',
+      errors_total: 4,
+    });
     expect(l.type === 'error' && l.message).toMatch(message);
     expect(NotifierLine.safeParse(l).success).toBe(true);
   });

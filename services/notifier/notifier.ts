@@ -103,7 +103,14 @@ export function recordToLine(args: {
 }): NotifierEventLine | NotifierErrorLine {
   const { instance, topic, partition, message } = args;
   const at = args.now ?? new Date();
-  const base = { ts: at.toISOString(), instance, topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null };
+  const base = {
+    ts: at.toISOString(),
+    instance,
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString('utf8') ?? null,
+  };
   let problem: string;
   try {
     const parsed = OrderEvent.safeParse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
@@ -215,7 +222,8 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
       owned = payload.memberAssignment;
       const notes: string[] = [];
       if (payload.isLeader) notes.push('leader');
-      if (lostAt !== undefined) notes.push(`reconnected ${((Date.now() - lostAt) / 1000).toFixed(1)} s after losing the broker`);
+      if (lostAt !== undefined)
+        notes.push(`reconnected ${((Date.now() - lostAt) / 1000).toFixed(1)} s after losing the broker`);
       lostAt = undefined;
       failedAttempts = 0;
       const timer = setTimeout(() => announceJoin(), heartbeatInterval + maxWaitTimeInMs + 2000);
@@ -223,7 +231,11 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
       pendingJoin = {
         memberId: payload.memberId,
         timer,
-        extra: { member_id: payload.memberId, assignment: payload.memberAssignment, ...(notes.length > 0 ? { detail: notes.join('; ') } : {}) },
+        extra: {
+          member_id: payload.memberId,
+          assignment: payload.memberAssignment,
+          ...(notes.length > 0 ? { detail: notes.join('; ') } : {}),
+        },
       };
       markStarted();
     });
@@ -340,7 +352,10 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
           (err: unknown) => {
             announceJoin();
             const error = err instanceof Error ? err : new Error(String(err));
-            logger.error({ err: describeFailure(err), stack: error.stack }, 'the consumer failed for a reason other than the broker being away');
+            logger.error(
+              { err: describeFailure(err), stack: error.stack },
+              'the consumer failed for a reason other than the broker being away',
+            );
             lifecycle('crashed', { detail: describeFailure(err) });
             if (running) deps.onFatal?.(error);
             else reject(error);
@@ -362,7 +377,10 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
         if (last !== undefined) {
           // A consumer in the middle of its start is disconnected once that step is over (a disconnect in the middle of a
           // join leaves the member behind), unless a broker that is away keeps it there past the deadline.
-          await within(last.starting.catch(() => undefined), deadline - Date.now());
+          await within(
+            last.starting.catch(() => undefined),
+            deadline - Date.now(),
+          );
           // disconnect() waits for the in-flight batch, commits the resolved offsets and leaves the group.
           const left = await within(
             last.consumer.disconnect().then(
@@ -371,7 +389,8 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
             ),
             Math.max(deadline - Date.now(), 500),
           );
-          if (left === undefined) detail = `no clean leave within ${stopTimeoutMs} ms (the broker does not answer): uncommitted events come again; ${detail}`;
+          if (left === undefined)
+            detail = `no clean leave within ${stopTimeoutMs} ms (the broker does not answer): uncommitted events come again; ${detail}`;
           else if (left !== 'ok') detail = `${left}; ${detail}`;
         }
         lifecycle('stopped', { detail });

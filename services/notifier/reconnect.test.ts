@@ -14,16 +14,27 @@ type AnyErrorClass = new (...args: unknown[]) => Error;
 const make = (Class: unknown, ...args: unknown[]): Error => new (Class as AnyErrorClass)(...args);
 /** what kafkajs' retrier throws for a non-retriable error: a KafkaJSNonRetriableError caused by it */
 const nonRetriable = (e: Error): Error => make(KafkaJSNonRetriableError, e, { cause: e });
-const protocol = (type: string, retriable: boolean): Error => make(KafkaJSProtocolError, { message: type.toLowerCase(), type, code: 1, retriable });
-const refused = (): Error => make(KafkaJSConnectionError, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092', { code: 'ECONNREFUSED' });
+const protocol = (type: string, retriable: boolean): Error =>
+  make(KafkaJSProtocolError, { message: type.toLowerCase(), type, code: 1, retriable });
+const refused = (): Error =>
+  make(KafkaJSConnectionError, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092', { code: 'ECONNREFUSED' });
 
 describe('isBrokerUnavailable', () => {
   it.each([
-    ['kafkajs out of retries on a refused connection', () => make(KafkaJSNumberOfRetriesExceeded, refused(), { retryCount: 5, retryTime: 4800 })],
+    [
+      'kafkajs out of retries on a refused connection',
+      () => make(KafkaJSNumberOfRetriesExceeded, refused(), { retryCount: 5, retryTime: 4800 }),
+    ],
     // kafkajs itself does not restart on this one (the root cause is non-retriable): the notifier must
-    ['no group coordinator while the broker is away', () => nonRetriable(make(KafkaJSGroupCoordinatorNotFound, 'Failed to find group coordinator'))],
+    [
+      'no group coordinator while the broker is away',
+      () => nonRetriable(make(KafkaJSGroupCoordinatorNotFound, 'Failed to find group coordinator')),
+    ],
     // kafkajs' typings leave this class out; the runner bails with it when no broker is connected
-    ['no broker available', () => Object.assign(new Error('No broker available'), { name: 'KafkaJSNoBrokerAvailableError', retriable: true })],
+    [
+      'no broker available',
+      () => Object.assign(new Error('No broker available'), { name: 'KafkaJSNoBrokerAvailableError', retriable: true }),
+    ],
     ['a bare connection error', refused],
     ['a socket error', () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
     ['a retriable protocol error (coordinator moved)', () => nonRetriable(protocol('NOT_COORDINATOR_FOR_GROUP', true))],
@@ -46,7 +57,9 @@ describe('isBrokerUnavailable', () => {
 
 describe('reconnectDelayMs', () => {
   it('starts at the initial wait, doubles per failed attempt and stays at the cap', () => {
-    expect([1, 2, 3, 4, 5, 6, 50].map((n) => reconnectDelayMs(n, 1000, 10_000))).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
+    expect([1, 2, 3, 4, 5, 6, 50].map((n) => reconnectDelayMs(n, 1000, 10_000))).toEqual([
+      1000, 2000, 4000, 8000, 10_000, 10_000, 10_000,
+    ]);
     expect(reconnectDelayMs(0, 1000, 10_000)).toBe(1000);
   });
 });
@@ -55,7 +68,9 @@ describe('describeFailure', () => {
   it('names the root cause when the wrapper says something else', () => {
     expect(describeFailure(refused())).toBe('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
     const wrapped = Object.assign(new Error('Crash while joining'), { cause: refused() });
-    expect(describeFailure(wrapped)).toBe('Crash while joining (Connection error: connect ECONNREFUSED 127.0.0.1:9092)');
+    expect(describeFailure(wrapped)).toBe(
+      'Crash while joining (Connection error: connect ECONNREFUSED 127.0.0.1:9092)',
+    );
     expect(describeFailure('boom')).toBe('boom');
   });
 });

@@ -24,7 +24,15 @@ const BROKER_AWAY = new Set([
 const MEMBERSHIP = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
 
 /** socket errors that are not (yet) wrapped in a kafkajs error */
-const SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
+const SOCKET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 interface ErrorLike {
   name?: unknown;
@@ -73,7 +81,7 @@ export function describeFailure(err: unknown): string {
   const messageOf = (e: unknown): string => {
     if (e instanceof Error) return e.message;
     const message = (e as { message?: unknown } | null)?.message;
-    return typeof message === 'string' ? message : typeof e === 'string' ? e : JSON.stringify(e) ?? 'unknown error';
+    return typeof message === 'string' ? message : typeof e === 'string' ? e : (JSON.stringify(e) ?? 'unknown error');
   };
   const all = chain(err);
   const top = messageOf(err);

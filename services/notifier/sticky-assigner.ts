@@ -13,7 +13,10 @@ export interface MemberState {
 }
 
 /** Pure: the new assignment per member. Every partition is assigned once; members own at most ceil(P/M) per topic. */
-export function assignSticky(members: readonly MemberState[], partitionsByTopic: TopicPartitions): Record<string, TopicPartitions> {
+export function assignSticky(
+  members: readonly MemberState[],
+  partitionsByTopic: TopicPartitions,
+): Record<string, TopicPartitions> {
   const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
   const result: Record<string, TopicPartitions> = Object.fromEntries(sorted.map((m) => [m.memberId, {}]));
   if (sorted.length === 0) return result;
@@ -34,11 +37,13 @@ export function assignSticky(members: readonly MemberState[], partitionsByTopic:
     for (const p of [...partitions].sort((a, b) => a - b)) {
       if (taken.has(p)) continue;
       let best = sorted[0] as MemberState;
-      for (const m of sorted) if ((load.get(m.memberId) as number[]).length < (load.get(best.memberId) as number[]).length) best = m;
+      for (const m of sorted)
+        if ((load.get(m.memberId) as number[]).length < (load.get(best.memberId) as number[]).length) best = m;
       (load.get(best.memberId) as number[]).push(p);
       taken.add(p);
     }
-    for (const [memberId, list] of load) if (list.length > 0) (result[memberId] as TopicPartitions)[topic] = list.sort((a, b) => a - b);
+    for (const [memberId, list] of load)
+      if (list.length > 0) (result[memberId] as TopicPartitions)[topic] = list.sort((a, b) => a - b);
   }
   return result;
 }
@@ -59,19 +64,29 @@ export function stickyAssigner(owned: () => TopicPartitions): PartitionAssigner 
         }
         return { memberId, owned: prev };
       });
-      const partitions: TopicPartitions = Object.fromEntries(topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).map((m) => m.partitionId)]));
+      const partitions: TopicPartitions = Object.fromEntries(
+        topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).map((m) => m.partitionId)]),
+      );
       const assignment = assignSticky(states, partitions);
       return Promise.resolve(
         Object.entries(assignment).map(([memberId, a]) => ({
           memberId,
-          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: a, userData: Buffer.alloc(0) }),
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({
+            version: 0,
+            assignment: a,
+            userData: Buffer.alloc(0),
+          }),
         })),
       );
     },
     protocol({ topics }) {
       return {
         name: 'EventscopeStickyAssigner',
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.from(JSON.stringify(owned())) }),
+        metadata: AssignerProtocol.MemberMetadata.encode({
+          version: 0,
+          topics,
+          userData: Buffer.from(JSON.stringify(owned())),
+        }),
       };
     },
   });

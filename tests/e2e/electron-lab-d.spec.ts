@@ -28,7 +28,12 @@ const skipReason =
 test('Electron: the window opens connected, starts the stack and the services', async () => {
   if (skipReason !== null) console.log(`[electron e2e] skipped: ${skipReason}`);
   test.skip(skipReason !== null, skipReason ?? '');
-  const app = await electron.launch({ executablePath: bin ?? undefined, args: [entry], cwd: ROOT, env: { ...process.env, EVENTSCOPE_STACK: process.env.EVENTSCOPE_STACK ?? 'local' } });
+  const app = await electron.launch({
+    executablePath: bin ?? undefined,
+    args: [entry],
+    cwd: ROOT,
+    env: { ...process.env, EVENTSCOPE_STACK: process.env.EVENTSCOPE_STACK ?? 'local' },
+  });
   try {
     const page = await app.firstWindow();
     const console_ = new ConsoleApp(page);

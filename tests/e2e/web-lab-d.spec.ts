@@ -11,11 +11,14 @@ import { TimelinePage } from './pages/timeline-page';
 
 const url = () => {
   const u = process.env.EVENTSCOPE_E2E_URL;
-  if (u === undefined || u === '') throw new Error('EVENTSCOPE_E2E_URL is not set: the global setup did not start web mode');
+  if (u === undefined || u === '')
+    throw new Error('EVENTSCOPE_E2E_URL is not set: the global setup did not start web mode');
   return u;
 };
 
-test('Lab D from the UI: group assignment, failover, outbox through a Kafka outage, an order timeline', async ({ page }) => {
+test('Lab D from the UI: group assignment, failover, outbox through a Kafka outage, an order timeline', async ({
+  page,
+}) => {
   const app = new ConsoleApp(page);
   const stack = new StackPage(page);
   const groups = new GroupsPage(page);

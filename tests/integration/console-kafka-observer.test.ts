@@ -25,11 +25,24 @@ beforeAll(async () => {
   await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: 0 })) });
-  await producer.send({ topic, messages: Array.from({ length: 6 }, (_, i) => ({ key: `j${i}`, value: `w${i}`, partition: 1 })) });
+  await producer.send({
+    topic,
+    messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: 0 })),
+  });
+  await producer.send({
+    topic,
+    messages: Array.from({ length: 6 }, (_, i) => ({ key: `j${i}`, value: `w${i}`, partition: 1 })),
+  });
   await producer.disconnect();
   // the group has processed 4 of partition 0 and all of partition 1
-  await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '6' }] });
+  await admin.setOffsets({
+    groupId,
+    topic,
+    partitions: [
+      { partition: 0, offset: '4' },
+      { partition: 1, offset: '6' },
+    ],
+  });
 
   const observerAdmin = kafka.admin();
   observer = createKafkaObserver({
@@ -55,7 +68,12 @@ afterAll(async () => {
 });
 
 async function member(clientId: string): Promise<Consumer> {
-  const c = testKafka(endpoints().kafka.brokers, clientId).consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 10_000 });
+  const c = testKafka(endpoints().kafka.brokers, clientId).consumer({
+    groupId,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
+    rebalanceTimeout: 10_000,
+  });
   consumers.push(c);
   await c.connect();
   await c.subscribe({ topics: [topic] });
@@ -66,10 +84,13 @@ async function member(clientId: string): Promise<Consumer> {
 
 describe('kafka observer', () => {
   it('reports partitions with log-start and log-end offsets', async () => {
-    const parts = await waitFor(() => {
-      const p = observer.partitionsSnapshot().partitions.filter((x) => x.topic === topic);
-      return p.length === 2 ? p : undefined;
-    }, { what: 'the topic partitions' });
+    const parts = await waitFor(
+      () => {
+        const p = observer.partitionsSnapshot().partitions.filter((x) => x.topic === topic);
+        return p.length === 2 ? p : undefined;
+      },
+      { what: 'the topic partitions' },
+    );
     const byPartition = Object.fromEntries(parts.map((p) => [p.partition, p]));
     expect(byPartition[0]).toMatchObject({ logStartOffset: '0', logEndOffset: '10' });
     expect(byPartition[1]).toMatchObject({ logStartOffset: '0', logEndOffset: '6' });
@@ -79,10 +100,13 @@ describe('kafka observer', () => {
     await member('member-a');
     await member('member-b');
     await member('member-c');
-    const g = await waitFor(() => {
-      const s = groups.get(groupId);
-      return s !== undefined && s.state === 'Stable' && s.members.length === 3 ? s : undefined;
-    }, { timeoutMs: 60_000, what: 'a stable group of 3' });
+    const g = await waitFor(
+      () => {
+        const s = groups.get(groupId);
+        return s !== undefined && s.state === 'Stable' && s.members.length === 3 ? s : undefined;
+      },
+      { timeoutMs: 60_000, what: 'a stable group of 3' },
+    );
     const owning = g.members.filter((m) => (m.assignment[topic] ?? []).length > 0);
     expect(owning).toHaveLength(2);
     expect(owning.flatMap((m) => m.assignment[topic]).sort()).toEqual([0, 1]);
@@ -99,10 +123,16 @@ describe('kafka observer', () => {
     const owner0 = g.members.find((m) => (m.assignment[topic] ?? []).includes(0))!;
     const idx = consumers.findIndex((_, i) => ['member-a', 'member-b', 'member-c'][i] === owner0.clientId);
     await consumers[idx]!.disconnect();
-    const r = await waitFor(() => rebalances.find((x) => x.groupId === groupId && x.moves.some((m) => m.partition === 0 && m.from === owner0.clientId)), {
-      timeoutMs: 60_000,
-      what: 'a rebalance moving partition 0',
-    });
+    const r = await waitFor(
+      () =>
+        rebalances.find(
+          (x) => x.groupId === groupId && x.moves.some((m) => m.partition === 0 && m.from === owner0.clientId),
+        ),
+      {
+        timeoutMs: 60_000,
+        what: 'a rebalance moving partition 0',
+      },
+    );
     const move = r.moves.find((m) => m.partition === 0)!;
     expect(move.to).not.toBeNull();
     expect(move.to).not.toBe(owner0.clientId);

@@ -25,7 +25,13 @@ beforeAll(async () => {
   supervisor = createSupervisor({
     repoRoot: REPO_ROOT,
     logger: createMemoryLogger().logger,
-    serviceEnv: () => ({ kafkaBrokers: endpoints().kafka.brokers, databaseUrl: endpoints().postgres.url, lomsPort: 0, topic, notifierGroupId: groupId }),
+    serviceEnv: () => ({
+      kafkaBrokers: endpoints().kafka.brokers,
+      databaseUrl: endpoints().postgres.url,
+      lomsPort: 0,
+      topic,
+      notifierGroupId: groupId,
+    }),
     onState: (s) => states.push(s),
     onLog: (l) => logs.push(l),
     onNotifierLine: (l) => lines.push(l),
@@ -53,10 +59,13 @@ describe('supervisor', () => {
   it('starts notifier-2 as a child process that joins its group with both partitions', async () => {
     const started = await supervisor.start('notifier-2');
     expect(started.pid).toBeGreaterThan(0);
-    const joined = await waitFor(() => {
-      const s = supervisor.get('notifier-2');
-      return s.assignment !== null && (s.assignment[topic] ?? []).length === 2 ? s : undefined;
-    }, { timeoutMs: 60_000, what: 'notifier-2 to join with an assignment' });
+    const joined = await waitFor(
+      () => {
+        const s = supervisor.get('notifier-2');
+        return s.assignment !== null && (s.assignment[topic] ?? []).length === 2 ? s : undefined;
+      },
+      { timeoutMs: 60_000, what: 'notifier-2 to join with an assignment' },
+    );
     expect(joined.state).toBe('running');
     expect(lines.some((l) => l.type === 'lifecycle' && l.state === 'joined' && l.instance === 'notifier-2')).toBe(true);
     expect(logs.some((l) => l.instance === 'notifier-2' && l.kind === 'lifecycle')).toBe(true);
@@ -69,21 +78,37 @@ describe('supervisor', () => {
     expect(alive(pid)).toBe(false);
     const before = states.length;
     // nothing restarts it: no state change within a few polls of our own
-    await expect(waitFor(() => states.slice(before).find((s) => s.instance === 'notifier-2'), { timeoutMs: 1500, what: 'a restart' })).rejects.toThrow(/timed out/);
+    await expect(
+      waitFor(() => states.slice(before).find((s) => s.instance === 'notifier-2'), {
+        timeoutMs: 1500,
+        what: 'a restart',
+      }),
+    ).rejects.toThrow(/timed out/);
     expect(supervisor.get('notifier-2').state).toBe('exited');
   });
 
   it('starts it again and stops it gracefully with SIGTERM', async () => {
     await supervisor.start('notifier-2');
-    await waitFor(() => (supervisor.get('notifier-2').assignment !== null ? true : undefined), { timeoutMs: 60_000, what: 'a second join' }).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}\n${supervisor.logs('notifier-2', 30).map((l) => l.text).join('\n')}`);
+    await waitFor(() => (supervisor.get('notifier-2').assignment !== null ? true : undefined), {
+      timeoutMs: 60_000,
+      what: 'a second join',
+    }).catch((err: unknown) => {
+      throw new Error(
+        `${(err as Error).message}\n${supervisor
+          .logs('notifier-2', 30)
+          .map((l) => l.text)
+          .join('\n')}`,
+      );
     });
     const stopped = await supervisor.stop('notifier-2');
     expect(stopped.state).toBe('stopped');
-    expect(lines.some((l) => l.type === 'lifecycle' && l.state === 'stopped' && l.instance === 'notifier-2')).toBe(true);
+    expect(lines.some((l) => l.type === 'lifecycle' && l.state === 'stopped' && l.instance === 'notifier-2')).toBe(
+      true,
+    );
   });
 
   it('keeps the other instances untouched', () => {
-    for (const name of ['loms', 'notifier-1', 'notifier-3'] as const) expect(supervisor.get(name)).toMatchObject({ state: 'stopped', pid: null });
+    for (const name of ['loms', 'notifier-1', 'notifier-3'] as const)
+      expect(supervisor.get(name)).toMatchObject({ state: 'stopped', pid: null });
   });
 });

@@ -4,7 +4,12 @@
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKafka } from '../../main/console/stack/local/kafka.js';
-import { createTailBuffer, createTopicTail, type TailBuffer, type TopicTail } from '../../main/console/observe/topic-tail.js';
+import {
+  createTailBuffer,
+  createTopicTail,
+  type TailBuffer,
+  type TopicTail,
+} from '../../main/console/observe/topic-tail.js';
 import type { AppError } from '../../services/shared/app-error.js';
 import { createMemoryLogger } from '../../services/shared/logger.js';
 import { waitFor } from '../../services/shared/wait.js';
@@ -43,7 +48,10 @@ describe('console: the topic tail recovers after the broker restarts', () => {
     });
 
   async function produce(values: string[]): Promise<void> {
-    const producer = client().producer({ createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 2000 } });
+    const producer = client().producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 2000 },
+    });
     await producer.connect();
     try {
       await producer.send({ topic, acks: -1, messages: values.map((v, i) => ({ key: `k${i % 4}`, value: v })) });
@@ -61,27 +69,50 @@ describe('console: the topic tail recovers after the broker restarts', () => {
     await admin.disconnect();
 
     buffer = createTailBuffer({ orderTopic: 'not-this-one' });
-    tail = createTopicTail({ kafka: client(), groupId: uniqueName('eventscope-observer-test'), buffer, logger, onHealth: (e) => health.push(e), maxBackoffMs: 2000 });
+    tail = createTopicTail({
+      kafka: client(),
+      groupId: uniqueName('eventscope-observer-test'),
+      buffer,
+      logger,
+      onHealth: (e) => health.push(e),
+      maxBackoffMs: 2000,
+    });
     await tail.follow([topic]);
 
     const before = Array.from({ length: 6 }, (_, i) => `before-${i}`);
     await produce(before);
-    await waitFor(() => before.every((v) => seen().has(v)), { timeoutMs: 30_000, what: 'the records produced before the restart in the tail' });
-    await waitFor(() => health.at(-1) === undefined && health.length > 0, { timeoutMs: 10_000, what: 'the tail reporting healthy' });
+    await waitFor(() => before.every((v) => seen().has(v)), {
+      timeoutMs: 30_000,
+      what: 'the records produced before the restart in the tail',
+    });
+    await waitFor(() => health.at(-1) === undefined && health.length > 0, {
+      timeoutMs: 10_000,
+      what: 'the tail reporting healthy',
+    });
 
     // Stopped for longer than the consumer's retry budget: wait until the tail reports the broker gone.
     await broker.stop();
-    const problem = await waitFor(() => health.at(-1), { timeoutMs: 60_000, what: 'the tail reporting the broker gone' });
+    const problem = await waitFor(() => health.at(-1), {
+      timeoutMs: 60_000,
+      what: 'the tail reporting the broker gone',
+    });
     expect(problem.code).toBe('KAFKA_UNAVAILABLE');
     expect(lines.some((l) => l.msg === 'tail consumer crashed')).toBe(true);
     // and keeps trying while it is away: a restart that fails (the broker stays down until one has)
-    await waitFor(() => lines.some((l) => l.msg === 'tail: could not start'), { timeoutMs: 30_000, what: 'a restart of the tail failing while the broker is away' });
+    await waitFor(() => lines.some((l) => l.msg === 'tail: could not start'), {
+      timeoutMs: 30_000,
+      what: 'a restart of the tail failing while the broker is away',
+    });
     expect(health.filter((h) => h !== undefined)).toHaveLength(1); // reported once, not once per attempt
 
     await broker.start(); // the same data folder: the topic and its records are still there
     const after = Array.from({ length: 6 }, (_, i) => `after-${i}`);
     await produce(after);
-    await waitFor(() => after.every((v) => seen().has(v)), { timeoutMs: 45_000, intervalMs: 200, what: 'the records produced after the restart in the tail' });
+    await waitFor(() => after.every((v) => seen().has(v)), {
+      timeoutMs: 45_000,
+      intervalMs: 200,
+      what: 'the records produced after the restart in the tail',
+    });
     await waitFor(() => health.at(-1) === undefined, { timeoutMs: 10_000, what: 'the tail clearing its health' });
 
     // The buffer was kept, and the restarted consumer went on where the tail was: each record once.

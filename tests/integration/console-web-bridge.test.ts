@@ -20,7 +20,12 @@ function idleProvider(): StackProvider {
     mongodb: { url: 'mongodb://127.0.0.1:1' },
     redis: { url: 'redis://127.0.0.1:1' },
   };
-  const stopped = (name: ComponentHealth['name']): ComponentHealth => ({ name, state: 'stopped', endpoint: '127.0.0.1:1', detail: 'not started' });
+  const stopped = (name: ComponentHealth['name']): ComponentHealth => ({
+    name,
+    state: 'stopped',
+    endpoint: '127.0.0.1:1',
+    detail: 'not started',
+  });
   return {
     kind: 'external',
     up: () => Promise.reject(new Error('not in this test')),
@@ -39,8 +44,21 @@ let host: WebHost;
 
 beforeAll(async () => {
   const { logger } = createMemoryLogger('bridge');
-  console_ = createConsole({ config: loadConsoleConfig(REPO_ROOT, {}), provider: idleProvider(), logger, mode: 'web', version: 'test' });
-  host = await startWebHost({ dispatch: console_.dispatch, subscribe: console_.subscribe, logger, rendererDir: '/nonexistent', port: 0, authTimeoutMs: 1000 });
+  console_ = createConsole({
+    config: loadConsoleConfig(REPO_ROOT, {}),
+    provider: idleProvider(),
+    logger,
+    mode: 'web',
+    version: 'test',
+  });
+  host = await startWebHost({
+    dispatch: console_.dispatch,
+    subscribe: console_.subscribe,
+    logger,
+    rendererDir: '/nonexistent',
+    port: 0,
+    authTimeoutMs: 1000,
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -50,7 +68,10 @@ afterAll(async () => {
 /** Opens a socket and collects what happens: the HTTP status of a refused upgrade, the close code, messages. */
 function open(url: string) {
   const ws = new WebSocket(url, { headers: { host: `127.0.0.1:${host.port}` } });
-  const seen: { status?: number; closeCode?: number; messages: WsServerMessage[]; opened: boolean } = { messages: [], opened: false };
+  const seen: { status?: number; closeCode?: number; messages: WsServerMessage[]; opened: boolean } = {
+    messages: [],
+    opened: false,
+  };
   ws.on('open', () => (seen.opened = true));
   ws.on('unexpected-response', (_req, res) => {
     seen.status = res.statusCode;
@@ -64,7 +85,10 @@ function open(url: string) {
 
 function ask(ws: WebSocket, seen: { messages: WsServerMessage[] }, id: number, name: unknown, request: unknown) {
   ws.send(JSON.stringify({ type: 'request', id, name, request }));
-  return waitFor(() => seen.messages.find((m) => m.type === 'response' && m.id === id), { timeoutMs: 10_000, what: `response ${id}` });
+  return waitFor(() => seen.messages.find((m) => m.type === 'response' && m.id === id), {
+    timeoutMs: 10_000,
+    what: `response ${id}`,
+  });
 }
 
 describe('web bridge', () => {
@@ -84,7 +108,9 @@ describe('web bridge', () => {
     expect(seen.messages).toEqual([]);
     expect(console_.handlers['services:list']).toBeDefined();
     const list = await console_.dispatch('services:list', {});
-    expect(list.ok && (list.response as { instances: { state: string }[] }).instances.every((i) => i.state === 'stopped')).toBe(true);
+    expect(
+      list.ok && (list.response as { instances: { state: string }[] }).instances.every((i) => i.state === 'stopped'),
+    ).toBe(true);
   });
 
   it('closes a connection that never authenticates', async () => {
@@ -108,22 +134,34 @@ describe('web bridge', () => {
       [4, 'services:start', { instance: 'loms', env: { PATH: '/tmp' } }],
       [5, 'load:start', { rate: 1e6, count: 1 }],
     ] as const) {
-      expect(await ask(ws, seen, id, name, request)).toMatchObject({ type: 'response', id, ok: false, error: { code: 'INVALID_INPUT' } });
+      expect(await ask(ws, seen, id, name, request)).toMatchObject({
+        type: 'response',
+        id,
+        ok: false,
+        error: { code: 'INVALID_INPUT' },
+      });
     }
     ws.send('not json at all');
-    await waitFor(() => seen.messages.find((m) => m.type === 'response' && m.id === -1), { what: 'answer to a non-JSON frame' });
+    await waitFor(() => seen.messages.find((m) => m.type === 'response' && m.id === -1), {
+      what: 'answer to a non-JSON frame',
+    });
     // nothing changed: no service was started
     const after = await ask(ws, seen, 6, 'services:list', {});
-    expect(after.type === 'response' && after.ok && (after.response as { instances: { state: string }[] }).instances.map((i) => i.state)).toEqual([
-      'stopped', 'stopped', 'stopped', 'stopped',
-    ]);
+    expect(
+      after.type === 'response' &&
+        after.ok &&
+        (after.response as { instances: { state: string }[] }).instances.map((i) => i.state),
+    ).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
     ws.close();
   });
 
   it('accepts the token in the URL', async () => {
     const { ws, seen } = open(`${host.wsUrl}?token=${host.token}`);
     await waitFor(() => seen.messages.find((m) => m.type === 'ready'), { what: 'ready' });
-    expect(await ask(ws, seen, 1, 'console:info', {})).toMatchObject({ ok: true, response: { mode: 'web', version: 'test' } });
+    expect(await ask(ws, seen, 1, 'console:info', {})).toMatchObject({
+      ok: true,
+      response: { mode: 'web', version: 'test' },
+    });
     ws.close();
   });
 

@@ -50,7 +50,11 @@ export async function teardown(): Promise<void> {
   }
   if (provider instanceof LocalStackProvider) {
     const stopped = await provider.release();
-    say(stopped.length > 0 ? `stopped what the tests started: ${stopped.join(', ')}` : 'nothing to stop (reused, or still used by another test run)');
+    say(
+      stopped.length > 0
+        ? `stopped what the tests started: ${stopped.join(', ')}`
+        : 'nothing to stop (reused, or still used by another test run)',
+    );
   } else if (provider.kind === 'docker' && startedHere.length > 0) {
     await provider.down();
     say('stopped the compose project the tests started');

@@ -37,7 +37,10 @@ describe('Lab D: Kafka outage', () => {
     const expected = new Map<string, OrderStatus[]>();
     // before the outage
     for (let i = 0; i < 5; i++) expected.set(await client.createOk(String(100 + i)), ['new', 'awaiting payment']);
-    await waitFor(async () => (await relayStatus()).pending === 0 || undefined, { timeoutMs: 30_000, what: 'outbox drained before the outage' });
+    await waitFor(async () => (await relayStatus()).pending === 0 || undefined, {
+      timeoutMs: 30_000,
+      what: 'outbox drained before the outage',
+    });
 
     await kafka.stop();
     const duringOutage: string[] = [];
@@ -71,18 +74,26 @@ describe('Lab D: Kafka outage', () => {
     try {
       const { rows } = await waitFor(
         async () => {
-          const r = await direct.query<{ retried: string }>('SELECT count(*)::text AS retried FROM outbox WHERE sent_at IS NULL AND attempts > 0 AND last_error IS NOT NULL');
+          const r = await direct.query<{ retried: string }>(
+            'SELECT count(*)::text AS retried FROM outbox WHERE sent_at IS NULL AND attempts > 0 AND last_error IS NOT NULL',
+          );
           return Number(r.rows[0]?.retried) > 0 ? r : undefined;
         },
         { timeoutMs: 30_000, what: 'outbox rows with attempts > 0 and last_error' },
       );
-      console.info(`[lab-d] while Kafka is down: ${waiting.pending} pending, ${rows[0]?.retried} already retried, last error: ${waiting.last_error}`);
+      console.info(
+        `[lab-d] while Kafka is down: ${waiting.pending} pending, ${rows[0]?.retried} already retried, last error: ${waiting.last_error}`,
+      );
     } finally {
       await direct.end();
     }
 
     await kafka.start();
-    await waitFor(async () => (await relayStatus()).pending === 0 || undefined, { timeoutMs: 90_000, intervalMs: 250, what: 'outbox drained after Kafka returned' });
+    await waitFor(async () => (await relayStatus()).pending === 0 || undefined, {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      what: 'outbox drained after Kafka returned',
+    });
 
     const records = await readTopic(kafka.brokers, topic);
     const problems: string[] = [];
@@ -101,11 +112,17 @@ describe('Lab D: Kafka outage', () => {
         seen.add(eventId);
         firsts.push(r.event?.status as OrderStatus);
       }
-      const check = checkPath(mine.map((r) => r.event?.status as OrderStatus), { allowDuplicates: true });
+      const check = checkPath(
+        mine.map((r) => r.event?.status as OrderStatus),
+        { allowDuplicates: true },
+      );
       if (!check.valid) problems.push(`order ${id}: ${mine.map((r) => r.event?.status).join(' → ')} (${check.reason})`);
-      if (firsts.join('|') !== path.join('|')) problems.push(`order ${id}: ${firsts.join(' → ')} ≠ expected ${path.join(' → ')}`);
+      if (firsts.join('|') !== path.join('|'))
+        problems.push(`order ${id}: ${firsts.join(' → ')} ≠ expected ${path.join(' → ')}`);
     }
-    console.info(`[lab-d] after the outage: ${records.length} records for ${expected.size} orders, ${duplicates} duplicate(s)`);
+    console.info(
+      `[lab-d] after the outage: ${records.length} records for ${expected.size} orders, ${duplicates} duplicate(s)`,
+    );
     expect(problems).toEqual([]);
   });
 });

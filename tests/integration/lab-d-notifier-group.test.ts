@@ -41,11 +41,22 @@ describe('Lab D: notifiers in one consumer group', () => {
   });
 
   function startGroup(groupId: string, prefix: string): NotifierProcess[] {
-    return ['1', '2', '3'].map((i) => new NotifierProcess(`${prefix}-${i}`, { brokers: brokers(), groupId, topic, sessionTimeoutMs: SESSION_TIMEOUT_MS }));
+    return ['1', '2', '3'].map(
+      (i) =>
+        new NotifierProcess(`${prefix}-${i}`, {
+          brokers: brokers(),
+          groupId,
+          topic,
+          sessionTimeoutMs: SESSION_TIMEOUT_MS,
+        }),
+    );
   }
 
   /** Waits until the group is stable with all `members` joined and exactly two of them own a partition. */
-  async function waitForTwoActive(groupId: string, members: NotifierProcess[]): Promise<{ active: NotifierProcess[]; idle: NotifierProcess }> {
+  async function waitForTwoActive(
+    groupId: string,
+    members: NotifierProcess[],
+  ): Promise<{ active: NotifierProcess[]; idle: NotifierProcess }> {
     return waitFor(
       async () => {
         const g = await describeGroup(brokers(), groupId, topic);
@@ -65,7 +76,8 @@ describe('Lab D: notifiers in one consumer group', () => {
 
   async function createOrders(n: number): Promise<string[]> {
     const ids: string[] = [];
-    for (let i = 0; i < n; i += 5) ids.push(...(await Promise.all(Array.from({ length: Math.min(5, n - i) }, () => client.createOk()))));
+    for (let i = 0; i < n; i += 5)
+      ids.push(...(await Promise.all(Array.from({ length: Math.min(5, n - i) }, () => client.createOk()))));
     await Promise.all(ids.map((id) => tail.waitForOrder(id, 2)));
     return ids;
   }
@@ -84,7 +96,10 @@ describe('Lab D: notifiers in one consumer group', () => {
     expect(new Set(active.flatMap((n) => n.partitions(topic)))).toEqual(new Set([0, 1]));
 
     await createOrders(20);
-    await waitFor(() => missingFromLogs(members).length === 0 || undefined, { timeoutMs: 30_000, what: 'every event logged by the active notifiers' });
+    await waitFor(() => missingFromLogs(members).length === 0 || undefined, {
+      timeoutMs: 30_000,
+      what: 'every event logged by the active notifiers',
+    });
     expect(idle.events(), 'the idle notifier logs no event').toHaveLength(0);
 
     const victim = active[0] as NotifierProcess;
@@ -100,14 +115,25 @@ describe('Lab D: notifiers in one consumer group', () => {
         const join = idle.lastJoin(killedAt);
         return join && victimPartitions.every((p) => join.line.assignment?.[topic]?.includes(p)) ? join : undefined;
       },
-      { timeoutMs: SESSION_TIMEOUT_MS + 30_000, intervalMs: 200, what: `the idle notifier ${idle.instance} taking partition(s) ${victimPartitions.join(',')}` },
+      {
+        timeoutMs: SESSION_TIMEOUT_MS + 30_000,
+        intervalMs: 200,
+        what: `the idle notifier ${idle.instance} taking partition(s) ${victimPartitions.join(',')}`,
+      },
     );
-    console.info(`[lab-d] SIGKILL → takeover by ${idle.instance} after ${takeover.at - killedAt} ms (session timeout ${SESSION_TIMEOUT_MS} ms)`);
+    console.info(
+      `[lab-d] SIGKILL → takeover by ${idle.instance} after ${takeover.at - killedAt} ms (session timeout ${SESSION_TIMEOUT_MS} ms)`,
+    );
 
-    await waitFor(() => missingFromLogs(members).length === 0 || undefined, { timeoutMs: 30_000, what: 'every record in the union of the logs' });
+    await waitFor(() => missingFromLogs(members).length === 0 || undefined, {
+      timeoutMs: 30_000,
+      what: 'every record in the union of the logs',
+    });
     const logged = members.flatMap((p) => p.events());
     const unique = new Set(logged.map((e) => `${e.partition}:${e.offset}`));
-    console.info(`[lab-d] ${tail.records.length} records, ${logged.length} event lines, ${logged.length - unique.size} duplicate(s) (at-least-once)`);
+    console.info(
+      `[lab-d] ${tail.records.length} records, ${logged.length} event lines, ${logged.length - unique.size} duplicate(s) (at-least-once)`,
+    );
     expect(missingFromLogs(members)).toEqual([]);
     expect(idle.events().length).toBeGreaterThan(0);
   });
@@ -128,10 +154,16 @@ describe('Lab D: notifiers in one consumer group', () => {
         const join = idle.lastJoin(termAt);
         return join && victimPartitions.every((p) => join.line.assignment?.[topic]?.includes(p)) ? join : undefined;
       },
-      { timeoutMs: SESSION_TIMEOUT_MS + 20_000, intervalMs: 50, what: `the idle notifier taking partition(s) ${victimPartitions.join(',')}` },
+      {
+        timeoutMs: SESSION_TIMEOUT_MS + 20_000,
+        intervalMs: 50,
+        what: `the idle notifier taking partition(s) ${victimPartitions.join(',')}`,
+      },
     );
     const rebalanceMs = takeover.at - termAt;
-    console.info(`[lab-d] SIGTERM: exit after ${exitMs} ms, takeover after ${rebalanceMs} ms (session timeout ${SESSION_TIMEOUT_MS} ms)`);
+    console.info(
+      `[lab-d] SIGTERM: exit after ${exitMs} ms, takeover after ${rebalanceMs} ms (session timeout ${SESSION_TIMEOUT_MS} ms)`,
+    );
 
     expect(exit).toEqual({ code: 0, signal: null });
     const states = victim.lines.flatMap(({ line }) => (line.type === 'lifecycle' ? [line.state] : []));
@@ -146,7 +178,10 @@ describe('Lab D: notifiers in one consumer group', () => {
     const groupId = uniqueName('lab-d-g6');
     const first = startGroup(groupId, 'g6a');
     await waitForTwoActive(groupId, first);
-    await waitFor(async () => (await groupLag(brokers(), groupId, topic)) === 0 || undefined, { timeoutMs: 30_000, what: 'lag 0 before the stop' });
+    await waitFor(async () => (await groupLag(brokers(), groupId, topic)) === 0 || undefined, {
+      timeoutMs: 30_000,
+      what: 'lag 0 before the stop',
+    });
     await Promise.all(first.map((n) => n.stop()));
     for (const n of first) expect(await n.exited).toEqual({ code: 0, signal: null });
 
@@ -158,21 +193,34 @@ describe('Lab D: notifiers in one consumer group', () => {
     expect(lagWhileStopped).toBe(70);
 
     const second = startGroup(groupId, 'g6b');
-    await waitFor(async () => (await groupLag(brokers(), groupId, topic)) === 0 || undefined, { timeoutMs: 60_000, what: 'lag back to 0' });
+    await waitFor(async () => (await groupLag(brokers(), groupId, topic)) === 0 || undefined, {
+      timeoutMs: 60_000,
+      what: 'lag back to 0',
+    });
     const newRecords = tail.records.filter((r) => r.offset >= (stoppedAt.get(r.partition) ?? 0));
     const logged = new Set(second.flatMap((n) => n.events().map((e) => `${e.partition}:${e.offset}`)));
     expect(newRecords.filter((r) => !logged.has(`${r.partition}:${r.offset}`))).toEqual([]);
     // the graceful stop committed: nothing from before the stop is processed again
-    const replayed = second.flatMap((n) => n.events()).filter((e) => Number(e.offset) < (stoppedAt.get(e.partition) ?? 0));
+    const replayed = second
+      .flatMap((n) => n.events())
+      .filter((e) => Number(e.offset) < (stoppedAt.get(e.partition) ?? 0));
     expect(replayed).toEqual([]);
   });
 
   // Last in this file: it writes records that are not events, which the union checks above would count as missing.
   it('poison records (bad JSON, unknown status) are error lines with partition and offset, counted and skipped; the consumer keeps running and commits past them', async () => {
     const groupId = uniqueName('lab-d-poison');
-    const notifier = new NotifierProcess('poison-1', { brokers: brokers(), groupId, topic, sessionTimeoutMs: SESSION_TIMEOUT_MS });
+    const notifier = new NotifierProcess('poison-1', {
+      brokers: brokers(),
+      groupId,
+      topic,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    });
     await waitFor(() => notifier.lastJoin(), { timeoutMs: 60_000, what: 'the notifier joining' });
-    await waitFor(async () => (await groupLag(brokers(), groupId, topic)) === 0 || undefined, { timeoutMs: 60_000, what: 'caught up' });
+    await waitFor(async () => (await groupLag(brokers(), groupId, topic)) === 0 || undefined, {
+      timeoutMs: 60_000,
+      what: 'caught up',
+    });
 
     const producer = testKafka(brokers()).producer();
     await producer.connect();
@@ -183,7 +231,11 @@ describe('Lab D: notifiers in one consumer group', () => {
         acks: -1,
         messages: [
           { key: '990001', value: '{"order_id": 990001, "status": ', partition: 0 },
-          { key: '990002', value: JSON.stringify({ order_id: 990002, status: 'payed', moment: new Date().toISOString() }), partition: 1 },
+          {
+            key: '990002',
+            value: JSON.stringify({ order_id: 990002, status: 'payed', moment: new Date().toISOString() }),
+            partition: 1,
+          },
         ],
       });
     } finally {
@@ -191,7 +243,9 @@ describe('Lab D: notifiers in one consumer group', () => {
     }
     const good = await client.createOk();
 
-    await waitFor(() => notifier.events().filter((e) => e.order_id === Number(good)).length >= 2 || undefined, { what: 'the good order logged after the poison' });
+    await waitFor(() => notifier.events().filter((e) => e.order_id === Number(good)).length >= 2 || undefined, {
+      what: 'the good order logged after the poison',
+    });
     const errors = notifier.lines.flatMap(({ line }) => (line.type === 'error' ? [line] : []));
     const expected = sent.map((m) => `${m.partition}:${m.baseOffset}`).sort();
     expect(errors.map((e) => `${e.partition}:${e.offset}`).sort()).toEqual(expected);
@@ -199,6 +253,8 @@ describe('Lab D: notifiers in one consumer group', () => {
     expect(errors.map((e) => e.errors_total).sort()).toEqual([1, 2]);
     expect(errors.find((e) => e.key === '990002')?.message).toMatch(/status/);
     expect(notifier.alive).toBe(true);
-    await waitFor(async () => (await groupLag(brokers(), groupId, topic)) === 0 || undefined, { what: 'offsets committed past the poison records' });
+    await waitFor(async () => (await groupLag(brokers(), groupId, topic)) === 0 || undefined, {
+      what: 'offsets committed past the poison records',
+    });
   });
 });

@@ -8,7 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKafka } from '../../main/console/stack/local/kafka.js';
 import type { NotifierLifecycleState, NotifierLine } from '../../services/lab-d/schema.js';
 import { uniqueName } from './support/index.js';
-import { NotifierProcess, endOffsets, groupLag, startScopedKafka, killAllSpawned, testKafka, waitFor, type CapturedLine, type ScopedKafka } from './lab-d/harness.js';
+import {
+  NotifierProcess,
+  endOffsets,
+  groupLag,
+  startScopedKafka,
+  killAllSpawned,
+  testKafka,
+  waitFor,
+  type CapturedLine,
+  type ScopedKafka,
+} from './lab-d/harness.js';
 
 type LifecycleLine = Extract<NotifierLine, { type: 'lifecycle' }>;
 
@@ -46,7 +56,15 @@ describe('Lab D: a notifier through a Kafka outage', () => {
     try {
       const messages = Array.from({ length: count }, () => {
         const id = nextOrderId++;
-        return { key: String(id), value: JSON.stringify({ order_id: id, status: 'new', moment: new Date().toISOString(), event_id: `outage-${id}` }) };
+        return {
+          key: String(id),
+          value: JSON.stringify({
+            order_id: id,
+            status: 'new',
+            moment: new Date().toISOString(),
+            event_id: `outage-${id}`,
+          }),
+        };
       });
       await producer.send({ topic, acks: -1, messages });
     } finally {
@@ -59,15 +77,19 @@ describe('Lab D: a notifier through a Kafka outage', () => {
     const logged = new Set(notifier.events().map((e) => `${e.partition}:${e.offset}`));
     const missing: string[] = [];
     for (const [partition, end] of await endOffsets(kafka.brokers, topic)) {
-      for (let offset = 0; offset < end; offset++) if (!logged.has(`${partition}:${offset}`)) missing.push(`${partition}:${offset}`);
+      for (let offset = 0; offset < end; offset++)
+        if (!logged.has(`${partition}:${offset}`)) missing.push(`${partition}:${offset}`);
     }
     return missing;
   }
 
   const lifecycleSince = (notifier: NotifierProcess, since: number): CapturedLine<LifecycleLine>[] =>
     notifier.lines.filter((c): c is CapturedLine<LifecycleLine> => c.at >= since && c.line.type === 'lifecycle');
-  const firstSince = (notifier: NotifierProcess, state: NotifierLifecycleState, since: number): CapturedLine<LifecycleLine> | undefined =>
-    lifecycleSince(notifier, since).find((c) => c.line.state === state);
+  const firstSince = (
+    notifier: NotifierProcess,
+    state: NotifierLifecycleState,
+    since: number,
+  ): CapturedLine<LifecycleLine> | undefined => lifecycleSince(notifier, since).find((c) => c.line.state === state);
 
   async function sigterm(notifier: NotifierProcess): Promise<{ code: number | null; ms: number }> {
     const at = Date.now();
@@ -80,7 +102,12 @@ describe('Lab D: a notifier through a Kafka outage', () => {
     const groupOf = new Map<NotifierProcess, string>();
     const spawn = (name: string): NotifierProcess => {
       const groupId = uniqueName(`lab-d-outage-${name}`);
-      const notifier = new NotifierProcess(name, { brokers: kafka.brokers, groupId, topic, sessionTimeoutMs: SESSION_TIMEOUT_MS });
+      const notifier = new NotifierProcess(name, {
+        brokers: kafka.brokers,
+        groupId,
+        topic,
+        sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      });
       groupOf.set(notifier, groupId);
       return notifier;
     };
@@ -93,8 +120,15 @@ describe('Lab D: a notifier through a Kafka outage', () => {
 
     await produce(20);
     for (const n of all) {
-      await waitFor(async () => (await unprocessed(n)).length === 0 || undefined, { timeoutMs: 60_000, intervalMs: 250, what: `${n.instance} caught up` });
-      await waitFor(async () => (await groupLag(kafka.brokers, groupOf.get(n) ?? '', topic)) === 0 || undefined, { intervalMs: 250, what: `${n.instance} committed` });
+      await waitFor(async () => (await unprocessed(n)).length === 0 || undefined, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        what: `${n.instance} caught up`,
+      });
+      await waitFor(async () => (await groupLag(kafka.brokers, groupOf.get(n) ?? '', topic)) === 0 || undefined, {
+        intervalMs: 250,
+        what: `${n.instance} committed`,
+      });
     }
     const firstJoin = survivor.lastJoin();
     expect(firstJoin?.line.generation_id, 'the joined line carries the group generation').toEqual(expect.any(Number));
@@ -108,14 +142,21 @@ describe('Lab D: a notifier through a Kafka outage', () => {
     expect(early.code, termEarly.stderr.slice(-5).join('\n')).toBe(0);
     expect(early.ms).toBeLessThan(EXIT_WITHIN_MS);
 
-    const lost = await waitFor(() => firstSince(survivor, 'disconnected', stoppedAt), { timeoutMs: 45_000, what: 'the survivor reporting the broker lost' });
-    await waitFor(() => firstSince(termLate, 'reconnecting', stoppedAt), { timeoutMs: 45_000, what: 'term-late reconnecting' });
+    const lost = await waitFor(() => firstSince(survivor, 'disconnected', stoppedAt), {
+      timeoutMs: 45_000,
+      what: 'the survivor reporting the broker lost',
+    });
+    await waitFor(() => firstSince(termLate, 'reconnecting', stoppedAt), {
+      timeoutMs: 45_000,
+      what: 'term-late reconnecting',
+    });
     const late = await sigterm(termLate);
     expect(late.code, termLate.stderr.slice(-5).join('\n')).toBe(0);
     expect(late.ms).toBeLessThan(EXIT_WITHIN_MS);
     // a reconnect attempt that fails as well does not end it either (kafkajs' own restart gave up for good there)
     const secondAttempt = await waitFor(
-      () => lifecycleSince(survivor, stoppedAt).find((c) => c.line.state === 'reconnecting' && (c.line.attempt ?? 0) >= 2),
+      () =>
+        lifecycleSince(survivor, stoppedAt).find((c) => c.line.state === 'reconnecting' && (c.line.attempt ?? 0) >= 2),
       { timeoutMs: 45_000, what: 'a second reconnect attempt' },
     );
     expect(survivor.alive, survivor.stderr.slice(-5).join('\n')).toBe(true);
@@ -124,7 +165,11 @@ describe('Lab D: a notifier through a Kafka outage', () => {
     await kafka.start();
     const backAt = Date.now();
     await produce(20);
-    await waitFor(async () => (await unprocessed(survivor)).length === 0 || undefined, { timeoutMs: 60_000, intervalMs: 250, what: 'every event processed after the broker returned' });
+    await waitFor(async () => (await unprocessed(survivor)).length === 0 || undefined, {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: 'every event processed after the broker returned',
+    });
     const allProcessedAt = Date.now();
     const rejoin = firstSince(survivor, 'joined', backAt);
     expect(survivor.alive).toBe(true);
@@ -152,6 +197,10 @@ describe('Lab D: a notifier through a Kafka outage', () => {
     const final = await sigterm(survivor);
     expect(final.code).toBe(0);
     expect(final.ms).toBeLessThan(EXIT_WITHIN_MS);
-    expect(lifecycleSince(survivor, 0).map((c) => c.line.state).slice(-2)).toEqual(['stopping', 'stopped']);
+    expect(
+      lifecycleSince(survivor, 0)
+        .map((c) => c.line.state)
+        .slice(-2),
+    ).toEqual(['stopping', 'stopped']);
   });
 });

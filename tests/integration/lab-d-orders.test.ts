@@ -2,9 +2,22 @@
 // LOMS runs in-process (the library entry) against the stack's Kafka and a throwaway Postgres database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPath } from '../../services/loms/status-machine.js';
-import { ORDER_EVENTS_PARTITIONS, OrderEvent, RELAY_ADMIN_PATHS, type OrderStatus, type RelayStatus } from '../../services/lab-d/schema.js';
+import {
+  ORDER_EVENTS_PARTITIONS,
+  OrderEvent,
+  RELAY_ADMIN_PATHS,
+  type OrderStatus,
+  type RelayStatus,
+} from '../../services/lab-d/schema.js';
 import { endpoints, uniqueName } from './support/index.js';
-import { startLomsFixture, testKafka, waitFor, type LomsClient, type LomsFixture, type TopicTail } from './lab-d/harness.js';
+import {
+  startLomsFixture,
+  testKafka,
+  waitFor,
+  type LomsClient,
+  type LomsFixture,
+  type TopicTail,
+} from './lab-d/harness.js';
 
 describe('Lab D: orders on loms.order-events', () => {
   const topic = uniqueName('lab-d-orders');
@@ -39,7 +52,11 @@ describe('Lab D: orders on loms.order-events', () => {
   it('invariant 2: create, failed create (400), pay and cancel produce the lab sequences', async () => {
     // create → new, awaiting payment
     const created = await client.createOk('1000', '1076963');
-    expect((await client.info(created)).body).toEqual({ status: 'awaiting payment', userId: '1000', items: [{ sku: '1076963', count: 1 }] });
+    expect((await client.info(created)).body).toEqual({
+      status: 'awaiting payment',
+      userId: '1000',
+      items: [{ sku: '1076963', count: 1 }],
+    });
     await tail.waitForOrder(created, 2);
     expect(tail.statusesOf(created)).toEqual(['new', 'awaiting payment']);
 
@@ -110,7 +127,8 @@ describe('Lab D: orders on loms.order-events', () => {
       const statuses = records.map((r) => r.event?.status as OrderStatus);
       const check = checkPath(statuses);
       if (!check.valid) problems.push(`order ${id}: ${statuses.join(' → ')} (${check.reason})`);
-      if (statuses.join('|') !== expected.get(id)?.join('|')) problems.push(`order ${id}: ${statuses.join(' → ')} ≠ ${expected.get(id)?.join(' → ')}`);
+      if (statuses.join('|') !== expected.get(id)?.join('|'))
+        problems.push(`order ${id}: ${statuses.join(' → ')} ≠ ${expected.get(id)?.join(' → ')}`);
     }
     expect(problems).toEqual([]);
   });
@@ -120,7 +138,8 @@ describe('Lab D: orders on loms.order-events', () => {
     const keysNow = (): Set<string> => new Set(tail.records.flatMap((r) => (r.key ? [r.key] : [])));
     const missing = Math.max(0, 200 - keysNow().size);
     const extra: string[] = [];
-    for (let i = 0; i < missing; i += 10) extra.push(...(await Promise.all(Array.from({ length: Math.min(10, missing - i) }, () => client.createOk()))));
+    for (let i = 0; i < missing; i += 10)
+      extra.push(...(await Promise.all(Array.from({ length: Math.min(10, missing - i) }, () => client.createOk()))));
     await Promise.all(extra.map((id) => tail.waitForOrder(id, 2)));
 
     const keyPartition = new Map<string, number>();
@@ -128,7 +147,9 @@ describe('Lab D: orders on loms.order-events', () => {
     const histogram = [0, 0];
     for (const p of keyPartition.values()) histogram[p] = (histogram[p] ?? 0) + 1;
     const share = histogram.map((n) => n / keyPartition.size);
-    console.info(`[lab-d] spread over ${keyPartition.size} keys: partition 0 = ${histogram[0]} (${(100 * (share[0] ?? 0)).toFixed(1)} %), partition 1 = ${histogram[1]} (${(100 * (share[1] ?? 0)).toFixed(1)} %)`);
+    console.info(
+      `[lab-d] spread over ${keyPartition.size} keys: partition 0 = ${histogram[0]} (${(100 * (share[0] ?? 0)).toFixed(1)} %), partition 1 = ${histogram[1]} (${(100 * (share[1] ?? 0)).toFixed(1)} %)`,
+    );
     expect(keyPartition.size).toBeGreaterThanOrEqual(200);
     for (const s of share) {
       expect(s).toBeGreaterThanOrEqual(0.35);
@@ -137,7 +158,8 @@ describe('Lab D: orders on loms.order-events', () => {
   });
 
   it('the relay pauses and resumes over its admin API: rows wait while paused, then drain in order', async () => {
-    const pending = async (): Promise<number> => (await client.call<RelayStatus>('GET', RELAY_ADMIN_PATHS.status)).body.pending;
+    const pending = async (): Promise<number> =>
+      (await client.call<RelayStatus>('GET', RELAY_ADMIN_PATHS.status)).body.pending;
     await waitFor(async () => (await pending()) === 0 || undefined, { what: 'earlier rows marked sent' });
     const paused = await client.call<RelayStatus>('POST', RELAY_ADMIN_PATHS.pause);
     expect(paused.status).toBe(200);

@@ -3,7 +3,15 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints, uniqueName } from './support/index.js';
-import { TcpProxy, startLomsFixture, viaProxy, waitFor, type LomsClient, type LomsFixture, type TopicTail } from './lab-d/harness.js';
+import {
+  TcpProxy,
+  startLomsFixture,
+  viaProxy,
+  waitFor,
+  type LomsClient,
+  type LomsFixture,
+  type TopicTail,
+} from './lab-d/harness.js';
 
 describe('Lab D: Postgres outage', () => {
   const topic = uniqueName('lab-d-pg-outage');
@@ -36,14 +44,20 @@ describe('Lab D: Postgres outage', () => {
   it('invariant 8: with Postgres unreachable create answers 5xx and no record reaches the topic', async () => {
     const before = await client.createOk();
     await tail.waitForOrder(before, 2);
-    await waitFor(async () => (await client.call<{ pending: number }>('GET', '/admin/relay')).body.pending === 0 || undefined, {
-      what: 'the relay marking the first order sent',
-    });
+    await waitFor(
+      async () => (await client.call<{ pending: number }>('GET', '/admin/relay')).body.pending === 0 || undefined,
+      {
+        what: 'the relay marking the first order sent',
+      },
+    );
 
     await proxy.cut();
     const failed = await client.create('4242', [{ sku: '139275865', count: 1 }]);
     expect(failed.status).toBeGreaterThanOrEqual(500);
-    expect(failed.body).toMatchObject({ code: 'DB_ERROR', message: expect.stringMatching(/Postgres is unavailable/) as unknown });
+    expect(failed.body).toMatchObject({
+      code: 'DB_ERROR',
+      message: expect.stringMatching(/Postgres is unavailable/) as unknown,
+    });
     const pay = await client.pay(before);
     expect(pay.status).toBeGreaterThanOrEqual(500);
 
@@ -72,8 +86,11 @@ describe('Lab D: Postgres outage', () => {
       const committed = await direct.query<{ event_id: string }>("SELECT payload->>'event_id' AS event_id FROM outbox");
       const committedIds = new Set(committed.rows.map((r) => r.event_id));
       expect(tail.records.filter((r) => !committedIds.has(r.event?.event_id ?? ''))).toEqual([]);
-      if (tail.records.length > 4) console.info(`[lab-d] ${tail.records.length - 4} redelivered record(s) of committed events`);
-      const { rows } = await direct.query<{ user_id: string; status: string }>('SELECT user_id::text AS user_id, status FROM orders ORDER BY orders.id');
+      if (tail.records.length > 4)
+        console.info(`[lab-d] ${tail.records.length - 4} redelivered record(s) of committed events`);
+      const { rows } = await direct.query<{ user_id: string; status: string }>(
+        'SELECT user_id::text AS user_id, status FROM orders ORDER BY orders.id',
+      );
       expect(rows).toEqual([
         { user_id: '1000', status: 'awaiting payment' },
         { user_id: '4343', status: 'awaiting payment' },

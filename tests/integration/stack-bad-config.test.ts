@@ -55,7 +55,9 @@ describe('bad configuration', () => {
     const err = await rejection(provider.up());
     expect(err.code).toBe('BROKER_UNAVAILABLE');
     expect(err.message).toContain(`redis at redis://127.0.0.1:${port} is unreachable`);
-    expect(err.details).toEqual({ unreachable: [expect.objectContaining({ component: 'redis', address: `redis://127.0.0.1:${port}` })] });
+    expect(err.details).toEqual({
+      unreachable: [expect.objectContaining({ component: 'redis', address: `redis://127.0.0.1:${port}` })],
+    });
   });
 
   it('external provider: an unreachable Kafka broker gives KAFKA_UNAVAILABLE naming the broker', async () => {
@@ -98,7 +100,13 @@ describe('bad configuration', () => {
     expect(err.details).toMatchObject({ tool: 'java' });
 
     const stackDir = tempDir('stack-nojava');
-    const provider = new LocalStackProvider({ owner: 'tests', dir: stackDir, stateDir: stackDir, ports: { kafka: 39333, kafkaController: 39334, mongodb: 39335 }, env });
+    const provider = new LocalStackProvider({
+      owner: 'tests',
+      dir: stackDir,
+      stateDir: stackDir,
+      ports: { kafka: 39333, kafkaController: 39334, mongodb: 39335 },
+      env,
+    });
     const upErr = await rejection(provider.up());
     expect(upErr.code).toBe('MISSING_TOOL');
     expect(upErr.message).toContain('kafka: java is not installed');
@@ -113,7 +121,13 @@ describe('bad configuration', () => {
     symlinkSync(java ?? '', path.join(bin, 'java'));
     const emptyJars = path.join(tempDir('jars'), 'kafka-none');
     mkdirSync(emptyJars);
-    const broker = new LocalKafka({ port: 39341, controllerPort: 39342, dataDir: tempDir('kafka-nomvn'), jarsDir: emptyJars, env: { ...process.env, PATH: bin } });
+    const broker = new LocalKafka({
+      port: 39341,
+      controllerPort: 39342,
+      dataDir: tempDir('kafka-nomvn'),
+      jarsDir: emptyJars,
+      env: { ...process.env, PATH: bin },
+    });
     const err = await rejection(broker.start());
     expect(err.code).toBe('MISSING_TOOL');
     expect(err.message).toMatch(/^mvn is not installed/);

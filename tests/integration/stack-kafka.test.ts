@@ -28,7 +28,10 @@ describe('kafka', () => {
   });
 
   it('creates a topic with 2 partitions', async () => {
-    const created = await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+    const created = await admin.createTopics({
+      topics: [{ topic, numPartitions: 2, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     expect(created).toBe(true);
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(meta.topics[0]?.partitions.map((p) => p.partitionId).sort()).toEqual([0, 1]);
@@ -42,7 +45,12 @@ describe('kafka', () => {
 
     const seen: { key: string; partition: number; offset: string; member: number }[] = [];
     for (const member of [0, 1]) {
-      const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 500 });
+      const consumer = kafka.consumer({
+        groupId,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+        maxWaitTimeInMs: 500,
+      });
       consumers.push(consumer);
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -54,7 +62,10 @@ describe('kafka', () => {
       });
     }
 
-    await waitFor(() => new Set(seen.map((s) => `${s.partition}:${s.offset}`)).size === messages.length, { timeoutMs: 60_000, what: 'all records consumed' });
+    await waitFor(() => new Set(seen.map((s) => `${s.partition}:${s.offset}`)).size === messages.length, {
+      timeoutMs: 60_000,
+      what: 'all records consumed',
+    });
     // Same key, same partition; both partitions used.
     for (const key of keys) expect(new Set(seen.filter((s) => s.key === key).map((s) => s.partition)).size).toBe(1);
     expect(new Set(seen.map((s) => s.partition))).toEqual(new Set([0, 1]));
@@ -65,7 +76,10 @@ describe('kafka', () => {
         const { groups } = await admin.describeGroups([groupId]);
         const group = groups[0];
         if (group?.state !== 'Stable' || group.members.length !== 2) return undefined;
-        const decoded = group.members.map((m) => ({ memberId: m.memberId, assignment: AssignerProtocol.MemberAssignment.decode(m.memberAssignment) }));
+        const decoded = group.members.map((m) => ({
+          memberId: m.memberId,
+          assignment: AssignerProtocol.MemberAssignment.decode(m.memberAssignment),
+        }));
         if (decoded.some((d) => d.assignment === null)) return undefined;
         const perMember = decoded.map((d) => d.assignment?.assignment[topic] ?? []);
         return perMember.every((p) => p.length === 1) ? perMember : undefined;

@@ -31,7 +31,12 @@ async function produceOne(brokers: string[], topic: string, key: string, value: 
 }
 
 async function readAll(brokers: string[], topic: string, expected: number): Promise<{ key: string; value: string }[]> {
-  const kafka = new Kafka({ clientId: 'recovery-consumer', brokers, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  const kafka = new Kafka({
+    clientId: 'recovery-consumer',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10 },
+  });
   const consumer: Consumer = kafka.consumer({ groupId: uniqueName('recovery-group'), maxWaitTimeInMs: 500 });
   const got: { key: string; value: string }[] = [];
   await consumer.connect();

@@ -13,7 +13,10 @@ describe('mongodb', () => {
   });
 
   afterAll(async () => {
-    await client?.db(dbName).dropDatabase().catch(() => undefined);
+    await client
+      ?.db(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
     await client?.close();
   });
 
@@ -26,7 +29,10 @@ describe('mongodb', () => {
     ]);
     expect(inserted.insertedCount).toBe(3);
 
-    const fresh = await orders.find({ status: 'new' }, { projection: { _id: 0 } }).sort({ orderId: 1 }).toArray();
+    const fresh = await orders
+      .find({ status: 'new' }, { projection: { _id: 0 } })
+      .sort({ orderId: 1 })
+      .toArray();
     expect(fresh).toEqual([
       { orderId: 1, status: 'new', items: 2 },
       { orderId: 2, status: 'new', items: 1 },
@@ -34,7 +40,11 @@ describe('mongodb', () => {
 
     const updated = await orders.updateOne({ orderId: 1 }, { $set: { status: 'paid' }, $inc: { items: 1 } });
     expect(updated.modifiedCount).toBe(1);
-    expect(await orders.findOne({ orderId: 1 }, { projection: { _id: 0 } })).toEqual({ orderId: 1, status: 'paid', items: 3 });
+    expect(await orders.findOne({ orderId: 1 }, { projection: { _id: 0 } })).toEqual({
+      orderId: 1,
+      status: 'paid',
+      items: 3,
+    });
 
     const deleted = await orders.deleteMany({ status: 'paid' });
     expect(deleted.deletedCount).toBe(2);

@@ -26,7 +26,9 @@ describe('rabbitmq', () => {
     expect(declared.queue).toBe(queue);
     for (const n of [1, 2, 3]) {
       await new Promise<void>((resolve, reject) => {
-        confirm.sendToQueue(queue, Buffer.from(`task-${n}`), { persistent: true, messageId: `m${n}` }, (err) => (err ? reject(err as Error) : resolve()));
+        confirm.sendToQueue(queue, Buffer.from(`task-${n}`), { persistent: true, messageId: `m${n}` }, (err) =>
+          err ? reject(err as Error) : resolve(),
+        );
       });
     }
     await confirm.waitForConfirms();
@@ -36,9 +38,13 @@ describe('rabbitmq', () => {
     const first = await conn.createChannel();
     await first.prefetch(10);
     const got: ConsumeMessage[] = [];
-    await first.consume(queue, (msg) => {
-      if (msg !== null) got.push(msg);
-    }, { noAck: false });
+    await first.consume(
+      queue,
+      (msg) => {
+        if (msg !== null) got.push(msg);
+      },
+      { noAck: false },
+    );
     await waitFor(() => got.length === 3, { timeoutMs: 10_000, what: 'three deliveries' });
     expect(got.map((m) => m.content.toString())).toEqual(['task-1', 'task-2', 'task-3']);
     expect(got.every((m) => !m.fields.redelivered)).toBe(true);
@@ -50,17 +56,24 @@ describe('rabbitmq', () => {
     // Second consumer: gets exactly the two unacked ones again, marked redelivered.
     const second = await conn.createChannel();
     const again: ConsumeMessage[] = [];
-    await second.consume(queue, (msg) => {
-      if (msg === null) return;
-      again.push(msg);
-      second.ack(msg);
-    }, { noAck: false });
+    await second.consume(
+      queue,
+      (msg) => {
+        if (msg === null) return;
+        again.push(msg);
+        second.ack(msg);
+      },
+      { noAck: false },
+    );
     await waitFor(() => again.length === 2, { timeoutMs: 10_000, what: 'two redeliveries' });
     expect(again.map((m) => m.content.toString()).sort()).toEqual(['task-2', 'task-3']);
     expect(again.every((m) => m.fields.redelivered)).toBe(true);
 
     // Everything is acked: the queue drains to zero.
-    await waitFor(async () => (await second.checkQueue(queue)).messageCount === 0, { timeoutMs: 10_000, what: 'an empty queue' });
+    await waitFor(async () => (await second.checkQueue(queue)).messageCount === 0, {
+      timeoutMs: 10_000,
+      what: 'an empty queue',
+    });
     await second.close();
   });
 });

@@ -14,7 +14,7 @@ import { readVersions } from '../../main/console/stack/versions.js';
 import { findTool } from '../../main/console/stack/local/process.js';
 
 const COMPOSE_SPEC_SCHEMA = '/usr/lib/python3/dist-packages/compose/config/compose_spec.json';
-const INSTALL_HINT = 'install Debian\'s docker-compose package (`apt-get install docker-compose`; .ci/run does)';
+const INSTALL_HINT = "install Debian's docker-compose package (`apt-get install docker-compose`; .ci/run does)";
 
 interface Service {
   image?: string;
@@ -57,7 +57,10 @@ function compileComposeSchema() {
 function commandLines(service: Service | undefined): string[] {
   const command = service?.command;
   const joined = Array.isArray(command) ? command.join('\n') : (command ?? '');
-  return joined.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return joined
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 describe('docker/compose.yml', () => {
@@ -72,7 +75,10 @@ describe('docker/compose.yml', () => {
   it('is accepted by `docker-compose config -q`', () => {
     const tool = findTool('docker-compose');
     expect(tool, `docker-compose is missing: ${INSTALL_HINT}`).toBeDefined();
-    execFileSync(tool ?? 'docker-compose', ['-f', path.basename(COMPOSE_FILE), 'config', '-q'], { cwd: DOCKER_DIR, stdio: 'pipe' });
+    execFileSync(tool ?? 'docker-compose', ['-f', path.basename(COMPOSE_FILE), 'config', '-q'], {
+      cwd: DOCKER_DIR,
+      stdio: 'pipe',
+    });
   });
 
   it('rejects a broken file (the validation can fail)', () => {
@@ -80,7 +86,13 @@ describe('docker/compose.yml', () => {
     expect(tool, `docker-compose is missing: ${INSTALL_HINT}`).toBeDefined();
     const broken = text.replace('replicas: 3', 'replicas: three');
     expect(broken).not.toBe(text);
-    expect(() => execFileSync(tool ?? 'docker-compose', ['-f', '-', 'config', '-q'], { cwd: DOCKER_DIR, input: broken, stdio: 'pipe' })).toThrow();
+    expect(() =>
+      execFileSync(tool ?? 'docker-compose', ['-f', '-', 'config', '-q'], {
+        cwd: DOCKER_DIR,
+        input: broken,
+        stdio: 'pipe',
+      }),
+    ).toThrow();
     const validate = compileComposeSchema();
     expect(validate(parse(broken, { merge: true }))).toBe(false);
     expect(validate.errors?.some((e) => e.instancePath === '/services/notifier/deploy/replicas')).toBe(true);
@@ -115,7 +127,9 @@ describe('docker/compose.yml', () => {
     expect(env).toContain(`KAFKA_VERSION=${version}`);
     const tool = findTool('docker-compose');
     if (tool !== undefined) {
-      const resolved = parse(execFileSync(tool, ['-f', path.basename(COMPOSE_FILE), 'config'], { cwd: DOCKER_DIR, encoding: 'utf8' })) as {
+      const resolved = parse(
+        execFileSync(tool, ['-f', path.basename(COMPOSE_FILE), 'config'], { cwd: DOCKER_DIR, encoding: 'utf8' }),
+      ) as {
         services: Record<string, Service>;
       };
       expect(resolved.services.kafka?.image).toBe(`apache/kafka:${version}`);
@@ -143,7 +157,10 @@ describe('docker/compose.yml', () => {
     expect(notifier?.environment).toMatchObject({ KAFKA_BROKERS: 'kafka:19092', NOTIFIER_GROUP_ID: 'notifier' });
     expect(notifier?.deploy?.replicas).toBe(3);
     for (const s of [loms, notifier]) {
-      expect(s?.depends_on).toEqual({ 'kafka-init': { condition: 'service_completed_successfully' }, postgres: { condition: 'service_healthy' } });
+      expect(s?.depends_on).toEqual({
+        'kafka-init': { condition: 'service_completed_successfully' },
+        postgres: { condition: 'service_healthy' },
+      });
       expect(s?.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' });
     }
   });

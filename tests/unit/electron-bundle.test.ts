@@ -67,11 +67,19 @@ function fakeElectron(rec: Recorded) {
       exit: () => undefined,
     },
     BrowserWindow,
-    protocol: { registerSchemesAsPrivileged: () => undefined, handle: (_s: string, f: (req: Request) => Promise<Response>) => (rec.protocol = f) },
-    session: { defaultSession: { setPermissionRequestHandler: () => undefined, setPermissionCheckHandler: () => undefined } },
+    protocol: {
+      registerSchemesAsPrivileged: () => undefined,
+      handle: (_s: string, f: (req: Request) => Promise<Response>) => (rec.protocol = f),
+    },
+    session: {
+      defaultSession: { setPermissionRequestHandler: () => undefined, setPermissionCheckHandler: () => undefined },
+    },
     shell: { openExternal: () => Promise.resolve() },
     ipcMain: { handle: (ch: string, f: Handler) => rec.handlers.set(ch, f), removeHandler: () => undefined },
-    contextBridge: { exposeInMainWorld: (k: string, v: { request: Record<string, unknown>; subscribe: unknown }) => rec.exposed.set(k, v) },
+    contextBridge: {
+      exposeInMainWorld: (k: string, v: { request: Record<string, unknown>; subscribe: unknown }) =>
+        rec.exposed.set(k, v),
+    },
     ipcRenderer: { on: () => undefined, invoke: (ch: string) => Promise.resolve({ ok: true, response: ch }) },
   };
 }
@@ -110,7 +118,12 @@ describe('the built Electron main process and preload', () => {
   it('open one sandboxed, isolated window on the app scheme', () => {
     expect(rec.sandbox).toBe(true);
     expect(rec.windows).toHaveLength(1);
-    expect(rec.windows[0]!.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, webviewTag: false });
+    expect(rec.windows[0]!.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webviewTag: false,
+    });
     expect(rec.windows[0]!.webPreferences.preload).toBe(path.join(root, 'dist/electron/preload.cjs'));
     expect(rec.loaded).toEqual(['eventscope://app/index.html']);
   });
@@ -118,10 +131,21 @@ describe('the built Electron main process and preload', () => {
   it('handle every contract request over IPC and refuse an untrusted sender', async () => {
     expect([...rec.handlers.keys()].sort()).toEqual(REQUEST_NAMES.map((n) => ipcChannel.request(n)).sort());
     const handler = rec.handlers.get(ipcChannel.request('services:list'))!;
-    expect(await handler({ sender: {}, senderFrame: { url: 'eventscope://app/index.html', parent: null } }, {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
-    expect(await handler({ sender: rec.contents, senderFrame: { url: 'https://evil.example/', parent: null } }, {})).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
-    expect(await handler({ sender: rec.contents, senderFrame: { url: 'eventscope://app/index.html', parent: null } }, {})).toMatchObject({ ok: true });
-    expect(await handler({ sender: rec.contents, senderFrame: { url: 'eventscope://app/index.html', parent: null } }, { extra: 1 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(
+      await handler({ sender: {}, senderFrame: { url: 'eventscope://app/index.html', parent: null } }, {}),
+    ).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    expect(
+      await handler({ sender: rec.contents, senderFrame: { url: 'https://evil.example/', parent: null } }, {}),
+    ).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    expect(
+      await handler({ sender: rec.contents, senderFrame: { url: 'eventscope://app/index.html', parent: null } }, {}),
+    ).toMatchObject({ ok: true });
+    expect(
+      await handler(
+        { sender: rec.contents, senderFrame: { url: 'eventscope://app/index.html', parent: null } },
+        { extra: 1 },
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
   });
 
   it('serve the renderer with a Content-Security-Policy and nothing outside it', async () => {

@@ -11,8 +11,19 @@ function fakeHandlers(calls: string[]): ConsoleHandlers {
       if (name === 'services:kill') {
         return Promise.resolve({
           instance: {
-            instance: 'notifier-1', kind: 'notifier', state: 'exited', pid: null, startedAt: 1, exitedAt: 2, exitCode: null,
-            exitSignal: 'SIGKILL', assignment: null, generationId: null, eventsProcessed: 0, errors: 0, port: null,
+            instance: 'notifier-1',
+            kind: 'notifier',
+            state: 'exited',
+            pid: null,
+            startedAt: 1,
+            exitedAt: 2,
+            exitCode: null,
+            exitSignal: 'SIGKILL',
+            assignment: null,
+            generationId: null,
+            eventsProcessed: 0,
+            errors: 0,
+            port: null,
           },
         });
       }
@@ -55,7 +66,10 @@ describe('dispatcher (contract validation at the host boundary)', () => {
   it('passes AppErrors through as {code, message} and turns anything else into INTERNAL', async () => {
     const { logger, lines } = createMemoryLogger();
     const dispatch = createDispatcher(fakeHandlers([]), logger);
-    expect(await dispatch('relay:pause', {})).toEqual({ ok: false, error: { code: 'BROKER_UNAVAILABLE', message: 'loms does not answer' } });
+    expect(await dispatch('relay:pause', {})).toEqual({
+      ok: false,
+      error: { code: 'BROKER_UNAVAILABLE', message: 'loms does not answer' },
+    });
     expect(await dispatch('relay:resume', {})).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'boom' } });
     expect(lines.some((l) => l.msg === 'request failed')).toBe(true);
   });

@@ -11,12 +11,16 @@ export type DispatchResult = { ok: true; response: unknown } | { ok: false; erro
 export type Dispatcher = (name: unknown, request: unknown) => Promise<DispatchResult>;
 
 export function invalidInput(message: string, details?: Record<string, unknown>): DispatchResult {
-  return { ok: false, error: details === undefined ? { code: 'INVALID_INPUT', message } : { code: 'INVALID_INPUT', message, details } };
+  return {
+    ok: false,
+    error: details === undefined ? { code: 'INVALID_INPUT', message } : { code: 'INVALID_INPUT', message, details },
+  };
 }
 
 export function createDispatcher(handlers: ConsoleHandlers, logger: Logger): Dispatcher {
   return async (name, request) => {
-    if (!isRequestName(name)) return invalidInput(`not a console request: ${JSON.stringify(name)?.slice(0, 80) ?? String(name)}`);
+    if (!isRequestName(name))
+      return invalidInput(`not a console request: ${JSON.stringify(name)?.slice(0, 80) ?? String(name)}`);
     const schema = REQUESTS[name];
     const parsed = schema.request.safeParse(request ?? {});
     if (!parsed.success) {
@@ -30,12 +34,19 @@ export function createDispatcher(handlers: ConsoleHandlers, logger: Logger): Dis
       const checked = schema.response.safeParse(response);
       if (!checked.success) {
         logger.error({ name, issues: checked.error.issues.slice(0, 5) }, 'a handler answered outside the contract');
-        return { ok: false, error: { code: 'INTERNAL', message: `${name}: the console produced an answer outside its contract` } };
+        return {
+          ok: false,
+          error: { code: 'INTERNAL', message: `${name}: the console produced an answer outside its contract` },
+        };
       }
       return { ok: true, response: checked.data };
     } catch (err) {
       const e = toAppError(err);
-      if (!(err instanceof AppError) || e.code === 'INTERNAL') logger.error({ name: name satisfies RequestName, err: e.message, stack: (e.cause as Error | undefined)?.stack ?? e.stack }, 'request failed');
+      if (!(err instanceof AppError) || e.code === 'INTERNAL')
+        logger.error(
+          { name: name satisfies RequestName, err: e.message, stack: (e.cause as Error | undefined)?.stack ?? e.stack },
+          'request failed',
+        );
       return { ok: false, error: e.toJSON() };
     }
   };

@@ -30,18 +30,25 @@ const Env = z.object({
   EVENTSCOPE_TAIL_CAPACITY: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   EVENTSCOPE_BATCH_MS: z.coerce.number().int().min(16).max(100).default(50),
   EVENTSCOPE_LOMS_PORT: z.coerce.number().int().min(1).max(65535).default(8084),
-  EVENTSCOPE_LOMS_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  EVENTSCOPE_LOMS_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   EVENTSCOPE_ORDER_TOPIC: z.string().min(1).default(ORDER_EVENTS_TOPIC),
   EVENTSCOPE_NOTIFIER_GROUP: z.string().min(1).default(NOTIFIER_GROUP_ID),
   EVENTSCOPE_WEB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 export function loadConsoleConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
-  const clean = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('EVENTSCOPE_') && v !== undefined && v !== ''));
+  const clean = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k.startsWith('EVENTSCOPE_') && v !== undefined && v !== ''),
+  );
   const parsed = Env.safeParse(clean);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new AppError('CONFIG_ERROR', `bad configuration: ${problems.join('; ')}`, { variables: parsed.error.issues.map((i) => i.path.join('.')) });
+    throw new AppError('CONFIG_ERROR', `bad configuration: ${problems.join('; ')}`, {
+      variables: parsed.error.issues.map((i) => i.path.join('.')),
+    });
   }
   const e = parsed.data;
   return {

@@ -40,7 +40,10 @@ describe('electron-builder.yml', () => {
   });
 
   it('packs what the main process loads (package.json main) and the built renderer', () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string; scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      main: string;
+      scripts: Record<string, string>;
+    };
     expect(pkg.main).toBe('dist/electron/app.cjs');
     expect(config.files).toEqual(expect.arrayContaining(['dist/electron/**', 'dist/renderer/**', 'dist/services/**']));
     expect(pkg.scripts.dist).toContain('build:electron');

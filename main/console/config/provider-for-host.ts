@@ -8,12 +8,18 @@ import { ExternalStackProvider } from '../stack/external/provider.js';
 import { LocalStackProvider } from '../stack/local/provider.js';
 import type { StackProvider } from '../stack/types.js';
 
-export async function providerForHost(opts: { dockerDir: string; env?: NodeJS.ProcessEnv }): Promise<{ provider: StackProvider; reason: string }> {
+export async function providerForHost(opts: {
+  dockerDir: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ provider: StackProvider; reason: string }> {
   const env = opts.env ?? process.env;
   const { kind, reason } = await chooseProviderKind({ env });
   switch (kind) {
     case 'docker':
-      return { provider: new DockerStackProvider({ env, composeFile: path.join(opts.dockerDir, 'compose.yml') }), reason };
+      return {
+        provider: new DockerStackProvider({ env, composeFile: path.join(opts.dockerDir, 'compose.yml') }),
+        reason,
+      };
     case 'external':
       return { provider: ExternalStackProvider.fromEnv(env), reason };
     case 'local':
@@ -26,12 +32,16 @@ export async function providerForHost(opts: { dockerDir: string; env?: NodeJS.Pr
  * runs use: EVENTSCOPE_LOCAL_KAFKA_PORT, EVENTSCOPE_LOCAL_KAFKA_CONTROLLER_PORT, EVENTSCOPE_LOCAL_STACK_DIR (the brokers'
  * data and state file). Unset: the defaults (9092/9093, .cache/stack).
  */
-function localOverrides(env: NodeJS.ProcessEnv): { ports?: { kafka?: number; kafkaController?: number }; dir?: string } {
+function localOverrides(env: NodeJS.ProcessEnv): {
+  ports?: { kafka?: number; kafkaController?: number };
+  dir?: string;
+} {
   const port = (name: string): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new AppError('CONFIG_ERROR', `${name} must be a port number (got "${raw}")`, { field: name, value: raw });
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new AppError('CONFIG_ERROR', `${name} must be a port number (got "${raw}")`, { field: name, value: raw });
     return n;
   };
   const kafka = port('EVENTSCOPE_LOCAL_KAFKA_PORT');
@@ -39,7 +49,12 @@ function localOverrides(env: NodeJS.ProcessEnv): { ports?: { kafka?: number; kaf
   const dir = env.EVENTSCOPE_LOCAL_STACK_DIR;
   return {
     ...(kafka !== undefined || kafkaController !== undefined
-      ? { ports: { ...(kafka !== undefined ? { kafka } : {}), ...(kafkaController !== undefined ? { kafkaController } : {}) } }
+      ? {
+          ports: {
+            ...(kafka !== undefined ? { kafka } : {}),
+            ...(kafkaController !== undefined ? { kafkaController } : {}),
+          },
+        }
       : {}),
     ...(dir !== undefined && dir !== '' ? { dir: path.resolve(dir) } : {}),
   };

@@ -15,7 +15,8 @@ export interface ResourceLayout {
 /** The folder that holds compose.yml and the service Dockerfiles. */
 export function resolveDockerDir(layout: ResourceLayout): string {
   if (layout.packaged) {
-    if (layout.resourcesPath === undefined || layout.resourcesPath === '') throw new Error('a packaged build needs process.resourcesPath to find docker/');
+    if (layout.resourcesPath === undefined || layout.resourcesPath === '')
+      throw new Error('a packaged build needs process.resourcesPath to find docker/');
     return path.join(layout.resourcesPath, 'docker');
   }
   return path.join(layout.repoRoot, 'docker');

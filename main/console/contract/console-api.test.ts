@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { EVENTS, EVENT_NAMES, REQUESTS, REQUEST_NAMES, WsClientMessage, isEventName, isRequestName } from './console-api.js';
+import {
+  EVENTS,
+  EVENT_NAMES,
+  REQUESTS,
+  REQUEST_NAMES,
+  WsClientMessage,
+  isEventName,
+  isRequestName,
+} from './console-api.js';
 
 describe('console contract', () => {
   it('names every request domain:verb and every event domain:event, with no overlap', () => {
@@ -14,7 +22,9 @@ describe('console contract', () => {
   it('accepts good requests', () => {
     expect(REQUESTS['services:kill'].request.safeParse({ instance: 'notifier-2' }).success).toBe(true);
     expect(REQUESTS['stack:up'].request.safeParse({}).success).toBe(true);
-    expect(REQUESTS['kafka:produce-raw'].request.safeParse({ kind: 'poison', topic: 'loms.order-events' }).success).toBe(true);
+    expect(
+      REQUESTS['kafka:produce-raw'].request.safeParse({ kind: 'poison', topic: 'loms.order-events' }).success,
+    ).toBe(true);
     expect(
       REQUESTS['kafka:produce-raw'].request.safeParse({
         kind: 'duplicate',
@@ -22,7 +32,10 @@ describe('console contract', () => {
         source: { partition: 1, offset: '42' },
       }).success,
     ).toBe(true);
-    expect(REQUESTS['load:start'].request.safeParse({ rate: 10, count: 50, mix: { pay: 1, cancel: 1, failed: 1, none: 0 } }).success).toBe(true);
+    expect(
+      REQUESTS['load:start'].request.safeParse({ rate: 10, count: 50, mix: { pay: 1, cancel: 1, failed: 1, none: 0 } })
+        .success,
+    ).toBe(true);
     expect(REQUESTS['timeline:get'].request.safeParse({ orderId: '123' }).success).toBe(true);
   });
 
@@ -37,11 +50,12 @@ describe('console contract', () => {
       ['kafka:produce-raw', { kind: 'evil', topic: 't' }],
       ['load:start', { rate: 10_000, count: 5 }],
       ['load:start', { rate: 10, count: 1e9 }],
-      ['timeline:get', { orderId: "1; drop table orders" }],
+      ['timeline:get', { orderId: '1; drop table orders' }],
       ['stack:logs', { component: 'zookeeper' }],
       ['observe:set-interval', { pollIntervalMs: 1 }],
     ];
-    for (const [name, request] of bad) expect(REQUESTS[name].request.safeParse(request).success, `${name} ${JSON.stringify(request)}`).toBe(false);
+    for (const [name, request] of bad)
+      expect(REQUESTS[name].request.safeParse(request).success, `${name} ${JSON.stringify(request)}`).toBe(false);
   });
 
   it('validates event payloads', () => {

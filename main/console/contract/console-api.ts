@@ -132,7 +132,12 @@ export const Rebalance = z.object({
   membersAfter: z.array(z.string()),
   /** each partition whose owner changed: from → to (clientId of the member; null = nobody) */
   moves: z.array(
-    z.object({ topic: z.string(), partition: z.number().int(), from: z.string().nullable(), to: z.string().nullable() }),
+    z.object({
+      topic: z.string(),
+      partition: z.number().int(),
+      from: z.string().nullable(),
+      to: z.string().nullable(),
+    }),
   ),
 });
 export type Rebalance = z.infer<typeof Rebalance>;
@@ -276,7 +281,11 @@ const def = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, respons
 
 const InstanceRequest = z.object({ instance: ServiceInstanceName }).strict();
 const InstanceResponse = z.object({ instance: ServiceInstance });
-const TopicName = z.string().min(1).max(249).regex(/^[a-zA-Z0-9._-]+$/);
+const TopicName = z
+  .string()
+  .min(1)
+  .max(249)
+  .regex(/^[a-zA-Z0-9._-]+$/);
 
 export const REQUESTS = {
   /** What the console is: mode, provider, poll interval, the observer's own group id (hide it), the watched topics. */
@@ -368,10 +377,7 @@ export const REQUESTS = {
   /** The outbox now, with the `seq` of the last `outbox:diff` included. */
   'outbox:snapshot': def(Empty, z.object({ seq: Seq, state: OutboxState.nullable() })),
   /** Samples of the outbox over the last minutes (one per poll, bounded to 10 minutes), oldest first. */
-  'outbox:history': def(
-    z.object({ sinceMs: Millis.optional() }).strict(),
-    z.object({ samples: z.array(OutboxState) }),
-  ),
+  'outbox:history': def(z.object({ sinceMs: Millis.optional() }).strict(), z.object({ samples: z.array(OutboxState) })),
   /** Sets how often the observers poll (Kafka offsets/groups and the outbox). */
   'observe:set-interval': def(
     z.object({ pollIntervalMs: z.number().int().min(100).max(60_000) }).strict(),
@@ -396,7 +402,10 @@ export const REQUESTS = {
   ),
 
   /** One order's timeline: DB commit → outbox → Kafka partition/offset → notifier instance, with flags. */
-  'timeline:get': def(z.object({ orderId: z.string().regex(/^\d{1,20}$/) }).strict(), z.object({ timeline: OrderTimeline.nullable() })),
+  'timeline:get': def(
+    z.object({ orderId: z.string().regex(/^\d{1,20}$/) }).strict(),
+    z.object({ timeline: OrderTimeline.nullable() }),
+  ),
   /** Flagged orders, newest first. */
   'timeline:flagged': def(
     z.object({ flag: TimelineFlag.optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
@@ -404,7 +413,15 @@ export const REQUESTS = {
   ),
   /** The most recently updated orders, newest first (optionally those whose id starts with `prefix`). */
   'timeline:recent': def(
-    z.object({ prefix: z.string().regex(/^\d{0,20}$/).optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    z
+      .object({
+        prefix: z
+          .string()
+          .regex(/^\d{0,20}$/)
+          .optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+      })
+      .strict(),
     z.object({ items: z.array(TimelineSummary), size: z.number().int(), cap: z.number().int() }),
   ),
 
@@ -506,7 +523,8 @@ export interface ConsoleClientError extends Error {
 }
 
 /** What a host answers to one request: the response, or the typed error (never a thrown stack). */
-export type RequestResult<C extends RequestName> = { ok: true; response: ResponseOf<C> } | { ok: false; error: ConsoleError };
+export type RequestResult<C extends RequestName> =
+  { ok: true; response: ResponseOf<C> } | { ok: false; error: ConsoleError };
 
 /**
  * What the Electron preload exposes as `window.eventscope` (contextBridge): one named function per contract request,
@@ -530,7 +548,9 @@ export const ipcChannel = {
 /** WebSocket: what a client sends. The token goes in the URL (`?token=`) or as the first message `{type:'auth'}`. */
 export const WsClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('auth'), token: z.string().min(1).max(200) }).strict(),
-  z.object({ type: z.literal('request'), id: z.number().int().nonnegative(), name: z.string(), request: z.unknown() }).strict(),
+  z
+    .object({ type: z.literal('request'), id: z.number().int().nonnegative(), name: z.string(), request: z.unknown() })
+    .strict(),
 ]);
 export type WsClientMessage = z.infer<typeof WsClientMessage>;
 

@@ -47,12 +47,27 @@ export function createFaults(deps: FaultsDeps): Faults {
     return p;
   };
 
-  const send = async (topic: string, key: Buffer | string | null, value: Buffer | string, partition?: number): Promise<ProduceResult> => {
+  const send = async (
+    topic: string,
+    key: Buffer | string | null,
+    value: Buffer | string,
+    partition?: number,
+  ): Promise<ProduceResult> => {
     const p = await ready();
     try {
-      const [meta] = await p.send({ topic, acks: -1, timeout: 10_000, messages: [{ key, value, ...(partition === undefined ? {} : { partition }) }] });
+      const [meta] = await p.send({
+        topic,
+        acks: -1,
+        timeout: 10_000,
+        messages: [{ key, value, ...(partition === undefined ? {} : { partition }) }],
+      });
       if (meta === undefined) throw new AppError('KAFKA_UNAVAILABLE', 'the broker returned no record metadata');
-      return { topic, partition: meta.partition, offset: meta.baseOffset ?? meta.offset ?? '0', key: key === null ? null : key.toString() };
+      return {
+        topic,
+        partition: meta.partition,
+        offset: meta.baseOffset ?? meta.offset ?? '0',
+        key: key === null ? null : key.toString(),
+      };
     } catch (err) {
       throw toAppError(err, 'KAFKA_UNAVAILABLE');
     }
@@ -63,9 +78,14 @@ export function createFaults(deps: FaultsDeps): Faults {
       const path = RELAY_ADMIN_PATHS[action];
       let res: Response;
       try {
-        res = await doFetch(`${deps.lomsBaseUrl()}${path}`, { method: action === 'status' ? 'GET' : 'POST', signal: AbortSignal.timeout(5000) });
+        res = await doFetch(`${deps.lomsBaseUrl()}${path}`, {
+          method: action === 'status' ? 'GET' : 'POST',
+          signal: AbortSignal.timeout(5000),
+        });
       } catch (err) {
-        throw new AppError('BROKER_UNAVAILABLE', `loms does not answer (${(err as Error).message}); start loms first`, { path });
+        throw new AppError('BROKER_UNAVAILABLE', `loms does not answer (${(err as Error).message}); start loms first`, {
+          path,
+        });
       }
       const body: unknown = await res.json().catch(() => undefined);
       if (!res.ok) throw new AppError('INTERNAL', `loms answered ${res.status} on ${path}`, { body });

@@ -66,7 +66,10 @@ export function createLoadGenerator(deps: LoadDeps): LoadGenerator {
   const oneOrder = async (p: LoadProgress, what: keyof LoadMix) => {
     const failed = what === 'failed';
     const sku = failed ? NO_STOCK : STOCKED[Math.floor(random() * STOCKED.length)]!;
-    const created = await post('/order/create', { userId: String(1000 + Math.floor(random() * 50)), items: [{ sku, count: 1 }] });
+    const created = await post('/order/create', {
+      userId: String(1000 + Math.floor(random() * 50)),
+      items: [{ sku, count: 1 }],
+    });
     const orderId = (created.json as { orderId?: unknown } | undefined)?.orderId;
     if (failed) {
       if (created.status === 400) {
@@ -76,7 +79,8 @@ export function createLoadGenerator(deps: LoadDeps): LoadGenerator {
       }
       throw new Error(`create for a sku without stock answered ${created.status}`);
     }
-    if (created.status !== 200 || typeof orderId !== 'string') throw new Error(`create answered ${created.status}: ${JSON.stringify(created.json)}`);
+    if (created.status !== 200 || typeof orderId !== 'string')
+      throw new Error(`create answered ${created.status}: ${JSON.stringify(created.json)}`);
     p.created += 1;
     if (what === 'pay' || what === 'cancel') {
       const r = await post(what === 'pay' ? '/order/pay' : '/order/cancel', { orderId });
@@ -88,7 +92,8 @@ export function createLoadGenerator(deps: LoadDeps): LoadGenerator {
 
   return {
     start(req) {
-      if (progress?.running === true) throw new AppError('CONFLICT', 'a load run is already running; stop it first', { runId: progress.runId });
+      if (progress?.running === true)
+        throw new AppError('CONFLICT', 'a load run is already running; stop it first', { runId: progress.runId });
       const mix = req.mix ?? DEFAULT_MIX;
       const startedAt = now();
       const p: LoadProgress = {
@@ -174,7 +179,10 @@ export function createLoadGenerator(deps: LoadDeps): LoadGenerator {
       await r.finished;
       return progress === null ? null : { ...progress };
     },
-    status: () => (progress === null ? null : { ...progress, elapsedMs: progress.running ? now() - progress.startedAt : progress.elapsedMs }),
+    status: () =>
+      progress === null
+        ? null
+        : { ...progress, elapsedMs: progress.running ? now() - progress.startedAt : progress.elapsedMs },
     async done() {
       await run?.finished;
       return progress === null ? null : { ...progress };

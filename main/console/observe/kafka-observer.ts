@@ -48,7 +48,8 @@ export function decodeAssignment(buffer: Buffer | null | undefined): Record<stri
     const decoded = AssignerProtocol.MemberAssignment.decode(buffer);
     if (decoded === null) return {};
     const out: Record<string, number[]> = {};
-    for (const [topic, partitions] of Object.entries(decoded.assignment)) out[topic] = [...partitions].sort((a, b) => a - b);
+    for (const [topic, partitions] of Object.entries(decoded.assignment))
+      out[topic] = [...partitions].sort((a, b) => a - b);
     return out;
   } catch {
     return {};
@@ -61,7 +62,10 @@ export function decodeAssignment(buffer: Buffer | null | undefined): Record<stri
  * moment after the group settled; until it arrives, the newest reported generation is the previous rebalance's, and the
  * row says unknown (null) rather than a wrong number. Returns the floor for the next rebalance as well.
  */
-export function rebalanceGeneration(known: number | null, floor: number): { generationId: number | null; nextFloor: number } {
+export function rebalanceGeneration(
+  known: number | null,
+  floor: number,
+): { generationId: number | null; nextFloor: number } {
   if (known !== null && known >= floor) return { generationId: known, nextFloor: known + 1 };
   // this rebalance's generation is at least max(floor, known + 1): the next one is above it
   return { generationId: null, nextFloor: Math.max(floor, (known ?? 0) + 1) + 1 };
@@ -85,7 +89,12 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
    */
   const owners = new Map<
     string,
-    { members: string[]; owner: Map<string, string>; generationFloor: number; unknown: { row: Rebalance; floor: number } | null }
+    {
+      members: string[];
+      owner: Map<string, string>;
+      generationFloor: number;
+      unknown: { row: Rebalance; floor: number } | null;
+    }
   >();
   const history = new Map<string, Rebalance[]>();
 
@@ -98,7 +107,9 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
     const at = now();
     const seen = new Set<string>();
     const upsert: PartitionState[] = [];
-    const offsets = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await deps.admin.fetchTopicOffsets(topic) })));
+    const offsets = await Promise.all(
+      topics.map(async (topic) => ({ topic, offsets: await deps.admin.fetchTopicOffsets(topic) })),
+    );
     for (const { topic, offsets: list } of offsets) {
       for (const o of list) {
         const id = `${topic}/${o.partition}`;
@@ -150,13 +161,19 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
     const rebalances: Rebalance[] = [];
     for (const g of described) {
       const members: GroupMember[] = g.members
-        .map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment: decodeAssignment(m.memberAssignment) }))
+        .map((m) => ({
+          memberId: m.memberId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          assignment: decodeAssignment(m.memberAssignment),
+        }))
         .sort((a, b) => a.clientId.localeCompare(b.clientId) || a.memberId.localeCompare(b.memberId));
       const ownerOf = new Map<string, string>();
       const nameOf = new Map<string, string>();
       for (const m of members) {
         nameOf.set(m.memberId, m.clientId || m.memberId);
-        for (const [topic, ps] of Object.entries(m.assignment)) for (const p of ps) ownerOf.set(`${topic}/${p}`, m.memberId);
+        for (const [topic, ps] of Object.entries(m.assignment))
+          for (const p of ps) ownerOf.set(`${topic}/${p}`, m.memberId);
       }
       const committed = await deps.admin.fetchOffsets({ groupId: g.groupId });
       const topicsOfGroup = new Set<string>(committed.map((c) => c.topic));
@@ -164,8 +181,11 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
       const lags: GroupPartitionLag[] = [];
       for (const topic of [...topicsOfGroup].sort()) {
         const commits = new Map<number, string>();
-        for (const c of committed) if (c.topic === topic) for (const p of c.partitions) commits.set(p.partition, p.offset);
-        for (const part of [...partitions.values()].filter((p) => p.topic === topic).sort((a, b) => a.partition - b.partition)) {
+        for (const c of committed)
+          if (c.topic === topic) for (const p of c.partitions) commits.set(p.partition, p.offset);
+        for (const part of [...partitions.values()]
+          .filter((p) => p.topic === topic)
+          .sort((a, b) => a.partition - b.partition)) {
           const c = commits.get(part.partition);
           const hasCommit = c !== undefined && Number(c) >= 0;
           const end = BigInt(part.logEndOffset);

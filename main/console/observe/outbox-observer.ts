@@ -61,9 +61,21 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
   const gaps = new Map<bigint, number>(); // id → first noticed
   const unsent = new Map<bigint, string>(); // id → order id, oldest first
 
-  const emitCommitted = (r: { id: string; aggregate_id: string; status: string | null; created_at: Date; sent_at: Date | null }) => {
+  const emitCommitted = (r: {
+    id: string;
+    aggregate_id: string;
+    status: string | null;
+    created_at: Date;
+    sent_at: Date | null;
+  }) => {
     if (r.status === null || !STATUSES.has(r.status)) return;
-    deps.onCommitted?.(r.aggregate_id, r.status as OrderStatus, r.created_at.getTime(), r.id, r.sent_at?.getTime() ?? null);
+    deps.onCommitted?.(
+      r.aggregate_id,
+      r.status as OrderStatus,
+      r.created_at.getTime(),
+      r.id,
+      r.sent_at?.getTime() ?? null,
+    );
     if (r.sent_at === null && deps.onSent !== undefined) {
       unsent.set(BigInt(r.id), r.aggregate_id);
       if (unsent.size > UNSENT_MAX) unsent.delete(unsent.keys().next().value as bigint);
@@ -145,7 +157,10 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
         sentPerSec: Math.round(sentPerSec * 10) / 10,
         sentTotal,
         at,
-        detail: pending === 0 ? 'the relay has published every committed row' : `${pending} committed row(s) wait for the relay`,
+        detail:
+          pending === 0
+            ? 'the relay has published every committed row'
+            : `${pending} committed row(s) wait for the relay`,
       };
       await readFacts();
     } catch (err) {
@@ -154,11 +169,18 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
         e.code === '42P01'
           ? `the ${OUTBOX_TABLE} table does not exist yet (start loms: it creates its schema)`
           : `Postgres does not answer: ${e.message ?? String(err)}`;
-      next = { ...(state ?? { pending: 0, oldestPendingAgeMs: null, sentPerSec: 0, sentTotal: 0 }), reachable: false, at, detail };
+      next = {
+        ...(state ?? { pending: 0, oldestPendingAgeMs: null, sentPerSec: 0, sentTotal: 0 }),
+        reachable: false,
+        at,
+        detail,
+      };
     }
     const changes: Partial<OutboxState> & { at: number } = { at };
     if (state === null) Object.assign(changes, next);
-    else for (const k of Object.keys(next) as (keyof OutboxState)[]) if (k !== 'at' && next[k] !== state[k]) (changes as Record<string, unknown>)[k] = next[k];
+    else
+      for (const k of Object.keys(next) as (keyof OutboxState)[])
+        if (k !== 'at' && next[k] !== state[k]) (changes as Record<string, unknown>)[k] = next[k];
     state = next;
     samples.push(next);
     while (samples.length > HISTORY_MAX || (samples.length > 0 && samples[0]!.at < at - HISTORY_MS)) samples.shift();

@@ -20,7 +20,11 @@ describe('tail buffer', () => {
     tail.ingest('other', 0, [msg(7, null, 'x'), msg(8, 'k', 'y')] as never);
     expect(tail.ingested).toBe(6);
     const page = tail.page({ limit: 3 });
-    expect(page.records.map((r) => `${r.topic}/${r.partition}@${r.offset}`)).toEqual(['other/0@8', 'other/0@7', `${T}/1@1`]);
+    expect(page.records.map((r) => `${r.topic}/${r.partition}@${r.offset}`)).toEqual([
+      'other/0@8',
+      'other/0@7',
+      `${T}/1@1`,
+    ]);
     expect(page.nextBefore).toBe(3);
     const rest = tail.page({ before: page.nextBefore!, limit: 10 });
     expect(rest.records.map((r) => r.idx)).toEqual([2, 1]); // idx 0 fell out of the ring of 5
@@ -43,7 +47,11 @@ describe('tail buffer', () => {
   it('feeds order events to the timeline and counts distinct keys per partition', () => {
     const timeline = createTimelineStore();
     const tail = createTailBuffer({ orderTopic: T, timeline });
-    tail.ingest(T, 0, [msg(0, '1', ev(1, 'new')), msg(1, '1', ev(1, 'awaiting payment')), msg(2, '3', ev(3, 'new'))] as never);
+    tail.ingest(T, 0, [
+      msg(0, '1', ev(1, 'new')),
+      msg(1, '1', ev(1, 'awaiting payment')),
+      msg(2, '3', ev(3, 'new')),
+    ] as never);
     tail.ingest(T, 1, [msg(0, '2', ev(2, 'new')), msg(1, 'p', '{broken')] as never);
     expect(timeline.get('1')!.statuses).toEqual(['new', 'awaiting payment']);
     expect(tail.keysSeen(T, 0)).toBe(2);
@@ -54,7 +62,11 @@ describe('tail buffer', () => {
 
   it('pushes new records in batches with a sequence number, the newest 500 at most', async () => {
     const pushes: { seq: number; records: TailRecord[]; dropped: number }[] = [];
-    const tail = createTailBuffer({ orderTopic: T, batchMs: 16, onBatch: (seq, records, dropped) => pushes.push({ seq, records, dropped }) });
+    const tail = createTailBuffer({
+      orderTopic: T,
+      batchMs: 16,
+      onBatch: (seq, records, dropped) => pushes.push({ seq, records, dropped }),
+    });
     tail.ingest('x', 0, Array.from({ length: 600 }, (_, i) => msg(i, 'k', 'v')) as never);
     await new Promise<void>((resolve) => {
       const deadline = Date.now() + 2000;
@@ -71,7 +83,12 @@ describe('tail buffer', () => {
   it('keeps offsets and timestamps as numbers and gives back the strings kafkajs delivered', () => {
     const timeline = createTimelineStore();
     const tail = createTailBuffer({ orderTopic: T, timeline, capacity: 4 });
-    const big = { offset: '1234567890123456789', key: Buffer.from('9'), value: Buffer.from(ev(9, 'new')), timestamp: '1795000000123' };
+    const big = {
+      offset: '1234567890123456789',
+      key: Buffer.from('9'),
+      value: Buffer.from(ev(9, 'new')),
+      timestamp: '1795000000123',
+    };
     tail.ingest(T, 0, [msg(0, '8', ev(8, 'new')), big, { ...msg(7, null, 'x'), timestamp: '-1' }] as never);
     expect(tail.page({}).records.map((r) => [r.offset, r.timestamp])).toEqual([
       ['7', -1],
@@ -91,11 +108,13 @@ describe('tail buffer', () => {
 
 describe('plainDecimal', () => {
   it('reads plain decimals of up to 15 digits exactly and refuses anything else', () => {
-    for (const s of ['0', '7', '10', '999999999', '1000000000', '1795000000123', '123456789012345', '999999999999999']) expect(plainDecimal(s), s).toBe(Number(s));
+    for (const s of ['0', '7', '10', '999999999', '1000000000', '1795000000123', '123456789012345', '999999999999999'])
+      expect(plainDecimal(s), s).toBe(Number(s));
     for (let i = 0; i < 2000; i++) {
       const n = Math.floor(Math.random() * 10 ** (1 + (i % 15)));
       expect(plainDecimal(String(n))).toBe(n);
     }
-    for (const s of ['', '01', '-1', '+1', '1a', ' 1', '1 ', '1234567890123456', '1e3', '1.5']) expect(plainDecimal(s), s).toBe(-1);
+    for (const s of ['', '01', '-1', '+1', '1a', ' 1', '1 ', '1234567890123456', '1e3', '1.5'])
+      expect(plainDecimal(s), s).toBe(-1);
   });
 });

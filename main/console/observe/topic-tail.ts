@@ -29,12 +29,21 @@ export interface TailBufferOptions {
 
 export interface TailBuffer {
   ingest(topic: string, partition: number, messages: EachBatchPayload['batch']['messages']): void;
-  page(q: { topic?: string | undefined; partition?: number | undefined; key?: string | undefined; before?: number | undefined; limit?: number | undefined }): {
+  page(q: {
+    topic?: string | undefined;
+    partition?: number | undefined;
+    key?: string | undefined;
+    before?: number | undefined;
+    limit?: number | undefined;
+  }): {
     records: TailRecord[];
     nextBefore: number | null;
   };
   /** the newest keyed record of a topic whose value is a JSON object (or the one at partition/offset, while the ring holds it) */
-  find(topic: string, source?: { partition: number; offset: string }): { key: Buffer | null; value: Buffer | null; partition: number; offset: string } | undefined;
+  find(
+    topic: string,
+    source?: { partition: number; offset: string },
+  ): { key: Buffer | null; value: Buffer | null; partition: number; offset: string } | undefined;
   keysSeen(topic: string, partition: number): number;
   readonly ingested: number;
   stop(): void;
@@ -102,7 +111,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
 
   const keyAt = (slot: number): Buffer | null => keyBytes[slot] ?? null;
   const valueAt = (slot: number): Buffer | null => valueBytes[slot] ?? null;
-  const offsetAt = (slot: number): string => (offsetText.size > 0 ? offsetText.get(slot) : undefined) ?? String(offsets[slot]);
+  const offsetAt = (slot: number): string =>
+    (offsetText.size > 0 ? offsetText.get(slot) : undefined) ?? String(offsets[slot]);
 
   const record = (idx: number): TailRecord => {
     const slot = idx % capacity;
@@ -114,7 +124,12 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
       partition: partitions[slot]!,
       offset: offsetAt(slot),
       key: key === null ? null : key.toString('utf8'),
-      value: value === null ? null : value.length > VALUE_MAX ? `${value.subarray(0, VALUE_MAX).toString('utf8')}…` : value.toString('utf8'),
+      value:
+        value === null
+          ? null
+          : value.length > VALUE_MAX
+            ? `${value.subarray(0, VALUE_MAX).toString('utf8')}…`
+            : value.toString('utf8'),
       timestamp: timestamps[slot]!,
     };
   };
@@ -155,7 +170,13 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     k.set.add(key);
   };
 
-  const put = (topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number], timeline: TimelineStore | undefined, counter: { set: Set<string>; carried: number }) => {
+  const put = (
+    topic: string,
+    partition: number,
+    m: EachBatchPayload['batch']['messages'][number],
+    timeline: TimelineStore | undefined,
+    counter: { set: Set<string>; carried: number },
+  ) => {
     const slot = nextSlot;
     nextSlot = slot + 1 === capacity ? 0 : slot + 1;
     const key = m.key ?? null;
@@ -212,7 +233,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
       for (let i = next - 1; i >= oldest; i--) {
         const slot = i % capacity;
         if (topics[slot] !== topic) continue;
-        if (source !== undefined && (partitions[slot] !== source.partition || offsetAt(slot) !== source.offset)) continue;
+        if (source !== undefined && (partitions[slot] !== source.partition || offsetAt(slot) !== source.offset))
+          continue;
         const key = keyAt(slot);
         const value = valueAt(slot);
         if (source === undefined && (key === null || !looksLikeJsonObject(value))) continue; // the newest keyed event
@@ -222,7 +244,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     },
     keysSeen(topic, partition) {
       const k = keys.get(topic)?.[partition];
-      const fromTimeline = opts.timeline !== undefined && topic === opts.orderTopic ? opts.timeline.keysFirstPublished(partition) : 0;
+      const fromTimeline =
+        opts.timeline !== undefined && topic === opts.orderTopic ? opts.timeline.keysFirstPublished(partition) : 0;
       return fromTimeline + (k === undefined ? 0 : k.carried + k.set.size);
     },
     get ingested() {
@@ -279,7 +302,9 @@ export function createTopicTail(deps: TopicTailDeps): TopicTail {
   const positions = new Map<string, Map<number, number>>();
 
   const serially = (work: () => Promise<void>): Promise<void> => {
-    chain = chain.then(work).catch((err: unknown) => deps.logger.warn({ err: toAppError(err).message }, 'tail: unexpected error'));
+    chain = chain
+      .then(work)
+      .catch((err: unknown) => deps.logger.warn({ err: toAppError(err).message }, 'tail: unexpected error'));
     return chain;
   };
 
@@ -316,7 +341,11 @@ export function createTopicTail(deps: TopicTailDeps): TopicTail {
   };
 
   /** Drops what the buffer already has (a batch fetched again after a restart). */
-  const unseen = (topic: string, partition: number, batch: EachBatchPayload['batch']): EachBatchPayload['batch']['messages'] => {
+  const unseen = (
+    topic: string,
+    partition: number,
+    batch: EachBatchPayload['batch'],
+  ): EachBatchPayload['batch']['messages'] => {
     const messages = batch.messages;
     const from = positions.get(topic)?.get(partition);
     if (from === undefined || messages.length === 0 || Number(messages[0]!.offset) >= from) return messages;

@@ -6,8 +6,13 @@ const no = () => Promise.resolve(false);
 
 describe('chooseProviderKind', () => {
   it('follows EVENTSCOPE_STACK when set', async () => {
-    expect(await chooseProviderKind({ env: { EVENTSCOPE_STACK: 'local' }, dockerAnswers: yes })).toEqual({ kind: 'local', reason: 'EVENTSCOPE_STACK=local' });
-    expect((await chooseProviderKind({ env: { EVENTSCOPE_STACK: 'external' }, dockerAnswers: yes })).kind).toBe('external');
+    expect(await chooseProviderKind({ env: { EVENTSCOPE_STACK: 'local' }, dockerAnswers: yes })).toEqual({
+      kind: 'local',
+      reason: 'EVENTSCOPE_STACK=local',
+    });
+    expect((await chooseProviderKind({ env: { EVENTSCOPE_STACK: 'external' }, dockerAnswers: yes })).kind).toBe(
+      'external',
+    );
     expect((await chooseProviderKind({ env: { EVENTSCOPE_STACK: 'docker' }, dockerAnswers: no })).kind).toBe('docker');
   });
 
@@ -17,11 +22,15 @@ describe('chooseProviderKind', () => {
   });
 
   it('rejects an unknown EVENTSCOPE_STACK', async () => {
-    await expect(chooseProviderKind({ env: { EVENTSCOPE_STACK: 'kubernetes' } })).rejects.toMatchObject({ code: 'CONFIG_ERROR' });
+    await expect(chooseProviderKind({ env: { EVENTSCOPE_STACK: 'kubernetes' } })).rejects.toMatchObject({
+      code: 'CONFIG_ERROR',
+    });
   });
 
   it('builds the chosen provider; external validates its configuration', async () => {
     expect((await chooseProvider({ env: {}, dockerAnswers: no })).provider.kind).toBe('local');
-    await expect(chooseProvider({ env: { EVENTSCOPE_STACK: 'external' } })).rejects.toMatchObject({ code: 'CONFIG_ERROR' });
+    await expect(chooseProvider({ env: { EVENTSCOPE_STACK: 'external' } })).rejects.toMatchObject({
+      code: 'CONFIG_ERROR',
+    });
   });
 });

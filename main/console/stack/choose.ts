@@ -31,11 +31,17 @@ export async function chooseProviderKind(opts: ChooseOptions = {}): Promise<{ ki
   const env = opts.env ?? process.env;
   const asked = env.EVENTSCOPE_STACK?.trim();
   if (asked !== undefined && asked !== '') {
-    if (asked === 'docker' || asked === 'local' || asked === 'external') return { kind: asked, reason: `EVENTSCOPE_STACK=${asked}` };
-    throw new AppError('CONFIG_ERROR', `EVENTSCOPE_STACK must be docker, local or external (got "${asked}")`, { field: 'EVENTSCOPE_STACK', value: asked });
+    if (asked === 'docker' || asked === 'local' || asked === 'external')
+      return { kind: asked, reason: `EVENTSCOPE_STACK=${asked}` };
+    throw new AppError('CONFIG_ERROR', `EVENTSCOPE_STACK must be docker, local or external (got "${asked}")`, {
+      field: 'EVENTSCOPE_STACK',
+      value: asked,
+    });
   }
   const answers = await (opts.dockerAnswers ?? (() => dockerEngineAnswers(env)))();
-  return answers ? { kind: 'docker', reason: 'a Docker engine answers' } : { kind: 'local', reason: 'no Docker engine answers (`docker info`)' };
+  return answers
+    ? { kind: 'docker', reason: 'a Docker engine answers' }
+    : { kind: 'local', reason: 'no Docker engine answers (`docker info`)' };
 }
 
 export async function chooseProvider(opts: ChooseOptions = {}): Promise<{ provider: StackProvider; reason: string }> {

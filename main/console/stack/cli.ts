@@ -6,7 +6,8 @@ import { LocalStackProvider } from './local/provider.js';
 import type { ComponentHealth, ComponentName } from './types.js';
 import { COMPONENT_NAMES } from './types.js';
 
-const USAGE = 'usage: npm run stack -- up | down | status | release | logs <kafka|postgres|rabbitmq|mongodb|redis> [lines]';
+const USAGE =
+  'usage: npm run stack -- up | down | status | release | logs <kafka|postgres|rabbitmq|mongodb|redis> [lines]';
 
 function line(h: ComponentHealth): string {
   return `${h.name.padEnd(8)} ${h.state.padEnd(9)} ${h.endpoint}  ${h.detail}`;
@@ -41,7 +42,11 @@ async function main(argv: string[]): Promise<number> {
       // What test runs started and no live test run uses any more (left behind by a crashed run).
       if (!(provider instanceof LocalStackProvider)) return 0;
       const stopped = await provider.release();
-      process.stdout.write(stopped.length > 0 ? `stopped what finished test runs left: ${stopped.join(', ')}\n` : 'nothing left by test runs\n');
+      process.stdout.write(
+        stopped.length > 0
+          ? `stopped what finished test runs left: ${stopped.join(', ')}\n`
+          : 'nothing left by test runs\n',
+      );
       return 0;
     }
     case 'status': {
@@ -56,7 +61,11 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const lines = await provider.logs(component, Number(rest[1] ?? 100));
-      process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : `(no log available for ${component} from the ${provider.kind} provider)\n`);
+      process.stdout.write(
+        lines.length > 0
+          ? `${lines.join('\n')}\n`
+          : `(no log available for ${component} from the ${provider.kind} provider)\n`,
+      );
       return 0;
     }
   }

@@ -7,12 +7,19 @@ export class HealthBoard {
   private readonly listeners = new Set<(health: ComponentHealth) => void>();
 
   constructor(endpointOf: (name: ComponentName) => string) {
-    for (const name of COMPONENT_NAMES) this.current.set(name, { name, state: 'stopped', endpoint: endpointOf(name), detail: 'not started' });
+    for (const name of COMPONENT_NAMES)
+      this.current.set(name, { name, state: 'stopped', endpoint: endpointOf(name), detail: 'not started' });
   }
 
   set(health: ComponentHealth): void {
     const prev = this.current.get(health.name);
-    if (prev !== undefined && prev.state === health.state && prev.detail === health.detail && prev.endpoint === health.endpoint) return;
+    if (
+      prev !== undefined &&
+      prev.state === health.state &&
+      prev.detail === health.detail &&
+      prev.endpoint === health.endpoint
+    )
+      return;
     this.current.set(health.name, health);
     for (const listener of this.listeners) {
       try {

@@ -12,7 +12,10 @@ export type Probe = (endpoints: StackEndpoints, timeoutMs?: number) => Promise<s
 function withDeadline<T>(what: string, timeoutMs: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError('TIMEOUT', `${what} did not answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new AppError('TIMEOUT', `${what} did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
@@ -29,7 +32,9 @@ export async function pingPostgres(url: string, timeoutMs = 5_000): Promise<stri
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const res = await client.query<{ version: string }>('select 1 as one, current_setting($1) as version', ['server_version']);
+    const res = await client.query<{ version: string }>('select 1 as one, current_setting($1) as version', [
+      'server_version',
+    ]);
     return `PostgreSQL ${res.rows[0]?.version ?? '?'}`;
   } finally {
     await client.end().catch(() => undefined);
@@ -56,7 +61,10 @@ export async function pingMongodb(url: string, timeoutMs = 5_000): Promise<strin
   try {
     await client.connect();
     await client.db('admin').command({ ping: 1 });
-    const info: Record<string, unknown> = await client.db('admin').command({ buildInfo: 1 }).catch(() => ({}));
+    const info: Record<string, unknown> = await client
+      .db('admin')
+      .command({ buildInfo: 1 })
+      .catch(() => ({}));
     return `MongoDB wire protocol, version ${typeof info.version === 'string' ? info.version : '?'}`;
   } finally {
     await client.close().catch(() => undefined);
@@ -99,12 +107,19 @@ export function publicEndpoint(name: ComponentName, endpoints: StackEndpoints): 
 }
 
 /** Runs a probe; resolves to {ok, detail}. Never throws. */
-export async function probe(name: ComponentName, endpoints: StackEndpoints, timeoutMs?: number): Promise<{ ok: boolean; detail: string }> {
+export async function probe(
+  name: ComponentName,
+  endpoints: StackEndpoints,
+  timeoutMs?: number,
+): Promise<{ ok: boolean; detail: string }> {
   try {
     return { ok: true, detail: await PROBES[name](endpoints, timeoutMs) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const code = (err as { code?: unknown }).code;
-    return { ok: false, detail: typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message || 'no answer' };
+    return {
+      ok: false,
+      detail: typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message || 'no answer',
+    };
   }
 }

@@ -19,7 +19,8 @@ export function parseDotenv(text: string): Record<string, string> {
     if (eq <= 0) continue;
     const key = line.slice(0, eq).trim();
     let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) value = value.slice(1, -1);
+    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]))
+      value = value.slice(1, -1);
     out[key] = value;
   }
   return out;
@@ -30,12 +31,18 @@ export function readVersions(envFile = path.join(DOCKER_DIR, '.env')): StackVers
   try {
     text = readFileSync(envFile, 'utf8');
   } catch (err) {
-    throw new AppError('CONFIG_ERROR', `cannot read the stack versions from ${envFile}`, { file: envFile }, { cause: err });
+    throw new AppError(
+      'CONFIG_ERROR',
+      `cannot read the stack versions from ${envFile}`,
+      { file: envFile },
+      { cause: err },
+    );
   }
   const vars = parseDotenv(text);
   const kafka = vars.KAFKA_VERSION;
   const mongoJavaServer = vars.MONGO_JAVA_SERVER_VERSION;
-  if (kafka === undefined || kafka === '') throw new AppError('CONFIG_ERROR', `KAFKA_VERSION is missing in ${envFile}`, { file: envFile });
+  if (kafka === undefined || kafka === '')
+    throw new AppError('CONFIG_ERROR', `KAFKA_VERSION is missing in ${envFile}`, { file: envFile });
   if (mongoJavaServer === undefined || mongoJavaServer === '') {
     throw new AppError('CONFIG_ERROR', `MONGO_JAVA_SERVER_VERSION is missing in ${envFile}`, { file: envFile });
   }

@@ -62,7 +62,14 @@ export interface Supervisor {
   stopAll(): Promise<void>;
 }
 
-const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const PINO_LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 const MAX_LINE = 4096;
 /** what an instance knows of its current run before it has run: nothing yet */
 const FRESH_RUN = {
@@ -137,7 +144,13 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         }
       }
     }
-    const line: ServiceLogLine = { instance: name, stream, at: now(), text: text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text, kind };
+    const line: ServiceLogLine = {
+      instance: name,
+      stream,
+      at: now(),
+      text: text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text,
+      kind,
+    };
     if (level !== undefined) line.level = level;
     s.logs.push(line);
     if (s.logs.length > logLinesKept * 1.25) s.logs.splice(0, s.logs.length - logLinesKept);
@@ -170,7 +183,12 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         generations.set(line.group_id, Math.max(generations.get(line.group_id) ?? 0, line.generation_id));
       }
       update(s, { assignment: line.assignment ?? {}, generationId: line.generation_id ?? null });
-    } else if (line.state === 'disconnected' || line.state === 'reconnecting' || line.state === 'crashed' || line.state === 'stopped') {
+    } else if (
+      line.state === 'disconnected' ||
+      line.state === 'reconnecting' ||
+      line.state === 'crashed' ||
+      line.state === 'stopped'
+    ) {
       // without the broker (or without a consumer) it owns no partition; `joined` tells the new assignment when it is back
       update(s, { assignment: null });
     }
@@ -188,11 +206,25 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     };
     if (process.versions.electron !== undefined) childEnv.ELECTRON_RUN_AS_NODE = '1';
     if (s.state.kind === 'loms') {
-      Object.assign(childEnv, { PORT: String(env.lomsPort), HOST: '127.0.0.1', DATABASE_URL: env.databaseUrl, LOMS_TOPIC: env.topic });
+      Object.assign(childEnv, {
+        PORT: String(env.lomsPort),
+        HOST: '127.0.0.1',
+        DATABASE_URL: env.databaseUrl,
+        LOMS_TOPIC: env.topic,
+      });
     } else {
-      Object.assign(childEnv, { NOTIFIER_GROUP_ID: env.notifierGroupId, NOTIFIER_INSTANCE: name, NOTIFIER_TOPIC: env.topic });
+      Object.assign(childEnv, {
+        NOTIFIER_GROUP_ID: env.notifierGroupId,
+        NOTIFIER_INSTANCE: name,
+        NOTIFIER_TOPIC: env.topic,
+      });
     }
-    const args = deps.serviceArgs?.(s.state.kind) ?? ['--import', 'tsx', path.join(deps.repoRoot, 'services', 'cli.ts'), s.state.kind];
+    const args = deps.serviceArgs?.(s.state.kind) ?? [
+      '--import',
+      'tsx',
+      path.join(deps.repoRoot, 'services', 'cli.ts'),
+      s.state.kind,
+    ];
     const child = spawn(deps.nodePath ?? process.execPath, args, {
       cwd: deps.repoRoot,
       env: childEnv,
@@ -223,7 +255,14 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         if (s.child === child) {
           s.child = undefined;
           const clean = s.stopRequested && (code === 0 || signal === 'SIGTERM');
-          update(s, { state: clean ? 'stopped' : 'exited', pid: null, exitedAt: now(), exitCode: code, exitSignal: signal, assignment: null });
+          update(s, {
+            state: clean ? 'stopped' : 'exited',
+            pid: null,
+            exitedAt: now(),
+            exitCode: code,
+            exitSignal: signal,
+            assignment: null,
+          });
           deps.logger.info({ instance: name, code, signal }, 'service process exited');
         }
         resolve();

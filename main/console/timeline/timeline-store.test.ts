@@ -28,9 +28,15 @@ describe('timeline store', () => {
     expect(t.partition).toBe(1);
     expect(t.instances).toEqual(['notifier-2']);
     expect(t.steps.map((s) => `${s.status}:${s.kind}`)).toEqual([
-      'new:committed', 'new:published', 'new:processed',
-      'awaiting payment:committed', 'awaiting payment:published', 'awaiting payment:processed',
-      'paid:committed', 'paid:published', 'paid:processed',
+      'new:committed',
+      'new:published',
+      'new:processed',
+      'awaiting payment:committed',
+      'awaiting payment:published',
+      'awaiting payment:processed',
+      'paid:committed',
+      'paid:published',
+      'paid:processed',
     ]);
     expect(store.flagged().total).toBe(0);
   });
@@ -101,7 +107,11 @@ describe('timeline store', () => {
 
   it('pushes changed orders in batches with an increasing sequence number', async () => {
     const batches: { seq: number; updated: TimelineSummary[]; evicted: number }[] = [];
-    store = createTimelineStore({ cap: 10, batchMs: 16, onBatch: (seq, updated, evicted) => batches.push({ seq, updated, evicted }) });
+    store = createTimelineStore({
+      cap: 10,
+      batchMs: 16,
+      onBatch: (seq, updated, evicted) => batches.push({ seq, updated, evicted }),
+    });
     for (let i = 1; i <= 15; i++) store.ingestRecord(T, 0, i, rec(i, 'new'), i);
     await new Promise<void>((resolve) => {
       const deadline = Date.now() + 2000;
@@ -130,7 +140,12 @@ describe('timeline store: ingest batches', () => {
     for (let i = 0; i < 3000; i++) {
       const id = 1 + rand(400) + Math.floor(i / 10);
       const partition = id % 2;
-      records.push({ partition, offset: offsets[partition]!++, value: Buffer.from(rec(id, statuses[rand(statuses.length)]!)), at: 1000 + i });
+      records.push({
+        partition,
+        offset: offsets[partition]!++,
+        value: Buffer.from(rec(id, statuses[rand(statuses.length)]!)),
+        at: 1000 + i,
+      });
       if (rand(10) === 0) records.push({ ...records.at(-1)! }); // a re-read
     }
     const pushed = (into: string[]) => (_seq: number, updated: TimelineSummary[], evicted: number, size: number) =>
@@ -182,10 +197,18 @@ describe('timeline store: ingest batches', () => {
 
 describe('scanOrderEvent (the byte fast path)', () => {
   it('reads order_id and status from compact and spaced JSON (the relay writes jsonb text with spaces)', () => {
-    expect(scanOrderEvent(Buffer.from('{"order_id":42,"status":"awaiting payment","moment":"2026-11-22T03:00:00Z"}'))).toEqual({ orderId: 42, status: 1 });
-    expect(scanOrderEvent(Buffer.from('{"moment": "2026-11-22T03:00:00Z", "status": "paid", "order_id": 7, "user_id": "1000"} '))).toEqual({ orderId: 7, status: 3 });
+    expect(
+      scanOrderEvent(Buffer.from('{"order_id":42,"status":"awaiting payment","moment":"2026-11-22T03:00:00Z"}')),
+    ).toEqual({ orderId: 42, status: 1 });
+    expect(
+      scanOrderEvent(
+        Buffer.from('{"moment": "2026-11-22T03:00:00Z", "status": "paid", "order_id": 7, "user_id": "1000"} '),
+      ),
+    ).toEqual({ orderId: 7, status: 3 });
     // the first of each field counts, and the scan stops once both are read
-    expect(scanOrderEvent(Buffer.from('{"status":"cancelled","order_id":12,"status":"new","order_id":"x", oops}'))).toEqual({ orderId: 12, status: 4 });
+    expect(
+      scanOrderEvent(Buffer.from('{"status":"cancelled","order_id":12,"status":"new","order_id":"x", oops}')),
+    ).toEqual({ orderId: 12, status: 4 });
     expect(scanOrderEvent(Buffer.from('{"order_id":3,"status":"failed"}'))).toEqual({ orderId: 3, status: 2 });
   });
   it('reads the status value exactly: the name, then its closing quote', () => {
@@ -194,7 +217,10 @@ describe('scanOrderEvent (the byte fast path)', () => {
     expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": ""}'))).toBeUndefined();
     expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "awaiting paymen"}'))).toBeUndefined();
     expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "Paid"}'))).toBeUndefined();
-    expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "awaiting payment"}'))).toEqual({ orderId: 1, status: 1 });
+    expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "awaiting payment"}'))).toEqual({
+      orderId: 1,
+      status: 1,
+    });
   });
   it('refuses poison and values of the wrong shape', () => {
     for (const v of [
@@ -208,7 +234,8 @@ describe('scanOrderEvent (the byte fast path)', () => {
       '{"order_id": 1}',
       '{"note": "\\"order_id\\": 5, \\"status\\": \\"new\\"", "x": 1}',
       '{"nested": {"order_id": 5, "status": "new"}}',
-    ]) expect(scanOrderEvent(Buffer.from(v)), v).toBeUndefined();
+    ])
+      expect(scanOrderEvent(Buffer.from(v)), v).toBeUndefined();
   });
   it('feeds the store from bytes like from strings', () => {
     const s = createTimelineStore();

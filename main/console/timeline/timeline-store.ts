@@ -91,10 +91,25 @@ function statusAt(buf: Buffer, from: number, last: number): number {
 }
 /** `order_id"` at `i` (the bytes after a key's opening quote), compared byte by byte with constants */
 const isOrderIdKey = (b: Buffer, i: number) =>
-  b[i] === 0x6f && b[i + 1] === 0x72 && b[i + 2] === 0x64 && b[i + 3] === 0x65 && b[i + 4] === 0x72 && b[i + 5] === 0x5f && b[i + 6] === 0x69 && b[i + 7] === 0x64 && b[i + 8] === 0x22;
+  b[i] === 0x6f &&
+  b[i + 1] === 0x72 &&
+  b[i + 2] === 0x64 &&
+  b[i + 3] === 0x65 &&
+  b[i + 4] === 0x72 &&
+  b[i + 5] === 0x5f &&
+  b[i + 6] === 0x69 &&
+  b[i + 7] === 0x64 &&
+  b[i + 8] === 0x22;
 const ORDER_ID_KEY_LENGTH = 9;
 /** `status"` at `i` */
-const isStatusKey = (b: Buffer, i: number) => b[i] === 0x73 && b[i + 1] === 0x74 && b[i + 2] === 0x61 && b[i + 3] === 0x74 && b[i + 4] === 0x75 && b[i + 5] === 0x73 && b[i + 6] === 0x22;
+const isStatusKey = (b: Buffer, i: number) =>
+  b[i] === 0x73 &&
+  b[i + 1] === 0x74 &&
+  b[i + 2] === 0x61 &&
+  b[i + 3] === 0x74 &&
+  b[i + 4] === 0x75 &&
+  b[i + 5] === 0x73 &&
+  b[i + 6] === 0x22;
 const STATUS_KEY_LENGTH = 7;
 const scanned = { orderId: 0, status: 0 };
 
@@ -186,7 +201,13 @@ export interface TimelineStoreOptions {
 
 export interface TimelineStore {
   /** A Kafka record of the order topic: bytes take the fast scanner, a string is parsed as JSON. False: not an order event. */
-  ingestRecord(topic: string, partition: number, offset: number, value: Buffer | string | null, timestamp: number): boolean;
+  ingestRecord(
+    topic: string,
+    partition: number,
+    offset: number,
+    value: Buffer | string | null,
+    timestamp: number,
+  ): boolean;
   /**
    * Opens an ingest batch (one Kafka fetch batch): until `endBatch`, the records given to `ingestRecord` only add their
    * facts, and each entity they touched is checked and queued for a push once, at `endBatch`. Call both in the same
@@ -194,8 +215,23 @@ export interface TimelineStore {
    */
   beginBatch(): void;
   endBatch(): void;
-  addPublished(orderId: string, status: OrderStatus, at: number, topic: string, partition: number, offset: number): void;
-  addProcessed(orderId: string, status: OrderStatus, at: number, instance: string, partition: number, offset: number, latencyMs: number | null): void;
+  addPublished(
+    orderId: string,
+    status: OrderStatus,
+    at: number,
+    topic: string,
+    partition: number,
+    offset: number,
+  ): void;
+  addProcessed(
+    orderId: string,
+    status: OrderStatus,
+    at: number,
+    instance: string,
+    partition: number,
+    offset: number,
+    latencyMs: number | null,
+  ): void;
   addCommitted(orderId: string, status: OrderStatus, at: number, outboxId: string, sentAt: number | null): void;
   markSent(orderId: string, outboxId: string, sentAt: number): void;
   /** The notifier group's committed offset on a partition and whether its lag there is 0 (drives `missing-step`). */
@@ -312,10 +348,29 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
   /** the highest order id ever seen: a higher one is new without asking the Map (ids from a sequence mostly grow) */
   let maxNum = 0;
   const entity = (num: number, at: number, topic: string): Entity => {
-    let e = lastEntity !== undefined && lastEntity.num === num && !lastEntity.evicted ? lastEntity : num > maxNum ? undefined : entities.get(num);
+    let e =
+      lastEntity !== undefined && lastEntity.num === num && !lastEntity.evicted
+        ? lastEntity
+        : num > maxNum
+          ? undefined
+          : entities.get(num);
     if (e === undefined) {
       if (num > maxNum) maxNum = num;
-      e = { num, topic, firstAt: at, lastAt: at, pub: undefined, proc: undefined, com: undefined, flags: 0, waiting: false, dirtyEpoch: 0, pendingBatch: 0, flaggedAt: -1, evicted: false };
+      e = {
+        num,
+        topic,
+        firstAt: at,
+        lastAt: at,
+        pub: undefined,
+        proc: undefined,
+        com: undefined,
+        flags: 0,
+        waiting: false,
+        dirtyEpoch: 0,
+        pendingBatch: 0,
+        flaggedAt: -1,
+        evicted: false,
+      };
       entities.set(num, e);
       order.push(e);
       if (entities.size > cap) evictOldest();
@@ -339,7 +394,8 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       evictedTotal += 1;
     }
     // evicted entities leave the waiting list lazily: compact once they are a third of it
-    if (waitingList.length > waitingCount * 1.5 + 4096) waitingList = waitingList.filter((w) => w.waiting && !w.evicted);
+    if (waitingList.length > waitingCount * 1.5 + 4096)
+      waitingList = waitingList.filter((w) => w.waiting && !w.evicted);
     if (head > 65_536 && head * 2 > order.length) {
       order = order.slice(head);
       head = 0;
@@ -406,7 +462,14 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     }
   };
 
-  const addPublished = (orderId: number, status: OrderStatus | number, at: number, topic: string, partition: number, offset: number) => {
+  const addPublished = (
+    orderId: number,
+    status: OrderStatus | number,
+    at: number,
+    topic: string,
+    partition: number,
+    offset: number,
+  ) => {
     const st = typeof status === 'number' ? status : STATUS_INDEX[status];
     if (st === undefined) return;
     const e = entity(orderId, at, topic);
@@ -415,8 +478,7 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     if (pub === undefined) {
       e.pub = [st, at, partition, offset];
       firstPublished[partition] = (firstPublished[partition] ?? 0) + 1;
-    }
-    else {
+    } else {
       for (let i = 0; i < pub.length; i += PUB) if (pub[i + 2] === partition && pub[i + 3] === offset) return; // a re-read
       // keep offset order: find the slot from the end (records of one key nearly always arrive in order)
       let at_ = pub.length;
@@ -470,10 +532,28 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
   const flagReasons = (e: Entity): { flag: TimelineFlag; reason: string }[] => {
     const out: { flag: TimelineFlag; reason: string }[] = [];
     const path = statusesOf(e).join(' → ');
-    if (e.flags & F_OUT_OF_ORDER) out.push({ flag: 'out-of-order', reason: `In offset order the statuses read ${path}, which is not a valid path of the order's status machine.` });
-    if (e.flags & F_GAP) out.push({ flag: 'gap', reason: `In offset order the statuses read ${path}: a status in between was never published.` });
-    if (e.flags & F_DUPLICATE) out.push({ flag: 'duplicate', reason: 'The same status was published or processed more than once (at-least-once delivery: a consumer must be idempotent).' });
-    if (e.flags & F_MISSING) out.push({ flag: 'missing-step', reason: 'An event was published, the notifier group has committed past its offset (lag 0), but no notifier logged processing it.' });
+    if (e.flags & F_OUT_OF_ORDER)
+      out.push({
+        flag: 'out-of-order',
+        reason: `In offset order the statuses read ${path}, which is not a valid path of the order's status machine.`,
+      });
+    if (e.flags & F_GAP)
+      out.push({
+        flag: 'gap',
+        reason: `In offset order the statuses read ${path}: a status in between was never published.`,
+      });
+    if (e.flags & F_DUPLICATE)
+      out.push({
+        flag: 'duplicate',
+        reason:
+          'The same status was published or processed more than once (at-least-once delivery: a consumer must be idempotent).',
+      });
+    if (e.flags & F_MISSING)
+      out.push({
+        flag: 'missing-step',
+        reason:
+          'An event was published, the notifier group has committed past its offset (lag 0), but no notifier logged processing it.',
+      });
     return out;
   };
 
@@ -602,13 +682,26 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
         const sent = com[i + 3]!;
         steps.push({
           rank: rank(com[i]!, 0, com[i + 1]!),
-          step: { kind: 'committed', status: ORDER_STATUSES[com[i]!]!, at: com[i + 1]!, outboxId: String(com[i + 2]), sentAt: sent < 0 ? null : sent },
+          step: {
+            kind: 'committed',
+            status: ORDER_STATUSES[com[i]!]!,
+            at: com[i + 1]!,
+            outboxId: String(com[i + 2]),
+            sentAt: sent < 0 ? null : sent,
+          },
         });
       }
       for (let i = 0; i < pub.length; i += PUB) {
         steps.push({
           rank: rank(pub[i]!, 1, pub[i + 1]!),
-          step: { kind: 'published', status: ORDER_STATUSES[pub[i]!]!, at: pub[i + 1]!, topic: e.topic, partition: pub[i + 2]!, offset: String(pub[i + 3]) },
+          step: {
+            kind: 'published',
+            status: ORDER_STATUSES[pub[i]!]!,
+            at: pub[i + 1]!,
+            topic: e.topic,
+            partition: pub[i + 2]!,
+            offset: String(pub[i + 3]),
+          },
         });
       }
       for (let i = 0; i < proc.length; i += PROC) {
@@ -638,7 +731,8 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     },
     recent(prefix, limit = 100) {
       const hits: Entity[] = [];
-      for (const e of entities.values()) if (prefix === undefined || prefix === '' || String(e.num).startsWith(prefix)) hits.push(e);
+      for (const e of entities.values())
+        if (prefix === undefined || prefix === '' || String(e.num).startsWith(prefix)) hits.push(e);
       hits.sort((a, b) => b.lastAt - a.lastAt);
       return hits.slice(0, limit).map(summary);
     },

@@ -42,7 +42,9 @@ export const createConsoleStore = () =>
       }),
     dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
     clearNotices: (source) =>
-      set((s) => (s.notices.some((n) => n.source === source) ? { notices: s.notices.filter((n) => n.source !== source) } : {})),
+      set((s) =>
+        s.notices.some((n) => n.source === source) ? { notices: s.notices.filter((n) => n.source !== source) } : {},
+      ),
   }));
 
 export const useConsoleStore = createConsoleStore();

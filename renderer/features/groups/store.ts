@@ -73,9 +73,17 @@ export interface MatrixRow {
 }
 
 /** Members × partitions: which member owns which partition (`topic/partition`), and who is idle. */
-export function assignmentMatrix(group: GroupState): { columns: { topic: string; partition: number; key: string }[]; rows: MatrixRow[] } {
+export function assignmentMatrix(group: GroupState): {
+  columns: { topic: string; partition: number; key: string }[];
+  rows: MatrixRow[];
+} {
   const columns = new Map<string, { topic: string; partition: number; key: string }>();
-  for (const p of group.partitions) columns.set(`${p.topic}/${p.partition}`, { topic: p.topic, partition: p.partition, key: `${p.topic}/${p.partition}` });
+  for (const p of group.partitions)
+    columns.set(`${p.topic}/${p.partition}`, {
+      topic: p.topic,
+      partition: p.partition,
+      key: `${p.topic}/${p.partition}`,
+    });
   const rows = group.members.map((m) => {
     const partitions = new Set<string>();
     for (const [topic, parts] of Object.entries(m.assignment)) {

@@ -13,7 +13,12 @@ export const createLoadStore = () =>
     applyProgress: (progress) =>
       set((s) => {
         // a late push of an older run never replaces a newer one
-        if (progress !== null && s.progress !== null && progress.runId === s.progress.runId && progress.elapsedMs < s.progress.elapsedMs)
+        if (
+          progress !== null &&
+          s.progress !== null &&
+          progress.runId === s.progress.runId &&
+          progress.elapsedMs < s.progress.elapsedMs
+        )
           return {};
         return { progress };
       }),

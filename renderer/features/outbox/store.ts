@@ -32,7 +32,15 @@ function addSample(samples: OutboxState[], sample: OutboxState): OutboxState[] {
   return next;
 }
 
-const EMPTY: OutboxState = { reachable: false, pending: 0, oldestPendingAgeMs: null, sentPerSec: 0, sentTotal: 0, at: 0, detail: '' };
+const EMPTY: OutboxState = {
+  reachable: false,
+  pending: 0,
+  oldestPendingAgeMs: null,
+  sentPerSec: 0,
+  sentTotal: 0,
+  at: 0,
+  detail: '',
+};
 
 export const createOutboxStore = () =>
   create<OutboxStoreState>()((set) => ({

@@ -36,7 +36,9 @@ describe('services store', () => {
 
   it('replaces an instance on a state push and tells idle from owning', () => {
     const store = createServicesStore();
-    store.getState().applyList([instance('notifier-1', { assignment: { 'loms.order-events': [1, 0] } }), instance('notifier-3')]);
+    store
+      .getState()
+      .applyList([instance('notifier-1', { assignment: { 'loms.order-events': [1, 0] } }), instance('notifier-3')]);
     store.getState().applyState(instance('notifier-3', { state: 'exited', exitSignal: 'SIGKILL' }));
     expect(store.getState().byName['notifier-3']?.state).toBe('exited');
     expect(ownedPartitions(store.getState().byName['notifier-1'])).toEqual([0, 1]);

@@ -35,7 +35,11 @@ export const createServicesStore = (cap = LOG_CAP_PER_INSTANCE) =>
         return { byName };
       }),
     applyState: (instance) =>
-      set((s) => (isStale(s.byName[instance.instance], instance) ? {} : { byName: { ...s.byName, [instance.instance]: instance } })),
+      set((s) =>
+        isStale(s.byName[instance.instance], instance)
+          ? {}
+          : { byName: { ...s.byName, [instance.instance]: instance } },
+      ),
     applyLogBatch: ({ seq, lines }) =>
       set((s) => {
         const verdict = judgeSeq(s.logSeq, seq);
@@ -68,7 +72,13 @@ export const createServicesStore = (cap = LOG_CAP_PER_INSTANCE) =>
 
 export const useServicesStore = createServicesStore();
 
-const LIFE_RANK: Record<ServiceInstance['state'], number> = { starting: 0, running: 1, stopping: 2, stopped: 3, exited: 3 };
+const LIFE_RANK: Record<ServiceInstance['state'], number> = {
+  starting: 0,
+  running: 1,
+  stopping: 2,
+  stopped: 3,
+  exited: 3,
+};
 
 /**
  * An instance state older than the one held: the same process run (same startedAt) in an earlier phase, or an earlier
@@ -81,11 +91,15 @@ export function isStale(current: ServiceInstance | undefined, incoming: ServiceI
   if (incoming.startedAt !== current.startedAt) return false;
   const rank = LIFE_RANK[incoming.state] - LIFE_RANK[current.state];
   if (rank !== 0) return rank < 0;
-  return incoming.generationId !== null && current.generationId !== null && incoming.generationId < current.generationId;
+  return (
+    incoming.generationId !== null && current.generationId !== null && incoming.generationId < current.generationId
+  );
 }
 
 /** The partitions an instance owns (flattened), [] for an idle member, null when unknown. */
 export function ownedPartitions(instance: ServiceInstance | undefined): number[] | null {
   if (instance?.assignment === null || instance?.assignment === undefined) return null;
-  return Object.values(instance.assignment).flat().sort((a, b) => a - b);
+  return Object.values(instance.assignment)
+    .flat()
+    .sort((a, b) => a - b);
 }

@@ -11,7 +11,13 @@ export interface ComponentProgress {
   healthyAt: number | null;
 }
 
-export type StackOp = { kind: 'up' | 'down'; startedAt: number; finishedAt: number | null; error: string | null; millisToHealthy: number | null };
+export type StackOp = {
+  kind: 'up' | 'down';
+  startedAt: number;
+  finishedAt: number | null;
+  error: string | null;
+  millisToHealthy: number | null;
+};
 
 export interface StackState {
   provider: ProviderKind | null;
@@ -67,7 +73,10 @@ export const createStackStore = () =>
             const progress = { ...s.progress };
             for (const h of health) {
               const p = progress[h.name] ?? { startingAt: s.op.startedAt, healthyAt: null };
-              progress[h.name] = { startingAt: p.startingAt, healthyAt: h.state === 'healthy' ? (p.healthyAt ?? now) : null };
+              progress[h.name] = {
+                startingAt: p.startingAt,
+                healthyAt: h.state === 'healthy' ? (p.healthyAt ?? now) : null,
+              };
             }
             patch.progress = progress;
           }

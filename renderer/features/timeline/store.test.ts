@@ -6,7 +6,14 @@ describe('timeline store', () => {
   it('applies batches in seq order and ignores a stale batch', () => {
     const store = createTimelineStore();
     store.getState().applyBatch({ seq: 1, updated: [summary('1'), summary('2')], evicted: 0, size: 2 });
-    store.getState().applyBatch({ seq: 2, updated: [summary('1', { statuses: ['new', 'awaiting payment', 'paid'], lastStatus: 'paid', lastAt: 2000 })], evicted: 0, size: 2 });
+    store
+      .getState()
+      .applyBatch({
+        seq: 2,
+        updated: [summary('1', { statuses: ['new', 'awaiting payment', 'paid'], lastStatus: 'paid', lastAt: 2000 })],
+        evicted: 0,
+        size: 2,
+      });
     const v = store.getState().version;
     store.getState().applyBatch({ seq: 2, updated: [summary('3')], evicted: 0, size: 3 });
     expect(store.getState().version).toBe(v);
@@ -35,7 +42,14 @@ describe('timeline store', () => {
 
   it('tracks flagged orders, and forgets the flag when it clears or the order is evicted', () => {
     const store = createTimelineStore(2);
-    store.getState().applyBatch({ seq: 1, updated: [summary('1', { flags: ['duplicate'] }), summary('2', { flags: ['gap'], lastAt: 3000 })], evicted: 0, size: 2 });
+    store
+      .getState()
+      .applyBatch({
+        seq: 1,
+        updated: [summary('1', { flags: ['duplicate'] }), summary('2', { flags: ['gap'], lastAt: 3000 })],
+        evicted: 0,
+        size: 2,
+      });
     expect(flaggedNewestFirst(store.getState()).map((s) => s.orderId)).toEqual(['2', '1']);
     store.getState().applyBatch({ seq: 2, updated: [summary('2', { flags: [], lastAt: 4000 })], evicted: 0, size: 2 });
     store.getState().applyBatch({ seq: 3, updated: [summary('3'), summary('4')], evicted: 0, size: 4 });
@@ -44,7 +58,8 @@ describe('timeline store', () => {
 
   it('lists the most recently updated orders from a small index, without repeats or evicted orders', () => {
     const store = createTimelineStore(5);
-    for (let b = 1; b <= 3000; b += 1) store.getState().applyBatch({ seq: b, updated: [summary(String(b % 7))], evicted: 0, size: 5 });
+    for (let b = 1; b <= 3000; b += 1)
+      store.getState().applyBatch({ seq: b, updated: [summary(String(b % 7))], evicted: 0, size: 5 });
     const ids = newestFirst(store.getState()).map((s) => s.orderId);
     // 3000 % 7 = 4 was updated last; only 5 of the 7 ids are still in the store
     expect(ids).toEqual(['4', '3', '2', '1', '0']);
@@ -53,7 +68,9 @@ describe('timeline store', () => {
 
   it('a fetched summary older than the one held does not replace it', () => {
     const store = createTimelineStore();
-    store.getState().applyBatch({ seq: 1, updated: [summary('1', { lastAt: 9000, lastStatus: 'paid' })], evicted: 0, size: 1 });
+    store
+      .getState()
+      .applyBatch({ seq: 1, updated: [summary('1', { lastAt: 9000, lastStatus: 'paid' })], evicted: 0, size: 1 });
     store.getState().applySummaries([summary('1', { lastAt: 1000 })]);
     expect(store.getState().byId.get('1')?.lastStatus).toBe('paid');
   });

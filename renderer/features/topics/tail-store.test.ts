@@ -7,7 +7,9 @@ describe('tail store', () => {
     const store = createTailStore(5);
     store.getState().applyBatch({ seq: 1, records: [record(1), record(2), record(3)], dropped: 0 });
     // a record of the other partition that is older than the newest one held
-    store.getState().applyBatch({ seq: 2, records: [record(4, { timestamp: 1002 }), record(5), record(6)], dropped: 0 });
+    store
+      .getState()
+      .applyBatch({ seq: 2, records: [record(4, { timestamp: 1002 }), record(5), record(6)], dropped: 0 });
     const ids = store.getState().records.map((r) => r.idx);
     expect(ids).toEqual([2, 4, 3, 5, 6]);
   });

@@ -23,7 +23,8 @@ export class GroupsPage {
   async idleMembers(): Promise<string[]> {
     const rows = this.group.locator('[data-testid^="member-"][data-idle="true"]');
     const out: string[] = [];
-    for (const row of await rows.all()) out.push(((await row.getAttribute('data-testid')) ?? '').replace(/^member-/, ''));
+    for (const row of await rows.all())
+      out.push(((await row.getAttribute('data-testid')) ?? '').replace(/^member-/, ''));
     return out;
   }
 

@@ -19,7 +19,9 @@ export class StackPage {
   async startStack(): Promise<void> {
     await this.page.getByRole('button', { name: 'Start local stack' }).click();
     for (const c of COMPONENTS) await expect(this.health(c)).toHaveText('healthy', { timeout: 240_000 });
-    await expect(this.page.getByTestId('stack-summary')).toContainText('All components healthy in', { timeout: 30_000 });
+    await expect(this.page.getByTestId('stack-summary')).toContainText('All components healthy in', {
+      timeout: 30_000,
+    });
   }
 
   async startAllServices(): Promise<void> {
@@ -27,7 +29,11 @@ export class StackPage {
     for (const i of INSTANCES) await expect(this.serviceState(i)).toHaveText('running', { timeout: 120_000 });
   }
 
-  async createOrders(count: number, rate: number, mix: { pay: number; cancel: number; failed: number; none: number }): Promise<void> {
+  async createOrders(
+    count: number,
+    rate: number,
+    mix: { pay: number; cancel: number; failed: number; none: number },
+  ): Promise<void> {
     const form = this.page.getByTestId('load-panel');
     await form.getByLabel('Rate (orders/s)').fill(String(rate));
     await form.getByLabel('Number of orders').fill(String(count));

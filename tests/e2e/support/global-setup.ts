@@ -45,7 +45,10 @@ function waitForUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`web mode printed no URL within ${timeoutMs} ms\n${out}\n${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`web mode printed no URL within ${timeoutMs} ms\n${out}\n${err}`)),
+      timeoutMs,
+    );
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out);
@@ -74,7 +77,13 @@ export function bridgeRequest(pageUrl: string, name: string, request: unknown, t
       reject(new Error(`${name}: no answer within ${timeoutMs} ms`));
     }, timeoutMs);
     ws.on('message', (data: Buffer) => {
-      const msg = JSON.parse(data.toString()) as { type: string; id?: number; ok?: boolean; response?: unknown; error?: unknown };
+      const msg = JSON.parse(data.toString()) as {
+        type: string;
+        id?: number;
+        ok?: boolean;
+        response?: unknown;
+        error?: unknown;
+      };
       if (msg.type === 'ready') ws.send(JSON.stringify({ type: 'request', id: 1, name, request }));
       if (msg.type === 'response' && msg.id === 1) {
         clearTimeout(timer);
@@ -96,10 +105,21 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     return () => Promise.resolve();
   }
   const t0 = Date.now();
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  const build = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      'renderer/vite.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
   if (build.status !== 0) throw new Error('the renderer build failed (npm run build)');
   say(`renderer built in ${Date.now() - t0} ms`);
 
@@ -149,7 +169,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   child.stderr.pipe(log);
   const url = await waitForUrl(child, 60_000);
   process.env.EVENTSCOPE_E2E_URL = url;
-  say(`web mode (pid ${pid}) at ${url.replace(/token=.*/, 'token=…')}; own Kafka on 127.0.0.1:${kafkaPort}; loms on :${lomsPort}; log: ${path.relative(ROOT, logFile)}`);
+  say(
+    `web mode (pid ${pid}) at ${url.replace(/token=.*/, 'token=…')}; own Kafka on 127.0.0.1:${kafkaPort}; loms on :${lomsPort}; log: ${path.relative(ROOT, logFile)}`,
+  );
 
   return async () => {
     try {
@@ -183,7 +205,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     });
     if (dbName !== undefined) {
       const name = dbName;
-      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch((err: unknown) => say(`could not drop ${name}: ${String(err)}`));
+      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch((err: unknown) =>
+        say(`could not drop ${name}: ${String(err)}`),
+      );
     }
     rmSync(stackDir, { recursive: true, force: true });
     say('web mode stopped');

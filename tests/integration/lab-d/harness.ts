@@ -19,14 +19,23 @@ export { waitFor };
 
 /** Quiet kafkajs clients for the test side. */
 export function testKafka(brokers: string[], clientId = 'lab-d-test'): Kafka {
-  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3, initialRetryTime: 200 } });
+  return new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 3, initialRetryTime: 200 },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // LOMS in-process (the library entry)
 
 export async function startLoms(config: Omit<LomsConfig, 'port'> & { port?: number }): Promise<Loms> {
-  const loms = createLoms({ port: 0, ...config }, { logger: createLogger({ name: 'loms-test', level: process.env.LAB_D_LOG_LEVEL ?? 'silent' }) });
+  const loms = createLoms(
+    { port: 0, ...config },
+    { logger: createLogger({ name: 'loms-test', level: process.env.LAB_D_LOG_LEVEL ?? 'silent' }) },
+  );
   await loms.start();
   return loms;
 }
@@ -56,7 +65,12 @@ export async function startLomsFixture(opts: {
     await db.drop();
   };
   try {
-    loms = await startLoms({ databaseUrl: opts.databaseUrl?.(db.url) ?? db.url, kafkaBrokers: opts.brokers, topic: opts.topic, relay: opts.relay });
+    loms = await startLoms({
+      databaseUrl: opts.databaseUrl?.(db.url) ?? db.url,
+      kafkaBrokers: opts.brokers,
+      topic: opts.topic,
+      relay: opts.relay,
+    });
     const client = new LomsClient(loms.url);
     tail = await tailWhenCreated(opts.brokers, opts.topic);
     return { db, loms, client, tail, stop };
@@ -74,23 +88,36 @@ export interface HttpResult<T = Record<string, unknown>> {
 export class LomsClient {
   constructor(readonly url: string) {}
 
-  async call<T = Record<string, unknown>>(method: 'GET' | 'POST', pathAndQuery: string, body?: unknown): Promise<HttpResult<T>> {
+  async call<T = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    pathAndQuery: string,
+    body?: unknown,
+  ): Promise<HttpResult<T>> {
     const res = await fetch(`${this.url}${pathAndQuery}`, {
       method,
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      ...(body === undefined
+        ? {}
+        : {
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+            headers: { 'content-type': 'application/json' },
+          }),
       signal: AbortSignal.timeout(20_000),
     });
     return { status: res.status, body: (await res.json()) as T };
   }
 
-  create(userId: string, items: { sku: string; count: number }[]): Promise<HttpResult<{ orderId?: string; code?: string; message?: string; details?: Record<string, unknown> }>> {
+  create(
+    userId: string,
+    items: { sku: string; count: number }[],
+  ): Promise<HttpResult<{ orderId?: string; code?: string; message?: string; details?: Record<string, unknown> }>> {
     return this.call('POST', '/order/create', { userId, items });
   }
 
   /** Creates an order that succeeds (sku 139275865 has 65534 in stock); returns its id or throws. */
   async createOk(userId = '1000', sku = '139275865'): Promise<string> {
     const res = await this.create(userId, [{ sku, count: 1 }]);
-    if (res.status !== 200 || !res.body.orderId) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200 || !res.body.orderId)
+      throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.orderId;
   }
 
@@ -102,7 +129,9 @@ export class LomsClient {
     return this.call('POST', '/order/cancel', { orderId });
   }
 
-  info(orderId: string): Promise<HttpResult<{ status?: string; userId?: string; items?: { sku: string; count: number }[] }>> {
+  info(
+    orderId: string,
+  ): Promise<HttpResult<{ status?: string; userId?: string; items?: { sku: string; count: number }[] }>> {
     return this.call('GET', `/order/info?orderId=${encodeURIComponent(orderId)}`);
   }
 }
@@ -148,7 +177,13 @@ export class TopicTail {
         } catch {
           event = undefined;
         }
-        this.records.push({ partition, offset: Number(message.offset), key: message.key?.toString('utf8') ?? null, raw, event });
+        this.records.push({
+          partition,
+          offset: Number(message.offset),
+          key: message.key?.toString('utf8') ?? null,
+          raw,
+          event,
+        });
         return Promise.resolve();
       },
     });
@@ -162,7 +197,9 @@ export class TopicTail {
 
   /** Records of one order in (partition, offset) order. */
   ofOrder(orderId: string): TopicRecord[] {
-    return this.records.filter((r) => r.key === orderId).sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    return this.records
+      .filter((r) => r.key === orderId)
+      .sort((a, b) => a.partition - b.partition || a.offset - b.offset);
   }
 
   statusesOf(orderId: string): string[] {
@@ -227,7 +264,11 @@ export interface GroupMember {
   partitions: number[];
 }
 
-export async function describeGroup(brokers: string[], groupId: string, topic: string): Promise<{ state: string; members: GroupMember[] }> {
+export async function describeGroup(
+  brokers: string[],
+  groupId: string,
+  topic: string,
+): Promise<{ state: string; members: GroupMember[] }> {
   const admin = testKafka(brokers).admin();
   await admin.connect();
   try {
@@ -237,7 +278,8 @@ export async function describeGroup(brokers: string[], groupId: string, topic: s
     return {
       state: group.state,
       members: group.members.map((m) => {
-        const assignment = m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+        const assignment =
+          m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
         return { memberId: m.memberId, clientId: m.clientId, partitions: assignment?.assignment[topic] ?? [] };
       }),
     };
@@ -355,7 +397,8 @@ export class NotifierProcess extends ServiceProcess {
     for (let i = this.lines.length - 1; i >= 0; i--) {
       const c = this.lines[i] as CapturedLine;
       if (c.at < since) break;
-      if (c.line.type === 'lifecycle' && c.line.state === 'joined') return c as CapturedLine<Extract<NotifierLine, { type: 'lifecycle' }>>;
+      if (c.line.type === 'lifecycle' && c.line.state === 'joined')
+        return c as CapturedLine<Extract<NotifierLine, { type: 'lifecycle' }>>;
     }
     return undefined;
   }
@@ -435,7 +478,9 @@ export async function readTopic(brokers: string[], topic: string, timeoutMs = 30
   try {
     await waitFor(
       () =>
-        [...ends].every(([partition, end]) => end === 0 || tail.records.some((r) => r.partition === partition && r.offset >= end - 1)) || undefined,
+        [...ends].every(
+          ([partition, end]) => end === 0 || tail.records.some((r) => r.partition === partition && r.offset >= end - 1),
+        ) || undefined,
       { timeoutMs, what: `${topic} read up to its end offsets` },
     );
     return [...tail.records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);

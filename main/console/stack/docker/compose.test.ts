@@ -6,7 +6,10 @@ const base = ['compose', '-f', '/repo/docker/compose.yml', '-p', 'eventscope'];
 
 describe('ComposeCommands', () => {
   it('brings up the infrastructure only and waits for the healthchecks', () => {
-    expect(cmds.up()).toEqual({ command: 'docker', args: [...base, 'up', '-d', '--wait', '--wait-timeout', '300', ...INFRA_SERVICES] });
+    expect(cmds.up()).toEqual({
+      command: 'docker',
+      args: [...base, 'up', '-d', '--wait', '--wait-timeout', '300', ...INFRA_SERVICES],
+    });
     expect(INFRA_SERVICES).not.toContain('loms');
     expect(INFRA_SERVICES).not.toContain('notifier');
   });
@@ -29,8 +32,22 @@ const kafkaRunning = {
   ExitCode: 0,
   Publishers: [{ URL: '127.0.0.1', TargetPort: 9092, PublishedPort: 9092, Protocol: 'tcp' }],
 };
-const mongoStarting = { Name: 'eventscope-mongo-1', Service: 'mongo', State: 'running', Health: 'starting', ExitCode: 0, Publishers: [] };
-const redisExited = { Name: 'eventscope-redis-1', Service: 'redis', State: 'exited', Health: '', ExitCode: 137, Publishers: null };
+const mongoStarting = {
+  Name: 'eventscope-mongo-1',
+  Service: 'mongo',
+  State: 'running',
+  Health: 'starting',
+  ExitCode: 0,
+  Publishers: [],
+};
+const redisExited = {
+  Name: 'eventscope-redis-1',
+  Service: 'redis',
+  State: 'exited',
+  Health: '',
+  ExitCode: 137,
+  Publishers: null,
+};
 
 describe('parsePs', () => {
   it('reads one JSON object per line (Compose 2.21+)', () => {
@@ -63,10 +80,20 @@ describe('healthFromPs', () => {
   const entries = parsePs([kafkaRunning, mongoStarting, redisExited].map((o) => JSON.stringify(o)).join('\n'));
 
   it('maps container state and healthcheck to component health', () => {
-    expect(healthFromPs('kafka', entries, '127.0.0.1:9092')).toMatchObject({ name: 'kafka', state: 'healthy', endpoint: '127.0.0.1:9092' });
+    expect(healthFromPs('kafka', entries, '127.0.0.1:9092')).toMatchObject({
+      name: 'kafka',
+      state: 'healthy',
+      endpoint: '127.0.0.1:9092',
+    });
     expect(healthFromPs('mongodb', entries, 'x').state).toBe('starting');
-    expect(healthFromPs('redis', entries, 'x')).toMatchObject({ state: 'stopped', detail: 'container eventscope-redis-1 is exited (exit code 137)' });
-    expect(healthFromPs('postgres', entries, 'x')).toMatchObject({ state: 'stopped', detail: 'service postgres is not created' });
+    expect(healthFromPs('redis', entries, 'x')).toMatchObject({
+      state: 'stopped',
+      detail: 'container eventscope-redis-1 is exited (exit code 137)',
+    });
+    expect(healthFromPs('postgres', entries, 'x')).toMatchObject({
+      state: 'stopped',
+      detail: 'service postgres is not created',
+    });
   });
 
   it('reports an unhealthy container', () => {

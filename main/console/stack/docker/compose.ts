@@ -23,7 +23,10 @@ export interface ComposeCommand {
 }
 
 export class ComposeCommands {
-  constructor(private readonly composeFile: string, private readonly project = COMPOSE_PROJECT) {}
+  constructor(
+    private readonly composeFile: string,
+    private readonly project = COMPOSE_PROJECT,
+  ) {}
 
   private base(): string[] {
     return ['compose', '-f', this.composeFile, '-p', this.project];
@@ -31,7 +34,10 @@ export class ComposeCommands {
 
   /** Starts the infrastructure and waits for every healthcheck. */
   up(services: readonly string[] = INFRA_SERVICES, waitTimeoutSeconds = 300): ComposeCommand {
-    return { command: 'docker', args: [...this.base(), 'up', '-d', '--wait', '--wait-timeout', String(waitTimeoutSeconds), ...services] };
+    return {
+      command: 'docker',
+      args: [...this.base(), 'up', '-d', '--wait', '--wait-timeout', String(waitTimeoutSeconds), ...services],
+    };
   }
 
   /** Runs the topic init one-shot to completion (idempotent: --if-not-exists). */
@@ -80,7 +86,9 @@ function toEntry(raw: unknown): PsEntry | undefined {
     ? o.Publishers.flatMap((p: unknown) => {
         if (typeof p !== 'object' || p === null) return [];
         const q = p as Record<string, unknown>;
-        return [{ url: str(q.URL), targetPort: Number(q.TargetPort ?? 0), publishedPort: Number(q.PublishedPort ?? 0) }];
+        return [
+          { url: str(q.URL), targetPort: Number(q.TargetPort ?? 0), publishedPort: Number(q.PublishedPort ?? 0) },
+        ];
       })
     : [];
   return {
@@ -114,7 +122,8 @@ export function parsePs(output: string): PsEntry[] {
 /** The health of one component from the ps entries of its service. */
 export function healthFromPs(name: ComponentName, entries: PsEntry[], endpoint: string): ComponentHealth {
   const entry = entries.find((e) => e.service === SERVICE_OF[name]);
-  if (entry === undefined) return { name, state: 'stopped', endpoint, detail: `service ${SERVICE_OF[name]} is not created` };
+  if (entry === undefined)
+    return { name, state: 'stopped', endpoint, detail: `service ${SERVICE_OF[name]} is not created` };
   let state: HealthState;
   let detail: string;
   if (entry.state !== 'running') {

@@ -14,7 +14,14 @@ function fakeRunner(outputs: Record<string, string>) {
 
 const ps = [
   { Name: 'eventscope-kafka-1', Service: 'kafka', State: 'running', Health: 'healthy', ExitCode: 0, Publishers: [] },
-  { Name: 'eventscope-postgres-1', Service: 'postgres', State: 'running', Health: 'starting', ExitCode: 0, Publishers: [] },
+  {
+    Name: 'eventscope-postgres-1',
+    Service: 'postgres',
+    State: 'running',
+    Health: 'starting',
+    ExitCode: 0,
+    Publishers: [],
+  },
 ]
   .map((o) => JSON.stringify(o))
   .join('\n');
@@ -26,7 +33,9 @@ describe('DockerStackProvider (no engine: a fake command runner)', () => {
     const pushed: string[] = [];
     provider.onHealth((h) => pushed.push(`${h.name}:${h.state}`));
     const health = await provider.status();
-    expect(calls).toEqual([['compose', '-f', '/repo/docker/compose.yml', '-p', 'eventscope', 'ps', '--all', '--format', 'json']]);
+    expect(calls).toEqual([
+      ['compose', '-f', '/repo/docker/compose.yml', '-p', 'eventscope', 'ps', '--all', '--format', 'json'],
+    ]);
     expect(health.map((h) => [h.name, h.state, h.endpoint])).toEqual([
       ['kafka', 'healthy', '127.0.0.1:9092'],
       ['postgres', 'starting', 'postgresql://127.0.0.1:5432/postgres'],
@@ -34,7 +43,13 @@ describe('DockerStackProvider (no engine: a fake command runner)', () => {
       ['mongodb', 'stopped', 'mongodb://127.0.0.1:27017/?directConnection=true'],
       ['redis', 'stopped', 'redis://127.0.0.1:6379'],
     ]);
-    expect(pushed).toEqual(['kafka:healthy', 'postgres:starting', 'rabbitmq:stopped', 'mongodb:stopped', 'redis:stopped']);
+    expect(pushed).toEqual([
+      'kafka:healthy',
+      'postgres:starting',
+      'rabbitmq:stopped',
+      'mongodb:stopped',
+      'redis:stopped',
+    ]);
   });
 
   it('stops the compose project on down, and reads a service log', async () => {
@@ -53,6 +68,11 @@ describe('DockerStackProvider (no engine: a fake command runner)', () => {
     const provider = new DockerStackProvider({ composeFile: '/c.yml', runner });
     await provider.stopComponent('kafka');
     await provider.startComponent('kafka');
-    expect(calls.map((c) => c.slice(5).join(' '))).toEqual(['stop kafka', 'ps --all --format json', 'up -d --wait kafka', 'ps --all --format json']);
+    expect(calls.map((c) => c.slice(5).join(' '))).toEqual([
+      'stop kafka',
+      'ps --all --format json',
+      'up -d --wait kafka',
+      'ps --all --format json',
+    ]);
   });
 });

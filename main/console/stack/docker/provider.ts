@@ -5,7 +5,14 @@ import { AppError } from '../../../../services/shared/app-error.js';
 import { HealthBoard } from '../health.js';
 import { COMPOSE_FILE } from '../paths.js';
 import { probe, publicEndpoint } from '../probes.js';
-import type { ComponentHealth, ComponentName, ComponentOrigin, StackEndpoints, StackProvider, UpResult } from '../types.js';
+import type {
+  ComponentHealth,
+  ComponentName,
+  ComponentOrigin,
+  StackEndpoints,
+  StackProvider,
+  UpResult,
+} from '../types.js';
 import { COMPONENT_NAMES } from '../types.js';
 import { ComposeCommands, SERVICE_OF, healthFromPs, parsePs, type ComposeCommand } from './compose.js';
 
@@ -22,17 +29,30 @@ export const DOCKER_ENDPOINTS: StackEndpoints = {
 
 export type CommandRunner = (cmd: ComposeCommand, timeoutMs: number) => Promise<{ stdout: string; stderr: string }>;
 
-const defaultRunner = (env: NodeJS.ProcessEnv): CommandRunner => async (cmd, timeoutMs) => {
-  try {
-    return await execFileAsync(cmd.command, cmd.args, { env, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 });
-  } catch (err) {
-    const e = err as { stderr?: string; code?: unknown };
-    if (e.code === 'ENOENT') throw new AppError('MISSING_TOOL', 'docker is not installed (the docker provider drives `docker compose`)', { tool: 'docker' }, { cause: err });
-    throw new AppError('BROKER_UNAVAILABLE', `\`docker ${cmd.args.join(' ')}\` failed: ${(e.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`, {
-      args: cmd.args,
-    }, { cause: err });
-  }
-};
+const defaultRunner =
+  (env: NodeJS.ProcessEnv): CommandRunner =>
+  async (cmd, timeoutMs) => {
+    try {
+      return await execFileAsync(cmd.command, cmd.args, { env, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 });
+    } catch (err) {
+      const e = err as { stderr?: string; code?: unknown };
+      if (e.code === 'ENOENT')
+        throw new AppError(
+          'MISSING_TOOL',
+          'docker is not installed (the docker provider drives `docker compose`)',
+          { tool: 'docker' },
+          { cause: err },
+        );
+      throw new AppError(
+        'BROKER_UNAVAILABLE',
+        `\`docker ${cmd.args.join(' ')}\` failed: ${(e.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`,
+        {
+          args: cmd.args,
+        },
+        { cause: err },
+      );
+    }
+  };
 
 export class DockerStackProvider implements StackProvider {
   readonly kind = 'docker' as const;
@@ -80,12 +100,19 @@ export class DockerStackProvider implements StackProvider {
         const res = await probe(name, endpoints, 10_000);
         if (!res.ok) {
           this.board.update(name, { state: 'unhealthy', detail: res.detail });
-          throw new AppError('BROKER_UNAVAILABLE', `${name} runs in docker but does not answer on ${publicEndpoint(name, endpoints)}: ${res.detail}`, { component: name });
+          throw new AppError(
+            'BROKER_UNAVAILABLE',
+            `${name} runs in docker but does not answer on ${publicEndpoint(name, endpoints)}: ${res.detail}`,
+            { component: name },
+          );
         }
       }),
     );
     const origins = Object.fromEntries(
-      COMPONENT_NAMES.map((n) => [n, before.some((e) => e.service === SERVICE_OF[n] && e.state === 'running') ? 'reused' : 'started']),
+      COMPONENT_NAMES.map((n) => [
+        n,
+        before.some((e) => e.service === SERVICE_OF[n] && e.state === 'running') ? 'reused' : 'started',
+      ]),
     ) as Record<ComponentName, ComponentOrigin>;
     return { endpoints, health, millisToHealthy: Date.now() - t0, origins };
   }
@@ -97,7 +124,8 @@ export class DockerStackProvider implements StackProvider {
 
   async status(): Promise<ComponentHealth[]> {
     const entries = await this.psSafe();
-    for (const name of COMPONENT_NAMES) this.board.set(healthFromPs(name, entries, publicEndpoint(name, DOCKER_ENDPOINTS)));
+    for (const name of COMPONENT_NAMES)
+      this.board.set(healthFromPs(name, entries, publicEndpoint(name, DOCKER_ENDPOINTS)));
     return this.board.all();
   }
 

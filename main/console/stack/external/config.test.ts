@@ -57,7 +57,10 @@ describe('loadExternalConfig', () => {
   });
 
   it('names every missing field with its env variable', () => {
-    const err = configError({ EVENTSCOPE_KAFKA_BROKERS: 'k:9092', EVENTSCOPE_POSTGRES_URL: full.EVENTSCOPE_POSTGRES_URL });
+    const err = configError({
+      EVENTSCOPE_KAFKA_BROKERS: 'k:9092',
+      EVENTSCOPE_POSTGRES_URL: full.EVENTSCOPE_POSTGRES_URL,
+    });
     expect(err.message).toContain('rabbitmq.url (EVENTSCOPE_RABBITMQ_URL) is missing');
     expect(err.message).toContain('mongodb.url (EVENTSCOPE_MONGODB_URL) is missing');
     expect(err.message).toContain('redis.url (EVENTSCOPE_REDIS_URL) is missing');
@@ -65,14 +68,18 @@ describe('loadExternalConfig', () => {
   });
 
   it('names a malformed field', () => {
-    expect(configError({ ...full, EVENTSCOPE_KAFKA_BROKERS: 'localhost' }).message).toContain('kafka.brokers.0 (EVENTSCOPE_KAFKA_BROKERS) must be host:port');
+    expect(configError({ ...full, EVENTSCOPE_KAFKA_BROKERS: 'localhost' }).message).toContain(
+      'kafka.brokers.0 (EVENTSCOPE_KAFKA_BROKERS) must be host:port',
+    );
     expect(configError({ ...full, EVENTSCOPE_POSTGRES_URL: 'mysql://db:3306/x' }).message).toContain(
       'postgres.url (EVENTSCOPE_POSTGRES_URL) must be a URL starting with postgres:// or postgresql://',
     );
   });
 
   it('says when the config file is missing or not JSON', () => {
-    expect(configError({ EVENTSCOPE_CONFIG: path.join(dir, 'nope.json') }).message).toMatch(/^EVENTSCOPE_CONFIG: cannot read/);
+    expect(configError({ EVENTSCOPE_CONFIG: path.join(dir, 'nope.json') }).message).toMatch(
+      /^EVENTSCOPE_CONFIG: cannot read/,
+    );
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, '{ kafka: ');
     expect(configError({ EVENTSCOPE_CONFIG: bad }).message).toMatch(/is not valid JSON/);

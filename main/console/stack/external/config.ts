@@ -47,14 +47,25 @@ export function loadExternalConfig(env: NodeJS.ProcessEnv = process.env): StackE
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new AppError('CONFIG_ERROR', `EVENTSCOPE_CONFIG: cannot read ${file}: ${(err as Error).message}`, { field: 'EVENTSCOPE_CONFIG', file }, { cause: err });
+      throw new AppError(
+        'CONFIG_ERROR',
+        `EVENTSCOPE_CONFIG: cannot read ${file}: ${(err as Error).message}`,
+        { field: 'EVENTSCOPE_CONFIG', file },
+        { cause: err },
+      );
     }
     try {
       const parsed: unknown = JSON.parse(text);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the top level must be an object');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('the top level must be an object');
       fromFile = parsed as Record<string, unknown>;
     } catch (err) {
-      throw new AppError('CONFIG_ERROR', `EVENTSCOPE_CONFIG: ${file} is not valid JSON: ${(err as Error).message}`, { field: 'EVENTSCOPE_CONFIG', file }, { cause: err });
+      throw new AppError(
+        'CONFIG_ERROR',
+        `EVENTSCOPE_CONFIG: ${file} is not valid JSON: ${(err as Error).message}`,
+        { field: 'EVENTSCOPE_CONFIG', file },
+        { cause: err },
+      );
     }
   }
   const section = (name: string): Record<string, unknown> => {
@@ -69,7 +80,11 @@ export function loadExternalConfig(env: NodeJS.ProcessEnv = process.env): StackE
     redis: section('redis'),
   };
   const brokers = env.EVENTSCOPE_KAFKA_BROKERS;
-  if (brokers !== undefined && brokers !== '') merged.kafka.brokers = brokers.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  if (brokers !== undefined && brokers !== '')
+    merged.kafka.brokers = brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b !== '');
   for (const [name, variable] of [
     ['postgres', 'EVENTSCOPE_POSTGRES_URL'],
     ['rabbitmq', 'EVENTSCOPE_RABBITMQ_URL'],

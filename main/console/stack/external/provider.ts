@@ -3,7 +3,14 @@
 import { AppError } from '../../../../services/shared/app-error.js';
 import { HealthBoard } from '../health.js';
 import { probe, publicEndpoint } from '../probes.js';
-import type { ComponentHealth, ComponentName, ComponentOrigin, StackEndpoints, StackProvider, UpResult } from '../types.js';
+import type {
+  ComponentHealth,
+  ComponentName,
+  ComponentOrigin,
+  StackEndpoints,
+  StackProvider,
+  UpResult,
+} from '../types.js';
 import { COMPONENT_NAMES } from '../types.js';
 import { loadExternalConfig } from './config.js';
 
@@ -11,7 +18,10 @@ export class ExternalStackProvider implements StackProvider {
   readonly kind = 'external' as const;
   private readonly board: HealthBoard;
 
-  constructor(private readonly addresses: StackEndpoints, private readonly probeTimeoutMs = 5_000) {
+  constructor(
+    private readonly addresses: StackEndpoints,
+    private readonly probeTimeoutMs = 5_000,
+  ) {
     this.board = new HealthBoard((name) => publicEndpoint(name, addresses));
   }
 
@@ -35,11 +45,18 @@ export class ExternalStackProvider implements StackProvider {
     if (bad.length > 0) {
       const first = bad[0];
       const code = bad.length === 1 && first?.name === 'kafka' ? 'KAFKA_UNAVAILABLE' : 'BROKER_UNAVAILABLE';
-      throw new AppError(code, `external stack: ${bad.map((h) => `${h.name} at ${h.endpoint} is unreachable (${h.detail})`).join('; ')}`, {
-        unreachable: bad.map((h) => ({ component: h.name, address: h.endpoint, detail: h.detail })),
-      });
+      throw new AppError(
+        code,
+        `external stack: ${bad.map((h) => `${h.name} at ${h.endpoint} is unreachable (${h.detail})`).join('; ')}`,
+        {
+          unreachable: bad.map((h) => ({ component: h.name, address: h.endpoint, detail: h.detail })),
+        },
+      );
     }
-    const origins = Object.fromEntries(COMPONENT_NAMES.map((n) => [n, 'reused'])) as Record<ComponentName, ComponentOrigin>;
+    const origins = Object.fromEntries(COMPONENT_NAMES.map((n) => [n, 'reused'])) as Record<
+      ComponentName,
+      ComponentOrigin
+    >;
     return { endpoints: this.addresses, health, millisToHealthy: Date.now() - t0, origins };
   }
 
@@ -52,7 +69,12 @@ export class ExternalStackProvider implements StackProvider {
     await Promise.all(
       COMPONENT_NAMES.map(async (name) => {
         const res = await probe(name, this.addresses, this.probeTimeoutMs);
-        this.board.update(name, res.ok ? { state: 'healthy', detail: `${res.detail} (external)` } : { state: 'unhealthy', detail: res.detail });
+        this.board.update(
+          name,
+          res.ok
+            ? { state: 'healthy', detail: `${res.detail} (external)` }
+            : { state: 'unhealthy', detail: res.detail },
+        );
       }),
     );
     return this.board.all();
@@ -63,10 +85,18 @@ export class ExternalStackProvider implements StackProvider {
   }
 
   stopComponent(name: ComponentName): Promise<void> {
-    return Promise.reject(new AppError('CONFLICT', `the external provider does not control ${name}: stop it where it runs`, { component: name }));
+    return Promise.reject(
+      new AppError('CONFLICT', `the external provider does not control ${name}: stop it where it runs`, {
+        component: name,
+      }),
+    );
   }
 
   startComponent(name: ComponentName): Promise<void> {
-    return Promise.reject(new AppError('CONFLICT', `the external provider does not control ${name}: start it where it runs`, { component: name }));
+    return Promise.reject(
+      new AppError('CONFLICT', `the external provider does not control ${name}: start it where it runs`, {
+        component: name,
+      }),
+    );
   }
 }

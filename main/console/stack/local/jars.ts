@@ -28,15 +28,32 @@ export function classpathOf(dir: string): string {
  * Throws MISSING_TOOL when java (always needed) or mvn (needed to fetch) is not on PATH.
  */
 export async function ensureJars(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  requireTool('java', 'the local stack runs Kafka and the MongoDB-wire server with Java (install a JRE 17+, e.g. `apt-get install default-jre-headless`)', env);
+  requireTool(
+    'java',
+    'the local stack runs Kafka and the MongoDB-wire server with Java (install a JRE 17+, e.g. `apt-get install default-jre-headless`)',
+    env,
+  );
   if (existsSync(path.join(dir, '.complete'))) return;
-  requireTool('mvn', `the local stack fetches the broker jars from Maven Central with Maven into ${dir} (install it, e.g. \`apt-get install maven\`, or run \`npm run fetch-jars\` where Maven is available)`, env);
+  requireTool(
+    'mvn',
+    `the local stack fetches the broker jars from Maven Central with Maven into ${dir} (install it, e.g. \`apt-get install maven\`, or run \`npm run fetch-jars\` where Maven is available)`,
+    env,
+  );
   const script = path.join(PROJECT_ROOT, 'scripts', 'fetch-jars.sh');
   try {
-    await run('bash', [script], { env: { ...env, EVENTSCOPE_HOME: cacheDir(env) }, timeout: 15 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+    await run('bash', [script], {
+      env: { ...env, EVENTSCOPE_HOME: cacheDir(env) },
+      timeout: 15 * 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new AppError('MISSING_TOOL', `fetching the broker jars with Maven failed: ${stderr.trim().split('\n').slice(-5).join(' | ')}`, { script }, { cause: err });
+    throw new AppError(
+      'MISSING_TOOL',
+      `fetching the broker jars with Maven failed: ${stderr.trim().split('\n').slice(-5).join(' | ')}`,
+      { script },
+      { cause: err },
+    );
   }
   if (!existsSync(path.join(dir, '.complete'))) {
     throw new AppError('MISSING_TOOL', `the jars are still missing in ${dir} after running ${script}`, { dir });

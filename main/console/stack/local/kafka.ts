@@ -10,7 +10,17 @@ import { Kafka, logLevel } from 'kafkajs';
 import { AppError } from '../../../../services/shared/app-error.js';
 import { TOOLS_DIR } from '../paths.js';
 import { classpathOf, ensureJars, kafkaJarsDir } from './jars.js';
-import { assertPortFree, commandLineOf, findListenerPid, isAlive, requireTool, signalAndWait, spawnServer, stopPid, tailFile } from './process.js';
+import {
+  assertPortFree,
+  commandLineOf,
+  findListenerPid,
+  isAlive,
+  requireTool,
+  signalAndWait,
+  spawnServer,
+  stopPid,
+  tailFile,
+} from './process.js';
 
 const run = promisify(execFile);
 
@@ -87,7 +97,11 @@ export class LocalKafka {
       return;
     }
     const jars = this.jarsDir ?? kafkaJarsDir(this.env);
-    const java = requireTool('java', 'the local stack runs Kafka with Java (install a JRE 17+, e.g. `apt-get install default-jre-headless`)', this.env);
+    const java = requireTool(
+      'java',
+      'the local stack runs Kafka with Java (install a JRE 17+, e.g. `apt-get install default-jre-headless`)',
+      this.env,
+    );
     await ensureJars(jars, this.env);
     await assertPortFree(this.port, `the Kafka broker (${this.dataDir})`);
     await assertPortFree(this.controllerPort, `the Kafka controller (${this.dataDir})`);
@@ -127,11 +141,15 @@ export class LocalKafka {
         if (listener !== undefined && listener !== pid) {
           // Another broker answered: it took the port between our check and our bind (a concurrent start elsewhere).
           await this.kill();
-          throw new AppError('PORT_IN_USE', `port ${this.port} on 127.0.0.1 is already in use (pid ${listener}); the Kafka broker (${this.dataDir}) needs it`, {
-            port: this.port,
-            host: '127.0.0.1',
-            component: 'kafka',
-          });
+          throw new AppError(
+            'PORT_IN_USE',
+            `port ${this.port} on 127.0.0.1 is already in use (pid ${listener}); the Kafka broker (${this.dataDir}) needs it`,
+            {
+              port: this.port,
+              host: '127.0.0.1',
+              component: 'kafka',
+            },
+          );
         }
         return;
       } catch (err) {
@@ -141,11 +159,16 @@ export class LocalKafka {
         if (!bindFailed) throw err;
         for (const port of [this.port, this.controllerPort]) {
           if (findListenerPid(port) !== undefined) {
-            throw new AppError('PORT_IN_USE', `port ${port} on 127.0.0.1 is already in use; the Kafka broker (${this.dataDir}) needs it`, {
-              port,
-              host: '127.0.0.1',
-              component: 'kafka',
-            }, { cause: err });
+            throw new AppError(
+              'PORT_IN_USE',
+              `port ${port} on 127.0.0.1 is already in use; the Kafka broker (${this.dataDir}) needs it`,
+              {
+                port,
+                host: '127.0.0.1',
+                component: 'kafka',
+              },
+              { cause: err },
+            );
           }
         }
         if (attempt >= 3) throw err;
@@ -181,10 +204,14 @@ export class LocalKafka {
     let lastError = '';
     while (Date.now() < deadline) {
       if (this.currentPid === undefined || !isAlive(this.currentPid)) {
-        throw new AppError('KAFKA_UNAVAILABLE', `the Kafka broker on 127.0.0.1:${this.port} exited during start-up: ${this.logs(15).join(' | ')}`, {
-          port: this.port,
-          dataDir: this.dataDir,
-        });
+        throw new AppError(
+          'KAFKA_UNAVAILABLE',
+          `the Kafka broker on 127.0.0.1:${this.port} exited during start-up: ${this.logs(15).join(' | ')}`,
+          {
+            port: this.port,
+            dataDir: this.dataDir,
+          },
+        );
       }
       try {
         await describeCluster(this.brokers, 2_000);
@@ -194,10 +221,14 @@ export class LocalKafka {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new AppError('TIMEOUT', `the Kafka broker on 127.0.0.1:${this.port} did not answer within ${timeoutMs} ms (${lastError})`, {
-      port: this.port,
-      dataDir: this.dataDir,
-    });
+    throw new AppError(
+      'TIMEOUT',
+      `the Kafka broker on 127.0.0.1:${this.port} did not answer within ${timeoutMs} ms (${lastError})`,
+      {
+        port: this.port,
+        dataDir: this.dataDir,
+      },
+    );
   }
 
   private forget(): void {
@@ -277,9 +308,14 @@ export class LocalKafka {
       );
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string };
-      throw new AppError('KAFKA_UNAVAILABLE', `formatting the Kafka storage in ${this.dataDir} failed: ${(e.stderr ?? e.stdout ?? '').trim()}`, {
-        dataDir: this.dataDir,
-      }, { cause: err });
+      throw new AppError(
+        'KAFKA_UNAVAILABLE',
+        `formatting the Kafka storage in ${this.dataDir} failed: ${(e.stderr ?? e.stdout ?? '').trim()}`,
+        {
+          dataDir: this.dataDir,
+        },
+        { cause: err },
+      );
     }
   }
 }
@@ -329,7 +365,10 @@ export function newClusterId(random: () => Buffer = () => randomBytes(16)): stri
   }
 }
 
-export async function describeCluster(brokers: string[], timeoutMs = 5_000): Promise<{ clusterId: string; brokers: number }> {
+export async function describeCluster(
+  brokers: string[],
+  timeoutMs = 5_000,
+): Promise<{ clusterId: string; brokers: number }> {
   const kafka = new Kafka({
     clientId: 'eventscope-probe',
     brokers,

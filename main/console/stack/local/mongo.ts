@@ -7,7 +7,16 @@ import { AppError } from '../../../../services/shared/app-error.js';
 import { TOOLS_DIR } from '../paths.js';
 import { pingMongodb } from '../probes.js';
 import { classpathOf, ensureJars, mongoJarsDir } from './jars.js';
-import { assertPortFree, commandLineOf, findListenerPid, isAlive, requireTool, spawnServer, stopPid, tailFile } from './process.js';
+import {
+  assertPortFree,
+  commandLineOf,
+  findListenerPid,
+  isAlive,
+  requireTool,
+  spawnServer,
+  stopPid,
+  tailFile,
+} from './process.js';
 
 export interface LocalMongoOptions {
   port: number;
@@ -62,7 +71,11 @@ export class LocalMongo {
   async start(): Promise<void> {
     if (this.pid !== undefined) return;
     const jars = this.jarsDir ?? mongoJarsDir(this.env);
-    const java = requireTool('java', 'the local stack runs the MongoDB-wire server with Java (install a JRE 17+)', this.env);
+    const java = requireTool(
+      'java',
+      'the local stack runs the MongoDB-wire server with Java (install a JRE 17+)',
+      this.env,
+    );
     await ensureJars(jars, this.env);
     await assertPortFree(this.port, 'the MongoDB-wire server');
     mkdirSync(this.dataDir, { recursive: true });
@@ -85,14 +98,21 @@ export class LocalMongo {
         return;
       } catch (err) {
         if (err instanceof AppError && err.code === 'PORT_IN_USE') throw err;
-        const bindFailed = /Address already in use|BindException/.test(readFileSync(this.logFile, 'utf8').slice(logOffset));
+        const bindFailed = /Address already in use|BindException/.test(
+          readFileSync(this.logFile, 'utf8').slice(logOffset),
+        );
         if (!bindFailed) throw err;
         if (findListenerPid(this.port) !== undefined) {
-          throw new AppError('PORT_IN_USE', `port ${this.port} on 127.0.0.1 is already in use; the MongoDB-wire server needs it`, {
-            port: this.port,
-            host: '127.0.0.1',
-            component: 'mongodb',
-          }, { cause: err });
+          throw new AppError(
+            'PORT_IN_USE',
+            `port ${this.port} on 127.0.0.1 is already in use; the MongoDB-wire server needs it`,
+            {
+              port: this.port,
+              host: '127.0.0.1',
+              component: 'mongodb',
+            },
+            { cause: err },
+          );
         }
         if (attempt >= 3) throw err;
       }
@@ -108,7 +128,11 @@ export class LocalMongo {
     while (Date.now() < deadline) {
       if (!isAlive(pid)) {
         this.currentPid = undefined;
-        throw new AppError('BROKER_UNAVAILABLE', `the MongoDB-wire server exited during start-up: ${this.logs(10).join(' | ')}`, { port: this.port });
+        throw new AppError(
+          'BROKER_UNAVAILABLE',
+          `the MongoDB-wire server exited during start-up: ${this.logs(10).join(' | ')}`,
+          { port: this.port },
+        );
       }
       let answered = false;
       try {
@@ -122,16 +146,24 @@ export class LocalMongo {
         if (listener === undefined || listener === pid) return;
         // Another server answered: it took the port between our check and our bind (a concurrent start elsewhere).
         await this.stop();
-        throw new AppError('PORT_IN_USE', `port ${this.port} on 127.0.0.1 is already in use (pid ${listener}); the MongoDB-wire server needs it`, {
-          port: this.port,
-          host: '127.0.0.1',
-          component: 'mongodb',
-        });
+        throw new AppError(
+          'PORT_IN_USE',
+          `port ${this.port} on 127.0.0.1 is already in use (pid ${listener}); the MongoDB-wire server needs it`,
+          {
+            port: this.port,
+            host: '127.0.0.1',
+            component: 'mongodb',
+          },
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }
     await this.stop();
-    throw new AppError('TIMEOUT', `the MongoDB-wire server on 127.0.0.1:${this.port} did not answer within ${this.startTimeoutMs} ms (${last})`, { port: this.port });
+    throw new AppError(
+      'TIMEOUT',
+      `the MongoDB-wire server on 127.0.0.1:${this.port} did not answer within ${this.startTimeoutMs} ms (${last})`,
+      { port: this.port },
+    );
   }
 
   async stop(): Promise<void> {

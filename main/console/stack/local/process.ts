@@ -10,7 +10,10 @@ import { AppError } from '../../../../services/shared/app-error.js';
 export function requireTool(name: string, why: string, env: NodeJS.ProcessEnv = process.env): string {
   const found = findTool(name, env);
   if (found === undefined) {
-    throw new AppError('MISSING_TOOL', `${name} is not installed (not found on PATH): ${why}`, { tool: name, path: env.PATH ?? '' });
+    throw new AppError('MISSING_TOOL', `${name} is not installed (not found on PATH): ${why}`, {
+      tool: name,
+      path: env.PATH ?? '',
+    });
   }
   return found;
 }
@@ -35,9 +38,22 @@ export async function assertPortFree(port: number, owner: string, host = '127.0.
     const server = net.createServer();
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new AppError('PORT_IN_USE', `port ${port} on ${host} is already in use; ${owner} needs it`, { port, host, component: owner }));
+        reject(
+          new AppError('PORT_IN_USE', `port ${port} on ${host} is already in use; ${owner} needs it`, {
+            port,
+            host,
+            component: owner,
+          }),
+        );
       } else {
-        reject(new AppError('PORT_IN_USE', `cannot bind ${host}:${port} for ${owner}: ${err.message}`, { port, host, component: owner }, { cause: err }));
+        reject(
+          new AppError(
+            'PORT_IN_USE',
+            `cannot bind ${host}:${port} for ${owner}: ${err.message}`,
+            { port, host, component: owner },
+            { cause: err },
+          ),
+        );
       }
     });
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
@@ -91,7 +107,11 @@ export interface SpawnedServer {
  * Starts a long-running server in its own process group, with stdout and stderr appended to logFile, detached from
  * this process so that it can outlive it (the CLI's `up` returns while the servers keep running).
  */
-export function spawnServer(command: string, args: string[], opts: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv }): SpawnedServer {
+export function spawnServer(
+  command: string,
+  args: string[],
+  opts: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv },
+): SpawnedServer {
   const fd = openSync(opts.logFile, 'a');
   try {
     const child = spawn(command, args, {
@@ -111,7 +131,12 @@ export function spawnServer(command: string, args: string[], opts: { logFile: st
 }
 
 /** Sends a signal to a PID this code started; resolves when it has exited (or the deadline passed: returns false). */
-export async function signalAndWait(pid: number, signal: NodeJS.Signals, timeoutMs: number, child?: ChildProcess): Promise<boolean> {
+export async function signalAndWait(
+  pid: number,
+  signal: NodeJS.Signals,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<boolean> {
   if (!isAlive(pid)) return true;
   const exited =
     child !== undefined && child.exitCode === null && child.signalCode === null
@@ -126,7 +151,10 @@ export async function signalAndWait(pid: number, signal: NodeJS.Signals, timeout
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited !== undefined) {
-      const ok = await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 100))]);
+      const ok = await Promise.race([
+        exited.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 100)),
+      ]);
       if (ok) return true;
     } else {
       if (!isAlive(pid)) return true;
@@ -137,7 +165,10 @@ export async function signalAndWait(pid: number, signal: NodeJS.Signals, timeout
 }
 
 /** SIGTERM (or the given signal), then SIGKILL after graceMs. Resolves when the process is gone. */
-export async function stopPid(pid: number, opts: { signal?: NodeJS.Signals; graceMs?: number; child?: ChildProcess } = {}): Promise<void> {
+export async function stopPid(
+  pid: number,
+  opts: { signal?: NodeJS.Signals; graceMs?: number; child?: ChildProcess } = {},
+): Promise<void> {
   const ok = await signalAndWait(pid, opts.signal ?? 'SIGTERM', opts.graceMs ?? 20_000, opts.child);
   if (!ok) await signalAndWait(pid, 'SIGKILL', 10_000, opts.child);
 }

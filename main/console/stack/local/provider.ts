@@ -9,7 +9,15 @@ import { AppError, toAppError } from '../../../../services/shared/app-error.js';
 import { HealthBoard } from '../health.js';
 import { stackDir } from '../paths.js';
 import { probe, publicEndpoint } from '../probes.js';
-import type { ComponentHealth, ComponentName, ComponentOrigin, DownOptions, StackEndpoints, StackProvider, UpResult } from '../types.js';
+import type {
+  ComponentHealth,
+  ComponentName,
+  ComponentOrigin,
+  DownOptions,
+  StackEndpoints,
+  StackProvider,
+  UpResult,
+} from '../types.js';
 import { COMPONENT_NAMES } from '../types.js';
 import { readVersions } from '../versions.js';
 import { LocalKafka } from './kafka.js';
@@ -27,7 +35,14 @@ export interface LocalPorts {
   redis: number;
 }
 
-export const DEFAULT_LOCAL_PORTS: LocalPorts = { kafka: 9092, kafkaController: 9093, postgres: 5432, rabbitmq: 5672, mongodb: 27017, redis: 6379 };
+export const DEFAULT_LOCAL_PORTS: LocalPorts = {
+  kafka: 9092,
+  kafkaController: 9093,
+  postgres: 5432,
+  rabbitmq: 5672,
+  mongodb: 27017,
+  redis: 6379,
+};
 
 export interface LocalProviderOptions {
   /** Who asks: test runs share what the tests started (the last run to leave stops it); the CLI and the app own theirs. */
@@ -112,13 +127,20 @@ export class LocalStackProvider implements StackProvider {
       );
       if (this.owner === 'tests' && !st.leases.includes(process.pid)) st.leases.push(process.pid);
       this.state.write(st);
-      const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: COMPONENT_NAMES[i], error: toAppError(r.reason) }] : []));
+      const failures = results.flatMap((r, i) =>
+        r.status === 'rejected' ? [{ name: COMPONENT_NAMES[i], error: toAppError(r.reason) }] : [],
+      );
       const first = failures[0];
       if (first !== undefined) {
         const message = failures.map((f) => `${f.name}: ${f.error.message}`).join('; ');
-        throw new AppError(first.error.code, `the local stack did not come up: ${message}`, {
-          failed: failures.map((f) => ({ component: f.name, code: f.error.code, message: f.error.message })),
-        }, { cause: first.error });
+        throw new AppError(
+          first.error.code,
+          `the local stack did not come up: ${message}`,
+          {
+            failed: failures.map((f) => ({ component: f.name, code: f.error.code, message: f.error.message })),
+          },
+          { cause: first.error },
+        );
       }
     });
     return { endpoints: this.endpoints(), health: this.board.all(), millisToHealthy: Date.now() - t0, origins };
@@ -156,7 +178,11 @@ export class LocalStackProvider implements StackProvider {
         const res = await probe(name, endpoints, 3_000);
         const entry = st.components[name];
         if (res.ok) this.board.update(name, { state: 'healthy', detail: this.healthyDetail(name, res.detail, entry) });
-        else if (entry !== undefined) this.board.update(name, { state: 'unhealthy', detail: `pid ${entry.pid} runs but does not answer: ${res.detail}` });
+        else if (entry !== undefined)
+          this.board.update(name, {
+            state: 'unhealthy',
+            detail: `pid ${entry.pid} runs but does not answer: ${res.detail}`,
+          });
         else this.board.update(name, { state: 'stopped', detail: res.detail });
       }),
     );
@@ -171,7 +197,9 @@ export class LocalStackProvider implements StackProvider {
         return Promise.resolve(this.mongo.logs(lines));
       case 'postgres': {
         const version = postgresClusters()[0];
-        return Promise.resolve(version === undefined ? [] : tailFile(`/var/log/postgresql/postgresql-${version}-main.log`, lines));
+        return Promise.resolve(
+          version === undefined ? [] : tailFile(`/var/log/postgresql/postgresql-${version}-main.log`, lines),
+        );
       }
       case 'rabbitmq':
         return Promise.resolve(tailFile(newestFile('/var/log/rabbitmq', '.log') ?? '', lines));
@@ -184,7 +212,11 @@ export class LocalStackProvider implements StackProvider {
     await this.state.withLock(async () => {
       const st = this.liveState();
       if (st.components[name] === undefined) {
-        throw new AppError('CONFLICT', `${name} on ${publicEndpoint(name, this.endpoints())} was not started by Eventscope, so Eventscope does not stop it`, { component: name });
+        throw new AppError(
+          'CONFLICT',
+          `${name} on ${publicEndpoint(name, this.endpoints())} was not started by Eventscope, so Eventscope does not stop it`,
+          { component: name },
+        );
       }
       await this.stopStarted(st, (n) => n === name);
       this.state.write(st);
@@ -237,7 +269,9 @@ export class LocalStackProvider implements StackProvider {
     this.board.update(name, { state: 'starting', detail: 'checking whether it already answers' });
     // Nothing listening: start it at once. Something listening: give it time to answer (a busy machine can be slow).
     const port = this.ports[name];
-    const first = (await isPortOpen(port)) ? await probe(name, endpoints, 10_000) : { ok: false, detail: `nothing listens on 127.0.0.1:${port}` };
+    const first = (await isPortOpen(port))
+      ? await probe(name, endpoints, 10_000)
+      : { ok: false, detail: `nothing listens on 127.0.0.1:${port}` };
     const known = st.components[name];
     if (first.ok) {
       this.board.update(name, { state: 'healthy', detail: this.healthyDetail(name, first.detail, known) });
@@ -247,9 +281,18 @@ export class LocalStackProvider implements StackProvider {
       const entry = await this.start(name);
       if (entry !== undefined) st.components[name] = entry;
       const after = await probe(name, endpoints, 5_000);
-      if (!after.ok) throw new AppError('BROKER_UNAVAILABLE', `${name} was started but does not answer on ${publicEndpoint(name, endpoints)}: ${after.detail}`, { component: name });
+      if (!after.ok)
+        throw new AppError(
+          'BROKER_UNAVAILABLE',
+          `${name} was started but does not answer on ${publicEndpoint(name, endpoints)}: ${after.detail}`,
+          { component: name },
+        );
       const detail = this.healthyDetail(name, after.detail, entry);
-      this.board.update(name, { state: 'healthy', detail: entry === undefined ? `${detail} (started, but its PID is not visible: \`down\` leaves it running)` : detail });
+      this.board.update(name, {
+        state: 'healthy',
+        detail:
+          entry === undefined ? `${detail} (started, but its PID is not visible: \`down\` leaves it running)` : detail,
+      });
       return 'started';
     } catch (err) {
       const e = toAppError(err);
@@ -267,7 +310,10 @@ export class LocalStackProvider implements StackProvider {
 
   /** Waits up to timeoutMs for a component to answer its probe (something else listens on its port). */
   private async answersWithin(name: ComponentName, timeoutMs: number): Promise<boolean> {
-    this.board.update(name, { state: 'starting', detail: `port ${this.ports[name]} is taken: waiting for it to answer as ${name}` });
+    this.board.update(name, {
+      state: 'starting',
+      detail: `port ${this.ports[name]} is taken: waiting for it to answer as ${name}`,
+    });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if ((await probe(name, this.endpoints(), 5_000)).ok) return true;
@@ -280,18 +326,44 @@ export class LocalStackProvider implements StackProvider {
     const startedAt = new Date().toISOString();
     switch (name) {
       case 'kafka': {
-        this.board.update(name, { state: 'starting', detail: `starting the KRaft broker ${this.kafkaVersion} (java, -Xmx${this.kafka.heapMb}m)` });
+        this.board.update(name, {
+          state: 'starting',
+          detail: `starting the KRaft broker ${this.kafkaVersion} (java, -Xmx${this.kafka.heapMb}m)`,
+        });
         await this.kafka.start();
         const pid = this.kafka.pid;
-        if (pid === undefined) throw new AppError('KAFKA_UNAVAILABLE', 'the Kafka broker exited right after it started', { component: name });
-        return { pid, marker: `-Deventscope.kafka.dir=${this.kafka.dataDir}`, stopSignal: 'SIGTERM', owner: this.owner, startedAt, how: 'java kafka.Kafka' };
+        if (pid === undefined)
+          throw new AppError('KAFKA_UNAVAILABLE', 'the Kafka broker exited right after it started', {
+            component: name,
+          });
+        return {
+          pid,
+          marker: `-Deventscope.kafka.dir=${this.kafka.dataDir}`,
+          stopSignal: 'SIGTERM',
+          owner: this.owner,
+          startedAt,
+          how: 'java kafka.Kafka',
+        };
       }
       case 'mongodb': {
-        this.board.update(name, { state: 'starting', detail: 'starting the MongoDB-wire server (mongo-java-server, java)' });
+        this.board.update(name, {
+          state: 'starting',
+          detail: 'starting the MongoDB-wire server (mongo-java-server, java)',
+        });
         await this.mongo.start();
         const pid = this.mongo.pid;
-        if (pid === undefined) throw new AppError('BROKER_UNAVAILABLE', 'the MongoDB-wire server exited right after it started', { component: name });
-        return { pid, marker: this.mongo.marker, stopSignal: 'SIGTERM', owner: this.owner, startedAt, how: 'java MongoWireServer.java' };
+        if (pid === undefined)
+          throw new AppError('BROKER_UNAVAILABLE', 'the MongoDB-wire server exited right after it started', {
+            component: name,
+          });
+        return {
+          pid,
+          marker: this.mongo.marker,
+          stopSignal: 'SIGTERM',
+          owner: this.owner,
+          startedAt,
+          how: 'java MongoWireServer.java',
+        };
       }
       case 'postgres':
       case 'rabbitmq':
@@ -303,7 +375,10 @@ export class LocalStackProvider implements StackProvider {
   private async startSystem(name: SystemComponent, startedAt: string): Promise<StartedComponent | undefined> {
     const port = this.ports[name];
     const plan = systemStartPlan(name, { port, env: this.env, redisPidFile: path.join(this.dir, 'redis.pid') });
-    this.board.update(name, { state: 'starting', detail: `starting with \`${path.basename(plan.command)} ${plan.args.join(' ')}\`` });
+    this.board.update(name, {
+      state: 'starting',
+      detail: `starting with \`${path.basename(plan.command)} ${plan.args.join(' ')}\``,
+    });
     await runStartPlan(plan, this.env);
     const deadline = Date.now() + plan.startTimeoutMs;
     let last = '';
@@ -312,16 +387,30 @@ export class LocalStackProvider implements StackProvider {
       if (res.ok) break;
       last = res.detail;
       if (Date.now() > deadline) {
-        throw new AppError('TIMEOUT', `${name} was started but did not answer on 127.0.0.1:${port} within ${plan.startTimeoutMs} ms: ${last}`, { component: name, port });
+        throw new AppError(
+          'TIMEOUT',
+          `${name} was started but did not answer on 127.0.0.1:${port} within ${plan.startTimeoutMs} ms: ${last}`,
+          { component: name, port },
+        );
       }
       await new Promise((r) => setTimeout(r, 300));
     }
     const pid = findListenerPid(port);
     if (pid === undefined) return undefined;
-    return { pid, marker: plan.marker, stopSignal: plan.stopSignal, owner: this.owner, startedAt, how: `${path.basename(plan.command)} ${plan.args.join(' ')}` };
+    return {
+      pid,
+      marker: plan.marker,
+      stopSignal: plan.stopSignal,
+      owner: this.owner,
+      startedAt,
+      how: `${path.basename(plan.command)} ${plan.args.join(' ')}`,
+    };
   }
 
-  private async stopStarted(st: StackState, which: (name: ComponentName, entry: StartedComponent) => boolean): Promise<ComponentName[]> {
+  private async stopStarted(
+    st: StackState,
+    which: (name: ComponentName, entry: StartedComponent) => boolean,
+  ): Promise<ComponentName[]> {
     const stopped: ComponentName[] = [];
     await Promise.all(
       COMPONENT_NAMES.map(async (name) => {

@@ -13,7 +13,16 @@ describe('StateFile', () => {
     expect(state.read()).toEqual({ version: 1, components: {}, leases: [] });
     const next = {
       version: 1 as const,
-      components: { kafka: { pid: 42, marker: 'm', stopSignal: 'SIGTERM' as const, owner: 'tests' as const, startedAt: 'now', how: 'java' } },
+      components: {
+        kafka: {
+          pid: 42,
+          marker: 'm',
+          stopSignal: 'SIGTERM' as const,
+          owner: 'tests' as const,
+          startedAt: 'now',
+          how: 'java',
+        },
+      },
       leases: [7],
     };
     state.write(next);
@@ -48,6 +57,8 @@ describe('StateFile', () => {
 
     mkdirSync(path.join(dir, 'state.lock'));
     writeFileSync(path.join(dir, 'state.lock', 'pid'), `${process.pid}\n`);
-    await expect(new StateFile(dir).withLock(() => Promise.resolve('never'), 300)).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(new StateFile(dir).withLock(() => Promise.resolve('never'), 300)).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    });
   });
 });

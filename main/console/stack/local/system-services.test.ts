@@ -12,10 +12,23 @@ for (const tool of ['rabbitmq-server', 'redis-server']) {
 afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
 describe('systemStartPlan', () => {
-  it("starts Redis bound to 127.0.0.1 without persistence, as a daemon with a pid file", () => {
+  it('starts Redis bound to 127.0.0.1 without persistence, as a daemon with a pid file', () => {
     const plan = systemStartPlan('redis', { port: 6379, env: { PATH: bin }, redisPidFile: '/x/redis.pid' });
     expect(plan.command).toBe(path.join(bin, 'redis-server'));
-    expect(plan.args).toEqual(['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no', '--pidfile', '/x/redis.pid']);
+    expect(plan.args).toEqual([
+      '--daemonize',
+      'yes',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      '6379',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--pidfile',
+      '/x/redis.pid',
+    ]);
     expect(plan.stopSignal).toBe('SIGTERM');
   });
 
@@ -24,7 +37,11 @@ describe('systemStartPlan', () => {
   });
 
   it('says what to install when a server is missing', () => {
-    expect(() => systemStartPlan('redis', { port: 6379, env: { PATH: '/nonexistent' } })).toThrow(/Redis does not answer on 127.0.0.1:6379 and is not installed here/);
-    expect(() => systemStartPlan('rabbitmq', { port: 5672, env: { PATH: '/nonexistent' } })).toThrow(/install rabbitmq-server/);
+    expect(() => systemStartPlan('redis', { port: 6379, env: { PATH: '/nonexistent' } })).toThrow(
+      /Redis does not answer on 127.0.0.1:6379 and is not installed here/,
+    );
+    expect(() => systemStartPlan('rabbitmq', { port: 5672, env: { PATH: '/nonexistent' } })).toThrow(
+      /install rabbitmq-server/,
+    );
   });
 });

@@ -35,32 +35,79 @@ export function postgresClusters(etc = '/etc/postgresql'): string[] {
 }
 
 /** The command that starts a component on this machine, or a MISSING_TOOL error saying what to install. */
-export function systemStartPlan(component: SystemComponent, opts: { port: number; env?: NodeJS.ProcessEnv; redisPidFile?: string }): SystemStartPlan {
+export function systemStartPlan(
+  component: SystemComponent,
+  opts: { port: number; env?: NodeJS.ProcessEnv; redisPidFile?: string },
+): SystemStartPlan {
   const env = opts.env ?? process.env;
   switch (component) {
     case 'postgres': {
       const ctl = findTool('pg_ctlcluster', env);
       const version = postgresClusters()[0];
       if (ctl === undefined || version === undefined) {
-        throw new AppError('MISSING_TOOL', `Postgres does not answer on 127.0.0.1:${opts.port} and is not installed here (install postgresql, or set EVENTSCOPE_STACK=external with EVENTSCOPE_POSTGRES_URL)`, { component, port: opts.port });
+        throw new AppError(
+          'MISSING_TOOL',
+          `Postgres does not answer on 127.0.0.1:${opts.port} and is not installed here (install postgresql, or set EVENTSCOPE_STACK=external with EVENTSCOPE_POSTGRES_URL)`,
+          { component, port: opts.port },
+        );
       }
-      return { component, command: ctl, args: ['--skip-systemctl-redirect', version, 'main', 'start'], marker: 'postgres', stopSignal: 'SIGINT', startTimeoutMs: 60_000 };
+      return {
+        component,
+        command: ctl,
+        args: ['--skip-systemctl-redirect', version, 'main', 'start'],
+        marker: 'postgres',
+        stopSignal: 'SIGINT',
+        startTimeoutMs: 60_000,
+      };
     }
     case 'rabbitmq': {
       const server = findTool('rabbitmq-server', env);
       if (server === undefined) {
-        throw new AppError('MISSING_TOOL', `RabbitMQ does not answer on 127.0.0.1:${opts.port} and is not installed here (install rabbitmq-server, or set EVENTSCOPE_STACK=external with EVENTSCOPE_RABBITMQ_URL)`, { component, port: opts.port });
+        throw new AppError(
+          'MISSING_TOOL',
+          `RabbitMQ does not answer on 127.0.0.1:${opts.port} and is not installed here (install rabbitmq-server, or set EVENTSCOPE_STACK=external with EVENTSCOPE_RABBITMQ_URL)`,
+          { component, port: opts.port },
+        );
       }
-      return { component, command: server, args: ['-detached'], marker: 'rabbit', stopSignal: 'SIGTERM', startTimeoutMs: 120_000 };
+      return {
+        component,
+        command: server,
+        args: ['-detached'],
+        marker: 'rabbit',
+        stopSignal: 'SIGTERM',
+        startTimeoutMs: 120_000,
+      };
     }
     case 'redis': {
       const server = findTool('redis-server', env);
       if (server === undefined) {
-        throw new AppError('MISSING_TOOL', `Redis does not answer on 127.0.0.1:${opts.port} and is not installed here (install redis-server, or set EVENTSCOPE_STACK=external with EVENTSCOPE_REDIS_URL)`, { component, port: opts.port });
+        throw new AppError(
+          'MISSING_TOOL',
+          `Redis does not answer on 127.0.0.1:${opts.port} and is not installed here (install redis-server, or set EVENTSCOPE_STACK=external with EVENTSCOPE_REDIS_URL)`,
+          { component, port: opts.port },
+        );
       }
-      const args = ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(opts.port), '--save', '', '--appendonly', 'no'];
+      const args = [
+        '--daemonize',
+        'yes',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(opts.port),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ];
       if (opts.redisPidFile !== undefined) args.push('--pidfile', opts.redisPidFile);
-      return { component, command: server, args, marker: 'redis-server', stopSignal: 'SIGTERM', startTimeoutMs: 30_000 };
+      return {
+        component,
+        command: server,
+        args,
+        marker: 'redis-server',
+        stopSignal: 'SIGTERM',
+        startTimeoutMs: 30_000,
+      };
     }
   }
 }
@@ -72,8 +119,13 @@ export async function runStartPlan(plan: SystemStartPlan, env: NodeJS.ProcessEnv
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message?: string };
     const why = (e.stderr ?? '').trim() || (e.stdout ?? '').trim() || (e.message ?? '');
-    throw new AppError('BROKER_UNAVAILABLE', `starting ${plan.component} with \`${path.basename(plan.command)} ${plan.args.join(' ')}\` failed: ${why}`, {
-      component: plan.component,
-    }, { cause: err });
+    throw new AppError(
+      'BROKER_UNAVAILABLE',
+      `starting ${plan.component} with \`${path.basename(plan.command)} ${plan.args.join(' ')}\` failed: ${why}`,
+      {
+        component: plan.component,
+      },
+      { cause: err },
+    );
   }
 }

@@ -32,7 +32,8 @@ export function GroupsView() {
       {groups.length > 0 && primary.length === 0 && (
         <Panel title="Consumer groups">
           <EmptyState title="The notifier group has no members yet" testId="groups-empty">
-            Start the notifiers on the Stack view: each joins the <Term term="consumer group" /> <code>{LAB_GROUP}</code>.
+            Start the notifiers on the Stack view: each joins the <Term term="consumer group" />{' '}
+            <code>{LAB_GROUP}</code>.
           </EmptyState>
         </Panel>
       )}
@@ -76,7 +77,9 @@ function GroupPanel({ group }: { group: GroupState }) {
     >
       <h3>Who owns which partition</h3>
       {rows.length === 0 ? (
-        <EmptyState title="No members">Every notifier of this group is down: its partitions wait, and the lag grows.</EmptyState>
+        <EmptyState title="No members">
+          Every notifier of this group is down: its partitions wait, and the lag grows.
+        </EmptyState>
       ) : (
         <table className="table matrix" aria-label={`Assignment of ${group.groupId}`} data-testid="assignment-matrix">
           <thead>
@@ -104,7 +107,11 @@ function GroupPanel({ group }: { group: GroupState }) {
                   {columns.map((c) => (
                     <td key={c.key} className="center">
                       {r.partitions.has(c.key) ? (
-                        <span className={`owner pchip p${c.partition % 6}`} data-testid={`owns-${name}-p${c.partition}`} aria-label={`${name} owns p${c.partition}`}>
+                        <span
+                          className={`owner pchip p${c.partition % 6}`}
+                          data-testid={`owns-${name}-p${c.partition}`}
+                          aria-label={`${name} owns p${c.partition}`}
+                        >
                           owns
                         </span>
                       ) : (
@@ -114,7 +121,13 @@ function GroupPanel({ group }: { group: GroupState }) {
                       )}
                     </td>
                   ))}
-                  <td>{r.idle ? <Badge state="idle (spare)" tone="idle" testId={`idle-${name}`} /> : <Badge state="active" tone="ok" />}</td>
+                  <td>
+                    {r.idle ? (
+                      <Badge state="idle (spare)" tone="idle" testId={`idle-${name}`} />
+                    ) : (
+                      <Badge state="active" tone="ok" />
+                    )}
+                  </td>
                 </tr>
               );
             })}
@@ -155,16 +168,24 @@ function GroupPanel({ group }: { group: GroupState }) {
                 <td data-testid={`owner-p${c.partition}`}>{owner ?? <span className="text-warn">nobody</span>}</td>
                 <td className="num mono">{p?.committedOffset ?? '—'}</td>
                 <td className="num mono">{p?.logEndOffset ?? '—'}</td>
-                <td className={`num ${p !== undefined && p.lag > 0 ? 'text-warn' : ''}`} data-testid={`lag-value-p${c.partition}`}>
+                <td
+                  className={`num ${p !== undefined && p.lag > 0 ? 'text-warn' : ''}`}
+                  data-testid={`lag-value-p${c.partition}`}
+                >
                   {p?.lag ?? '—'}
                 </td>
-                <td className="num">{p?.lagSeconds != null ? formatDuration(p.lagSeconds * 1000) : p?.lag === 0 ? '0' : '—'}</td>
+                <td className="num">
+                  {p?.lagSeconds != null ? formatDuration(p.lagSeconds * 1000) : p?.lag === 0 ? '0' : '—'}
+                </td>
               </tr>
             );
           })}
         </tbody>
       </table>
-      <p className="hint">Updated {formatTime(Date.now())}. Kill an active notifier on the Stack view and watch its partition move to the idle one.</p>
+      <p className="hint">
+        Updated {formatTime(Date.now())}. Kill an active notifier on the Stack view and watch its partition move to the
+        idle one.
+      </p>
     </Panel>
   );
 }

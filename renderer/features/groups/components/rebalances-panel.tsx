@@ -13,8 +13,8 @@ export function RebalancesPanel() {
       testId="rebalances-panel"
       hint={
         <>
-          A <Term term="rebalance" /> happens when a member joins or leaves. A killed member is noticed only after its session times out
-          (about 10 s); a stopped one leaves at once.
+          A <Term term="rebalance" /> happens when a member joins or leaves. A killed member is noticed only after its
+          session times out (about 10 s); a stopped one leaves at once.
         </>
       }
     >
@@ -38,7 +38,13 @@ export function RebalancesPanel() {
               <tr key={`${r.groupId}-${r.at}`} data-testid="rebalance-row">
                 <td className="mono">{formatTime(r.at)}</td>
                 <td>{r.groupId}</td>
-                <td className="num" data-testid="rebalance-generation" title={r.generationId === null ? 'not known yet: the notifiers report it once they rejoin' : undefined}>
+                <td
+                  className="num"
+                  data-testid="rebalance-generation"
+                  title={
+                    r.generationId === null ? 'not known yet: the notifiers report it once they rejoin' : undefined
+                  }
+                >
                   {r.generationId ?? '—'}
                 </td>
                 <td>{r.membersAfter.map(instanceOfClient).join(', ') || 'none'}</td>
@@ -46,7 +52,10 @@ export function RebalancesPanel() {
                   {r.moves.length === 0
                     ? 'no partition moved'
                     : r.moves
-                        .map((m) => `p${m.partition}: ${m.from !== null ? instanceOfClient(m.from) : 'nobody'} → ${m.to !== null ? instanceOfClient(m.to) : 'nobody'}`)
+                        .map(
+                          (m) =>
+                            `p${m.partition}: ${m.from !== null ? instanceOfClient(m.from) : 'nobody'} → ${m.to !== null ? instanceOfClient(m.to) : 'nobody'}`,
+                        )
                         .join(' · ')}
                 </td>
               </tr>

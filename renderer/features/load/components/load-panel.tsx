@@ -45,11 +45,25 @@ export function LoadPanel() {
       >
         <label>
           Rate (orders/s)
-          <input type="number" min={0.1} max={500} step={0.1} value={rate} onChange={(e) => setRate(Number(e.target.value))} />
+          <input
+            type="number"
+            min={0.1}
+            max={500}
+            step={0.1}
+            value={rate}
+            onChange={(e) => setRate(Number(e.target.value))}
+          />
         </label>
         <label>
           Number of orders
-          <input type="number" min={1} max={100000} step={1} value={count} onChange={(e) => setCount(Math.floor(Number(e.target.value)))} />
+          <input
+            type="number"
+            min={1}
+            max={100000}
+            step={1}
+            value={count}
+            onChange={(e) => setCount(Math.floor(Number(e.target.value)))}
+          />
         </label>
         <fieldset className="mix">
           <legend>What happens to each order (weights)</legend>
@@ -68,7 +82,11 @@ export function LoadPanel() {
           ))}
         </fieldset>
         <div className="form-actions">
-          <button type="submit" className="primary" disabled={running || start.pending || !mixValid || !(rate > 0) || !(count > 0)}>
+          <button
+            type="submit"
+            className="primary"
+            disabled={running || start.pending || !mixValid || !(rate > 0) || !(count > 0)}
+          >
             Create orders
           </button>
           <button type="button" onClick={() => void stop.invoke()} disabled={!running}>
@@ -77,14 +95,17 @@ export function LoadPanel() {
         </div>
       </form>
       {progress === null ? (
-        <p className="muted" data-testid="load-status">No orders created yet. Start the stack and the services, then press Create orders.</p>
+        <p className="muted" data-testid="load-status">
+          No orders created yet. Start the stack and the services, then press Create orders.
+        </p>
       ) : (
         <div className="load-progress">
           <progress max={progress.target} value={progress.created} aria-label="Orders created" />
           <p data-testid="load-status" role="status">
-            {running ? 'Running' : `Finished (${progress.endReason ?? 'stopped'})`}: <strong data-testid="load-created">{progress.created}</strong>/
-            {progress.target} created at {progress.rate}/s in {formatDuration(progress.elapsedMs)} · paid {progress.paid} · cancelled{' '}
-            {progress.cancelled} · failed {progress.failed}
+            {running ? 'Running' : `Finished (${progress.endReason ?? 'stopped'})`}:{' '}
+            <strong data-testid="load-created">{progress.created}</strong>/{progress.target} created at {progress.rate}
+            /s in {formatDuration(progress.elapsedMs)} · paid {progress.paid} · cancelled {progress.cancelled} · failed{' '}
+            {progress.failed}
             {progress.errors > 0 && (
               <span className="text-bad">
                 {' '}

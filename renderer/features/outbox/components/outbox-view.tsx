@@ -39,15 +39,23 @@ export function OutboxView() {
         testId="outbox-panel"
         hint={
           <>
-            The <Term term="outbox" /> is how loms avoids losing events. Its <Term term="backlog" /> grows while Kafka is down or the relay is
-            paused, and drains when they are back.
+            The <Term term="outbox" /> is how loms avoids losing events. Its <Term term="backlog" /> grows while Kafka
+            is down or the relay is paused, and drains when they are back.
           </>
         }
-        actions={state !== null ? <Badge state={state.reachable ? 'database reachable' : 'database unreachable'} tone={state.reachable ? 'ok' : 'bad'} /> : undefined}
+        actions={
+          state !== null ? (
+            <Badge
+              state={state.reachable ? 'database reachable' : 'database unreachable'}
+              tone={state.reachable ? 'ok' : 'bad'}
+            />
+          ) : undefined
+        }
       >
         {state === null ? (
           <EmptyState title="No outbox data yet" testId="outbox-empty">
-            The console reads the outbox table in Postgres once the stack runs and loms has created it (start loms on the Stack view).
+            The console reads the outbox table in Postgres once the stack runs and loms has created it (start loms on
+            the Stack view).
           </EmptyState>
         ) : (
           <>
@@ -59,10 +67,22 @@ export function OutboxView() {
                 <div className={`stat-value ${pending > 0 ? 'text-warn' : ''}`} data-testid="outbox-pending">
                   {pending}
                 </div>
-                <div className="gauge" role="meter" aria-label="Outbox backlog" aria-valuemin={0} aria-valuemax={scale} aria-valuenow={pending}>
-                  <div className={`gauge-fill ${pending > 0 ? 'warn' : ''}`} style={{ width: `${Math.min(100, (pending / scale) * 100)}%` }} />
+                <div
+                  className="gauge"
+                  role="meter"
+                  aria-label="Outbox backlog"
+                  aria-valuemin={0}
+                  aria-valuemax={scale}
+                  aria-valuenow={pending}
+                >
+                  <div
+                    className={`gauge-fill ${pending > 0 ? 'warn' : ''}`}
+                    style={{ width: `${Math.min(100, (pending / scale) * 100)}%` }}
+                  />
                 </div>
-                <div className="sub">scale 0–{scale} (peak of the last {Math.round(SAMPLE_WINDOW_MS / 60_000)} min)</div>
+                <div className="sub">
+                  scale 0–{scale} (peak of the last {Math.round(SAMPLE_WINDOW_MS / 60_000)} min)
+                </div>
               </div>
               <div className="stat">
                 <div className="stat-label">

@@ -21,10 +21,20 @@ export function RelayControls() {
           <Badge state={relay.paused ? 'paused' : 'running'} tone={relay.paused ? 'warn' : 'ok'} testId="relay-state" />
         )}
       </span>
-      <button type="button" className="small" onClick={() => void pause.invoke()} disabled={relay === null || relay.paused || pause.pending}>
+      <button
+        type="button"
+        className="small"
+        onClick={() => void pause.invoke()}
+        disabled={relay === null || relay.paused || pause.pending}
+      >
         Pause relay
       </button>
-      <button type="button" className="small" onClick={() => void resume.invoke()} disabled={relay === null || !relay.paused || resume.pending}>
+      <button
+        type="button"
+        className="small"
+        onClick={() => void resume.invoke()}
+        disabled={relay === null || !relay.paused || resume.pending}
+      >
         Resume relay
       </button>
       {relay?.last_error ? (

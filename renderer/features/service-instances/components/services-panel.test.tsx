@@ -15,14 +15,18 @@ afterEach(() => {
 describe('ServicesPanel', () => {
   it('kills a notifier through the console and shows it died', async () => {
     const client = createFakeClient({
-      'services:kill': () => ({ instance: instance('notifier-1', { state: 'exited', exitSignal: 'SIGKILL', exitedAt: 5000, assignment: null }) }),
+      'services:kill': () => ({
+        instance: instance('notifier-1', { state: 'exited', exitSignal: 'SIGKILL', exitedAt: 5000, assignment: null }),
+      }),
     });
-    useServicesStore.getState().applyList([
-      instance('loms'),
-      instance('notifier-1', { assignment: { 'loms.order-events': [0] } }),
-      instance('notifier-2', { assignment: { 'loms.order-events': [1] } }),
-      instance('notifier-3', { assignment: {} }),
-    ]);
+    useServicesStore
+      .getState()
+      .applyList([
+        instance('loms'),
+        instance('notifier-1', { assignment: { 'loms.order-events': [0] } }),
+        instance('notifier-2', { assignment: { 'loms.order-events': [1] } }),
+        instance('notifier-3', { assignment: {} }),
+      ]);
     render(
       <ClientProvider client={client}>
         <ServicesPanel onShowLogs={() => undefined} />
@@ -32,7 +36,9 @@ describe('ServicesPanel', () => {
     expect(screen.getByTestId('service-partitions-notifier-3').textContent).toBe('idle');
     fireEvent.click(screen.getByRole('button', { name: 'Kill notifier-1' }));
     await waitFor(() => expect(screen.getByTestId('service-state-notifier-1').textContent).toBe('exited'));
-    expect(client.calls.filter((c) => c.name === 'services:kill')).toEqual([{ name: 'services:kill', req: { instance: 'notifier-1' } }]);
+    expect(client.calls.filter((c) => c.name === 'services:kill')).toEqual([
+      { name: 'services:kill', req: { instance: 'notifier-1' } },
+    ]);
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Start notifier-1' }).disabled).toBe(false);
   });
 });

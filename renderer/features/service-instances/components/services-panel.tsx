@@ -48,8 +48,8 @@ export function ServicesPanel({ onShowLogs }: { onShowLogs: (instance: ServiceIn
       hint={
         <>
           loms writes orders and their events to Postgres; its relay publishes them to Kafka. Three notifiers form one{' '}
-          <Term term="consumer group" />: the topic has 2 <Term term="partition">partitions</Term>, so one notifier stays{' '}
-          <Term term="idle" />.
+          <Term term="consumer group" />: the topic has 2 <Term term="partition">partitions</Term>, so one notifier
+          stays <Term term="idle" />.
         </>
       }
       actions={
@@ -110,7 +110,8 @@ function ServiceRow({ name, onShowLogs }: { name: ServiceInstanceName; onShowLog
   const alive = state === 'running' || state === 'starting';
   const owned = ownedPartitions(inst);
   let partitions = '—';
-  if (inst?.kind === 'notifier' && alive) partitions = owned === null ? 'joining…' : owned.length === 0 ? 'idle' : owned.map((p) => `p${p}`).join(', ');
+  if (inst?.kind === 'notifier' && alive)
+    partitions = owned === null ? 'joining…' : owned.length === 0 ? 'idle' : owned.map((p) => `p${p}`).join(', ');
   let since = '—';
   if (alive && inst?.startedAt != null) since = `up since ${formatTime(inst.startedAt)}`;
   else if (state === 'exited' && inst?.exitedAt != null)
@@ -127,19 +128,49 @@ function ServiceRow({ name, onShowLogs }: { name: ServiceInstanceName; onShowLog
       <td data-testid={`service-partitions-${name}`}>
         {partitions === 'idle' ? <Badge state="idle" tone="idle" /> : partitions}
       </td>
-      <td className="num">{inst?.kind === 'notifier' ? `${inst.eventsProcessed}${inst.errors > 0 ? ` (${inst.errors} errors)` : ''}` : inst?.port ? `:${inst.port}` : '—'}</td>
+      <td className="num">
+        {inst?.kind === 'notifier'
+          ? `${inst.eventsProcessed}${inst.errors > 0 ? ` (${inst.errors} errors)` : ''}`
+          : inst?.port
+            ? `:${inst.port}`
+            : '—'}
+      </td>
       <td className="sub">{since}</td>
       <td className="row-actions">
-        <button type="button" className="small" aria-label={`Start ${name}`} onClick={() => void start.invoke()} disabled={busy || alive}>
+        <button
+          type="button"
+          className="small"
+          aria-label={`Start ${name}`}
+          onClick={() => void start.invoke()}
+          disabled={busy || alive}
+        >
           Start
         </button>
-        <button type="button" className="small" aria-label={`Stop ${name}`} onClick={() => void stop.invoke()} disabled={busy || !alive}>
+        <button
+          type="button"
+          className="small"
+          aria-label={`Stop ${name}`}
+          onClick={() => void stop.invoke()}
+          disabled={busy || !alive}
+        >
           Stop
         </button>
-        <button type="button" className="small danger" aria-label={`Kill ${name}`} onClick={() => void kill.invoke()} disabled={busy || !alive}>
+        <button
+          type="button"
+          className="small danger"
+          aria-label={`Kill ${name}`}
+          onClick={() => void kill.invoke()}
+          disabled={busy || !alive}
+        >
           Kill
         </button>
-        <button type="button" className="small" aria-label={`Restart ${name}`} onClick={() => void restart.invoke()} disabled={busy}>
+        <button
+          type="button"
+          className="small"
+          aria-label={`Restart ${name}`}
+          onClick={() => void restart.invoke()}
+          disabled={busy}
+        >
           Restart
         </button>
         <button type="button" className="small" aria-label={`Logs of ${name}`} onClick={() => onShowLogs(name)}>

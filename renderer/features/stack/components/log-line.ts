@@ -8,7 +8,14 @@ export interface ReadableLine {
   tone: 'bad' | 'warn' | 'event' | 'text';
 }
 
-const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const PINO_LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 const NOISE = new Set(['level', 'time', 'name', 'msg', 'timestamp', 'logger', 'kafka', 'pid', 'hostname', 'v']);
 
 function toneOf(level: string): ReadableLine['tone'] {
@@ -28,18 +35,34 @@ export function readableLine(text: string, meta?: Pick<ServiceLogLine, 'kind' | 
     try {
       const j = JSON.parse(text) as Record<string, unknown>;
       if (j.type === 'event' && typeof j.partition === 'number') {
-        return { level: 'event', tone: 'event', text: `${String(j.instance)} p${j.partition} @${String(j.offset)} order ${String(j.order_id)} → ${String(j.status)} (${String(j.latency_ms)} ms after commit)` };
+        return {
+          level: 'event',
+          tone: 'event',
+          text: `${String(j.instance)} p${j.partition} @${String(j.offset)} order ${String(j.order_id)} → ${String(j.status)} (${String(j.latency_ms)} ms after commit)`,
+        };
       }
       if (j.type === 'lifecycle') {
         const generation = typeof j.generation_id === 'number' ? ` generation ${j.generation_id}` : '';
         const assignment = j.assignment !== undefined ? ` partitions ${JSON.stringify(j.assignment)}` : '';
-        const attempt = typeof j.attempt === 'number' ? ` #${j.attempt}${typeof j.retry_in_ms === 'number' ? ` in ${j.retry_in_ms} ms` : ''}` : '';
+        const attempt =
+          typeof j.attempt === 'number'
+            ? ` #${j.attempt}${typeof j.retry_in_ms === 'number' ? ` in ${j.retry_in_ms} ms` : ''}`
+            : '';
         // lost the broker / trying again: a warning; crashed: the notifier is gone
-        const tone = j.state === 'crashed' ? 'bad' : j.state === 'disconnected' || j.state === 'reconnecting' ? 'warn' : 'event';
-        return { level: 'group', tone, text: `${String(j.instance)} ${String(j.state)}${generation}${assignment}${attempt}${j.detail !== undefined ? ` (${brief(j.detail)})` : ''}` };
+        const tone =
+          j.state === 'crashed' ? 'bad' : j.state === 'disconnected' || j.state === 'reconnecting' ? 'warn' : 'event';
+        return {
+          level: 'group',
+          tone,
+          text: `${String(j.instance)} ${String(j.state)}${generation}${assignment}${attempt}${j.detail !== undefined ? ` (${brief(j.detail)})` : ''}`,
+        };
       }
       if (j.type === 'error') {
-        return { level: 'error', tone: 'bad', text: `${String(j.instance)} p${String(j.partition)} @${String(j.offset)} ${String(j.code)}: ${String(j.message)}` };
+        return {
+          level: 'error',
+          tone: 'bad',
+          text: `${String(j.instance)} p${String(j.partition)} @${String(j.offset)} ${String(j.code)}: ${String(j.message)}`,
+        };
       }
       if (typeof j.msg === 'string') {
         const level = typeof j.level === 'number' ? (PINO_LEVELS[j.level] ?? String(j.level)) : (meta?.level ?? 'info');

@@ -27,7 +27,10 @@ export function LogsPanel({ source, onSource }: { source: LogSource; onSource: (
   const [history, setHistory] = useState<Row[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
-  const selectLive = useCallback((s: ServicesState) => (isInstance(source) ? (s.logs[source] ?? EMPTY) : EMPTY), [source]);
+  const selectLive = useCallback(
+    (s: ServicesState) => (isInstance(source) ? (s.logs[source] ?? EMPTY) : EMPTY),
+    [source],
+  );
   const live = useThrottledStore(useServicesStore, selectLive, 250);
 
   const load = useCallback(async () => {

@@ -61,10 +61,16 @@ export function StackPanel({ onShowLogs }: { onShowLogs: (source: ComponentName)
   });
 
   let summary: string;
-  if (op === null) summary = healthyCount === COMPONENTS.length ? 'All components are healthy.' : 'The stack is not started from this window yet.';
-  else if (running) summary = `${op.kind === 'up' ? 'Starting' : 'Stopping'} … ${formatDuration(now - op.startedAt)} so far`;
+  if (op === null)
+    summary =
+      healthyCount === COMPONENTS.length
+        ? 'All components are healthy.'
+        : 'The stack is not started from this window yet.';
+  else if (running)
+    summary = `${op.kind === 'up' ? 'Starting' : 'Stopping'} … ${formatDuration(now - op.startedAt)} so far`;
   else if (op.error !== null) summary = `${op.kind === 'up' ? 'Start' : 'Stop'} failed: ${op.error}`;
-  else if (op.kind === 'up') summary = `All components healthy in ${formatDuration(op.millisToHealthy ?? (op.finishedAt ?? now) - op.startedAt)}.`;
+  else if (op.kind === 'up')
+    summary = `All components healthy in ${formatDuration(op.millisToHealthy ?? (op.finishedAt ?? now) - op.startedAt)}.`;
   else summary = 'Stack stopped.';
 
   return (
@@ -120,7 +126,15 @@ export function StackPanel({ onShowLogs }: { onShowLogs: (source: ComponentName)
   );
 }
 
-function ComponentRow({ name, now, onShowLogs }: { name: ComponentName; now: number; onShowLogs: (c: ComponentName) => void }) {
+function ComponentRow({
+  name,
+  now,
+  onShowLogs,
+}: {
+  name: ComponentName;
+  now: number;
+  onShowLogs: (c: ComponentName) => void;
+}) {
   const client = useClient();
   const health = useStackStore((s) => s.health[name]);
   const progress = useStackStore((s) => s.progress[name]);

@@ -11,8 +11,9 @@ export function StackView() {
   return (
     <div className="view" data-testid="view-stack">
       <p className="intro">
-        Start here: <strong>1.</strong> Start local stack · <strong>2.</strong> Start all services · <strong>3.</strong> Create orders. Then
-        follow the events in the other views, and break things on purpose (kill a notifier, stop Kafka, pause the relay) to see what happens.
+        Start here: <strong>1.</strong> Start local stack · <strong>2.</strong> Start all services · <strong>3.</strong>{' '}
+        Create orders. Then follow the events in the other views, and break things on purpose (kill a notifier, stop
+        Kafka, pause the relay) to see what happens.
       </p>
       <StackPanel onShowLogs={setLogSource} />
       <ServicesPanel onShowLogs={setLogSource} />
@@ -22,7 +23,9 @@ export function StackView() {
           <header className="panel-head">
             <div>
               <h2>Faults</h2>
-              <p className="hint">Break the system on purpose. Kill or stop a notifier in the table above; stop Kafka in the stack table.</p>
+              <p className="hint">
+                Break the system on purpose. Kill or stop a notifier in the table above; stop Kafka in the stack table.
+              </p>
             </div>
           </header>
           <RelayControls />

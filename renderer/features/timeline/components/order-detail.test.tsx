@@ -24,7 +24,15 @@ const timeline: OrderTimeline = {
     { kind: 'published', status: 'new', at: 1012, topic: 'loms.order-events', partition: 1, offset: '7' },
     { kind: 'published', status: 'awaiting payment', at: 1012, topic: 'loms.order-events', partition: 1, offset: '8' },
     { kind: 'processed', status: 'new', at: 1020, instance: 'notifier-2', partition: 1, offset: '7', latencyMs: 20 },
-    { kind: 'processed', status: 'awaiting payment', at: 1021, instance: 'notifier-2', partition: 1, offset: '8', latencyMs: 21 },
+    {
+      kind: 'processed',
+      status: 'awaiting payment',
+      at: 1021,
+      instance: 'notifier-2',
+      partition: 1,
+      offset: '8',
+      latencyMs: 21,
+    },
     { kind: 'committed', status: 'paid', at: 1200, outboxId: '3', sentAt: 1210 },
     { kind: 'published', status: 'paid', at: 1212, topic: 'loms.order-events', partition: 1, offset: '9' },
     { kind: 'processed', status: 'paid', at: 1300, instance: 'notifier-2', partition: 1, offset: '9', latencyMs: 100 },
@@ -43,7 +51,11 @@ describe('OrderDetail', () => {
     expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['new', 'awaiting payment', 'paid']);
     expect(screen.getAllByTestId('step-offset').map((e) => e.textContent)).toEqual(['7', '8', '9']);
     expect(screen.getAllByTestId('step-partition').map((e) => e.textContent)).toEqual(['p1', 'p1', 'p1']);
-    expect(screen.getAllByTestId('step-instance').map((e) => e.textContent)).toEqual(['notifier-2', 'notifier-2', 'notifier-2']);
+    expect(screen.getAllByTestId('step-instance').map((e) => e.textContent)).toEqual([
+      'notifier-2',
+      'notifier-2',
+      'notifier-2',
+    ]);
   });
 
   it('says so when the console never saw the order', async () => {

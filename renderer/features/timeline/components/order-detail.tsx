@@ -25,7 +25,8 @@ export function rowsOf(steps: TimelineStep[]): StatusRow[] {
   const rows = new Map<string, StatusRow>();
   for (const step of steps) {
     let row = rows.get(step.status);
-    if (row === undefined) rows.set(step.status, (row = { status: step.status, committed: [], published: [], processed: [] }));
+    if (row === undefined)
+      rows.set(step.status, (row = { status: step.status, committed: [], published: [], processed: [] }));
     if (step.kind === 'committed') row.committed.push(step);
     else if (step.kind === 'published') row.published.push(step);
     else row.processed.push(step);
@@ -61,7 +62,8 @@ export function OrderDetail({ orderId }: { orderId: string }) {
   if (timeline === null)
     return (
       <EmptyState title={`No order ${orderId} seen`} testId="timeline-not-found">
-        The console only knows the orders it watched since it started (the newest 100 000). Check the id, or create orders on the Stack view.
+        The console only knows the orders it watched since it started (the newest 100 000). Check the id, or create
+        orders on the Stack view.
       </EmptyState>
     );
 
@@ -75,8 +77,14 @@ export function OrderDetail({ orderId }: { orderId: string }) {
         <span className="status-path" data-testid="timeline-path">
           {timeline.statuses.join(' → ') || 'no event published yet'}
         </span>
-        {timeline.partition !== null && <span className={`pchip p${timeline.partition % 6}`}>p{timeline.partition}</span>}
-        {timeline.flags.length === 0 ? <Badge state="no flags" tone="ok" /> : timeline.flags.map((f) => <Badge key={f} state={f} tone="bad" />)}
+        {timeline.partition !== null && (
+          <span className={`pchip p${timeline.partition % 6}`}>p{timeline.partition}</span>
+        )}
+        {timeline.flags.length === 0 ? (
+          <Badge state="no flags" tone="ok" />
+        ) : (
+          timeline.flags.map((f) => <Badge key={f} state={f} tone="bad" />)
+        )}
       </div>
       {timeline.flagReasons.length > 0 && (
         <ul className="flag-reasons" aria-label="Why it is flagged">
@@ -108,7 +116,15 @@ export function OrderDetail({ orderId }: { orderId: string }) {
                 </span>
               </th>
               <td>
-                {row.committed.length === 0 ? <span className="muted">not seen</span> : row.committed.map((c) => <div key={c.outboxId}>{formatTime(c.at)} · row #{c.outboxId}</div>)}
+                {row.committed.length === 0 ? (
+                  <span className="muted">not seen</span>
+                ) : (
+                  row.committed.map((c) => (
+                    <div key={c.outboxId}>
+                      {formatTime(c.at)} · row #{c.outboxId}
+                    </div>
+                  ))
+                )}
               </td>
               <td>
                 {row.committed.map((c) => (
@@ -117,7 +133,9 @@ export function OrderDetail({ orderId }: { orderId: string }) {
                       `${formatTime(c.sentAt)} (+${formatDuration(c.sentAt - c.at)})`
                     ) : row.published[0] !== undefined ? (
                       // the console saw the record on Kafka before it read the row's sent_at
-                      <span title="the outbox row's sent_at was not read yet; the record is on Kafka">sent (on Kafka {formatTime(row.published[0].at)})</span>
+                      <span title="the outbox row's sent_at was not read yet; the record is on Kafka">
+                        sent (on Kafka {formatTime(row.published[0].at)})
+                      </span>
                     ) : (
                       <span className="text-warn">pending</span>
                     )}
@@ -133,7 +151,11 @@ export function OrderDetail({ orderId }: { orderId: string }) {
                       <span className={`pchip p${p.partition % 6}`} data-testid="step-partition">
                         p{p.partition}
                       </span>{' '}
-                      offset <span className="mono" data-testid="step-offset">{p.offset}</span> · {formatTime(p.at)}
+                      offset{' '}
+                      <span className="mono" data-testid="step-offset">
+                        {p.offset}
+                      </span>{' '}
+                      · {formatTime(p.at)}
                     </div>
                   ))
                 )}
@@ -145,7 +167,9 @@ export function OrderDetail({ orderId }: { orderId: string }) {
                   row.processed.map((p, i) => (
                     <div key={`${p.instance}-${p.offset}-${i}`}>
                       <strong data-testid="step-instance">{p.instance}</strong> · {formatTime(p.at)}
-                      {p.latencyMs !== null && <span className="sub"> ({formatDuration(p.latencyMs)} after commit)</span>}
+                      {p.latencyMs !== null && (
+                        <span className="sub"> ({formatDuration(p.latencyMs)} after commit)</span>
+                      )}
                     </div>
                   ))
                 )}

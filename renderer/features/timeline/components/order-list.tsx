@@ -57,10 +57,20 @@ export function OrderList({ kind, onPick }: { kind: 'recent' | 'flagged'; onPick
 
 function OrderRow({ summary, onPick }: { summary: TimelineSummary; onPick: (id: string) => void }) {
   return (
-    <button type="button" className="order-row" onClick={() => onPick(summary.orderId)} data-testid="order-row" aria-label={`Order ${summary.orderId}`}>
+    <button
+      type="button"
+      className="order-row"
+      onClick={() => onPick(summary.orderId)}
+      data-testid="order-row"
+      aria-label={`Order ${summary.orderId}`}
+    >
       <span className="mono order-id">#{summary.orderId}</span>
       <span className="order-path">{summary.statuses.join(' → ') || '—'}</span>
-      <span>{summary.partition !== null ? <span className={`pchip p${summary.partition % 6}`}>p{summary.partition}</span> : null}</span>
+      <span>
+        {summary.partition !== null ? (
+          <span className={`pchip p${summary.partition % 6}`}>p{summary.partition}</span>
+        ) : null}
+      </span>
       <span className="sub">{summary.instances.join(', ')}</span>
       <span className="sub">{formatTime(summary.lastAt)}</span>
       <span>

@@ -16,8 +16,9 @@ export function TimelineView() {
         title="Order timeline"
         hint={
           <>
-            Type an order id to see its <Term term="timeline" />: when each status was committed in Postgres, when the relay sent it to Kafka (which{' '}
-            <Term term="partition" /> and <Term term="offset" />), and which notifier processed it.
+            Type an order id to see its <Term term="timeline" />: when each status was committed in Postgres, when the
+            relay sent it to Kafka (which <Term term="partition" /> and <Term term="offset" />
+            ), and which notifier processed it.
           </>
         }
       >

@@ -21,8 +21,9 @@ export function TailPanel() {
       testId="tail-panel"
       hint={
         <>
-          The newest {TAIL_CAP.toLocaleString('en')} records of all partitions, merged by time (newest on top). Each row: time,{' '}
-          <Term term="partition" />, <Term term="offset" />, <Term term="key" /> and the JSON value loms published.
+          The newest {TAIL_CAP.toLocaleString('en')} records of all partitions, merged by time (newest on top). Each
+          row: time, <Term term="partition" />, <Term term="offset" />, <Term term="key" /> and the JSON value loms
+          published.
         </>
       }
       actions={

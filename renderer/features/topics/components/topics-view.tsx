@@ -61,8 +61,9 @@ function TopicPanel({ view }: { view: TopicView }) {
       testId={`topic-${view.topic}`}
       hint={
         <>
-          {view.partitions.length} <Term term="partition">partitions</Term>, {stored} records stored. The record <Term term="key" /> (the order
-          id) decides the partition, so all events of one order stay in order on one partition.
+          {view.partitions.length} <Term term="partition">partitions</Term>, {stored} records stored. The record{' '}
+          <Term term="key" /> (the order id) decides the partition, so all events of one order stay in order on one
+          partition.
         </>
       }
     >
@@ -100,7 +101,14 @@ function TopicPanel({ view }: { view: TopicView }) {
                 <td className="num">{Number(p.logEndOffset) - Number(p.logStartOffset)}</td>
                 <td className="num">{formatRate(p.msgsPerSec)}</td>
                 <td className="share">
-                  <div className="bar" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(share * 100)} aria-label={`Share of keys on p${p.partition}`}>
+                  <div
+                    className="bar"
+                    role="meter"
+                    aria-valuemin={0}
+                    aria-valuemax={100}
+                    aria-valuenow={Math.round(share * 100)}
+                    aria-label={`Share of keys on p${p.partition}`}
+                  >
                     <div className="bar-fill" style={{ width: `${(share * 100).toFixed(1)}%` }} />
                   </div>
                   <span className="share-label">
@@ -114,7 +122,8 @@ function TopicPanel({ view }: { view: TopicView }) {
       </table>
       {view.totalKeys > 0 && view.partitions.length > 1 && (
         <p className="hint">
-          An even spread is {Math.round(100 / view.partitions.length)}% each; with a hashed key it stays close to that as orders grow.
+          An even spread is {Math.round(100 / view.partitions.length)}% each; with a hashed key it stays close to that
+          as orders grow.
         </p>
       )}
     </Panel>

@@ -1,24 +1,29 @@
-// Standalone entry of the lab services: `npm run service -- loms|notifier` (= `tsx services/cli.ts …`).
-// Config comes from env (see services/config.ts); SIGINT/SIGTERM stop the service gracefully; an unhandled rejection
-// or a failed start exits non-zero.
+// Standalone entry of the lab services: `npm run service -- <lab>/<service>` (= `tsx services/cli.ts …`), e.g.
+// `lab-d/loms`; `--list` prints every lab's services. Config comes from env (each lab's config module);
+// SIGINT/SIGTERM stop the service gracefully; an unhandled rejection or a failed start exits non-zero.
 import { createLogger } from './shared/logger.js';
 import { toAppError } from './shared/app-error.js';
-import { lomsConfigFromEnv, notifierConfigFromEnv } from './config.js';
-import { createLoms } from './loms/service.js';
-import { createNotifier } from './notifier/notifier.js';
+import type { Runnable } from './shared/service-entry.js';
+import { LAB_SERVICES, resolveService, serviceNames } from './registry.js';
 
-const USAGE = 'usage: tsx services/cli.ts <loms|notifier>   (config from env: see services/config.ts)';
+const USAGE = `usage: tsx services/cli.ts <lab>/<service>   (one of: ${serviceNames().join(', ')})`;
 /** a stop that hangs longer than this exits 1 anyway */
 const STOP_DEADLINE_MS = 10_000;
 
-interface Runnable {
-  start(): Promise<unknown>;
-  stop(): Promise<void>;
-}
-
 async function main(): Promise<void> {
-  const name = process.argv[2];
-  const logger = createLogger({ name: name ?? 'service' });
+  const arg = process.argv[2];
+  if (arg === '--list') {
+    for (const [lab, entries] of Object.entries(LAB_SERVICES))
+      for (const [name, entry] of Object.entries(entries)) process.stdout.write(`${lab}/${name}\t${entry.describe}\n`);
+    return;
+  }
+  const resolved = arg === undefined ? undefined : resolveService(arg);
+  if (resolved === undefined) {
+    process.stderr.write(`${arg === undefined ? '' : `unknown service: ${arg}\n`}${USAGE}\n`);
+    process.exit(2);
+  }
+  const name = resolved.service;
+  const logger = createLogger({ name });
   process.on('unhandledRejection', (reason) => {
     logger.fatal(
       { err: toAppError(reason).message, stack: (reason as Error | undefined)?.stack },
@@ -29,22 +34,17 @@ async function main(): Promise<void> {
 
   let service: Runnable;
   try {
-    if (name === 'loms') service = createLoms(lomsConfigFromEnv(), { logger });
-    else if (name === 'notifier') {
-      service = createNotifier(notifierConfigFromEnv(), {
-        logger,
-        onFatal: (err) => {
-          // not the broker being away (that it waits out): bad configuration or a bug
-          logger.fatal({ err: err.message }, 'consumer failed and will not restart');
-          void service.stop().finally(() => process.exit(1));
-        },
-      });
-    } else {
-      process.stderr.write(`${USAGE}\n`);
-      process.exit(2);
-    }
+    const entry = LAB_SERVICES[resolved.lab]![resolved.service]!;
+    service = entry.create(process.env, {
+      logger,
+      onFatal: (err) => {
+        // not the broker being away (that it waits out): bad configuration or a bug
+        logger.fatal({ err: err.message }, 'service failed and will not restart');
+        void service.stop().finally(() => process.exit(1));
+      },
+    });
   } catch (err) {
-    process.stderr.write(`${name}: ${toAppError(err).message}\n`);
+    process.stderr.write(`${arg}: ${toAppError(err).message}\n`);
     process.exit(2);
   }
 

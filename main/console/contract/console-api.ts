@@ -12,7 +12,21 @@
 // No channel string is written anywhere else: hosts and clients derive everything from `REQUESTS` and `EVENTS`.
 import { z } from 'zod';
 import { APP_ERROR_CODES } from '../../../services/shared/app-error.js';
-import { OrderStatus, RelayStatus } from '../../../services/lab-d/schema.js';
+import { LAB_EVENTS, LAB_REQUESTS } from '../labs/contracts.js';
+import { Empty, Int64, Millis, Seq, Slug, TopicName, def, event } from './define.js';
+import { ComponentName, LabManifest } from './manifest.js';
+
+export { ComponentName, LabManifest } from './manifest.js';
+export type {
+  ManifestBrokenMode,
+  ManifestEntity,
+  ManifestFault,
+  ManifestLoad,
+  ManifestService,
+  Tone,
+  ViewId,
+} from './manifest.js';
+export { VIEW_IDS } from './manifest.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -25,14 +39,6 @@ export const ConsoleError = z.object({
 });
 export type ConsoleError = z.infer<typeof ConsoleError>;
 
-const Millis = z.number().int().nonnegative();
-/** Int64 as a decimal string. */
-const Int64 = z.string().regex(/^-?\d{1,20}$/);
-const Empty = z.object({}).strict();
-const Seq = z.number().int().nonnegative();
-
-export const ComponentName = z.enum(['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis']);
-export type ComponentName = z.infer<typeof ComponentName>;
 export const ComponentHealth = z.object({
   name: ComponentName,
   state: z.enum(['starting', 'healthy', 'unhealthy', 'stopped']),
@@ -43,14 +49,15 @@ export type ComponentHealth = z.infer<typeof ComponentHealth>;
 export const ProviderKind = z.enum(['docker', 'local', 'external']);
 export type ProviderKind = z.infer<typeof ProviderKind>;
 
-/** The embedded service instances the supervisor runs. */
-export const SERVICE_INSTANCES = ['loms', 'notifier-1', 'notifier-2', 'notifier-3'] as const;
-export const ServiceInstanceName = z.enum(SERVICE_INSTANCES);
+/** An embedded service instance of the selected lab (the lab's manifest declares them: `notifier-2`). */
+export const ServiceInstanceName = Slug;
 export type ServiceInstanceName = z.infer<typeof ServiceInstanceName>;
 
 export const ServiceInstance = z.object({
   instance: ServiceInstanceName,
-  kind: z.enum(['loms', 'notifier']),
+  lab: Slug,
+  /** the service it runs (`notifier`) */
+  kind: Slug,
   /** stopped: never started or exited cleanly; exited: died (killed, crashed); stopping: SIGTERM sent, not yet gone */
   state: z.enum(['stopped', 'starting', 'running', 'stopping', 'exited']),
   pid: z.number().int().nullable(),
@@ -59,14 +66,16 @@ export const ServiceInstance = z.object({
   exitCode: z.number().int().nullable(),
   /** 'SIGKILL' after a kill, 'SIGTERM' after a stop */
   exitSignal: z.string().nullable(),
-  /** notifier only: partitions owned after its last join, e.g. {"loms.order-events":[0]} ({} = idle member) */
+  /** the broken mode this run was started in (LAB_BROKEN_MODE), null when it runs correct */
+  brokenMode: z.string().nullable(),
+  /** a consumer group member: partitions owned after its last join, e.g. {"loms.order-events":[0]} ({} = idle) */
   assignment: z.record(z.string(), z.array(z.number().int())).nullable(),
-  /** notifier only: the group generation of its last join */
+  /** a consumer group member: the group generation of its last join */
   generationId: z.number().int().nullable(),
-  /** notifier only: events processed / poison records seen since this process started */
+  /** events processed / errors (poison records, failures) it reported since this process started */
   eventsProcessed: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
-  /** loms only: the HTTP port */
+  /** the HTTP port of a service that serves one */
   port: z.number().int().nullable(),
 });
 export type ServiceInstance = z.infer<typeof ServiceInstance>;
@@ -181,92 +190,85 @@ export const TailRecord = z.object({
 export type TailRecord = z.infer<typeof TailRecord>;
 
 export const TimelineFlag = z.enum([
-  /** the statuses in offset order are not a valid path of NEXT_STATUSES */
+  /** the statuses in offset order are not a valid path of the lab's status graph */
   'out-of-order',
-  /** the same (status, offset) was processed more than once, or the same status was published twice */
+  /** the same (status, offset) was handled more than once, or the same status was published twice */
   'duplicate',
-  /** published but never processed, once the notifier group's lag is 0 */
+  /** published but never handled, once the handling group's lag is 0 */
   'missing-step',
-  /** a status that was never published (e.g. `paid` without `awaiting payment`) */
+  /** a status in between was never published (e.g. `paid` without `awaiting payment`) */
   'gap',
 ]);
 export type TimelineFlag = z.infer<typeof TimelineFlag>;
 
-/** One fact of an order's timeline, in the order it happened. */
-export const TimelineStep = z.discriminatedUnion('kind', [
+/** Where a fact happened: a Kafka record, an AMQP delivery, a table row, a document version. */
+export const FactWhere = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('record'), topic: z.string(), partition: z.number().int(), offset: Int64 }),
   z.object({
-    kind: z.literal('committed'),
-    status: OrderStatus,
-    /** outbox row created_at (the DB commit) */
-    at: Millis,
-    outboxId: z.string(),
-    /** null while pending */
-    sentAt: Millis.nullable(),
+    kind: z.literal('amqp'),
+    exchange: z.string(),
+    routingKey: z.string(),
+    queue: z.string().nullable(),
+    redelivered: z.boolean().nullable(),
   }),
-  z.object({
-    kind: z.literal('published'),
-    status: OrderStatus,
-    at: Millis,
-    topic: z.string(),
-    partition: z.number().int(),
-    offset: Int64,
-  }),
-  z.object({
-    kind: z.literal('processed'),
-    status: OrderStatus,
-    at: Millis,
-    instance: z.string(),
-    partition: z.number().int(),
-    offset: Int64,
-    latencyMs: z.number().nullable(),
-  }),
+  /** a row; `sentAt` for an outbox row: null while pending */
+  z.object({ kind: z.literal('row'), table: z.string(), id: z.string(), sentAt: Millis.nullable().optional() }),
+  z.object({ kind: z.literal('doc'), collection: z.string(), version: z.number().int() }),
 ]);
-export type TimelineStep = z.infer<typeof TimelineStep>;
+export type FactWhere = z.infer<typeof FactWhere>;
+
+/** One fact of an entity's timeline: a step (one of the manifest's `entity.steps`) of one status, with where and who. */
+export const TimelineFact = z.object({
+  step: z.string(),
+  status: z.string().nullable(),
+  at: Millis,
+  /** the instance that did it (`notifier-2`), when one did */
+  actor: z.string().nullable(),
+  where: FactWhere.nullable(),
+  /** from the commit to this fact, when the lab knows it */
+  latencyMs: z.number().nullable(),
+});
+export type TimelineFact = z.infer<typeof TimelineFact>;
 
 export const TimelineSummary = z.object({
-  orderId: z.string(),
-  /** statuses as published, in offset order */
-  statuses: z.array(OrderStatus),
-  lastStatus: OrderStatus.nullable(),
+  lab: Slug,
+  entity: z.string(),
+  /** statuses as published, in offset order (or as committed, before anything was published) */
+  statuses: z.array(z.string()),
+  lastStatus: z.string().nullable(),
   firstAt: Millis,
   lastAt: Millis,
   partition: z.number().int().nullable(),
-  /** instances that processed its events */
-  instances: z.array(z.string()),
+  /** instances that handled its events */
+  actors: z.array(z.string()),
   flags: z.array(TimelineFlag),
 });
 export type TimelineSummary = z.infer<typeof TimelineSummary>;
 
-export const OrderTimeline = TimelineSummary.extend({
-  steps: z.array(TimelineStep),
+export const EntityTimeline = TimelineSummary.extend({
+  steps: z.array(TimelineFact),
   /** a sentence per flag, for a first-time reader */
   flagReasons: z.array(z.object({ flag: TimelineFlag, reason: z.string() })),
 });
-export type OrderTimeline = z.infer<typeof OrderTimeline>;
+export type EntityTimeline = z.infer<typeof EntityTimeline>;
 
-export const LoadMix = z.object({
-  /** relative weights of what happens to each created order */
-  pay: z.number().nonnegative(),
-  cancel: z.number().nonnegative(),
-  /** orders created for a sku without stock (loms answers 400, the order goes new → failed) */
-  failed: z.number().nonnegative(),
-  /** left as `awaiting payment` */
-  none: z.number().nonnegative(),
-});
+/** Relative weights of what happens to each unit of load, by the ids of the lab manifest's `load.mix`. */
+export const LoadMix = z.record(Slug, z.number().nonnegative());
 export type LoadMix = z.infer<typeof LoadMix>;
 
 export const LoadProgress = z.object({
+  lab: Slug,
   runId: z.string(),
   running: z.boolean(),
   rate: z.number(),
   target: z.number().int(),
   startedAt: Millis,
   elapsedMs: Millis,
+  /** units started (orders created, …) */
   created: z.number().int().nonnegative(),
-  paid: z.number().int().nonnegative(),
-  cancelled: z.number().int().nonnegative(),
-  failed: z.number().int().nonnegative(),
-  /** HTTP or network errors (not the expected 400 of a failed order) */
+  /** what happened to them, by mix id (paid, cancelled, failed, …) */
+  outcomes: z.record(z.string(), z.number().int().nonnegative()),
+  /** HTTP or network errors (not an expected refusal such as the 400 of a failed order) */
   errors: z.number().int().nonnegative(),
   lastError: z.string().nullable(),
   /** why it stopped: done (count reached), duration, stopped (user), error */
@@ -274,33 +276,40 @@ export const LoadProgress = z.object({
 });
 export type LoadProgress = z.infer<typeof LoadProgress>;
 
+/** A fault the selected lab (or the core) offers, with where it comes from. */
+export const FaultInfo = z.object({
+  id: Slug,
+  label: z.string(),
+  description: z.string(),
+  args: z.record(z.string(), z.string()).optional(),
+});
+export type FaultInfo = z.infer<typeof FaultInfo>;
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Requests: `domain:verb` → { request, response }
 
-const def = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) => ({ request, response });
-
 const InstanceRequest = z.object({ instance: ServiceInstanceName }).strict();
 const InstanceResponse = z.object({ instance: ServiceInstance });
-const TopicName = z
-  .string()
-  .min(1)
-  .max(249)
-  .regex(/^[a-zA-Z0-9._-]+$/);
 
-export const REQUESTS = {
-  /** What the console is: mode, provider, poll interval, the observer's own group id (hide it), the watched topics. */
-  'console:info': def(
-    Empty,
-    z.object({
-      mode: z.enum(['electron', 'web']),
-      version: z.string(),
-      provider: ProviderKind.nullable(),
-      pollIntervalMs: z.number().int(),
-      observerGroupId: z.string(),
-      topics: z.array(z.string()),
-      timelineCap: z.number().int(),
-    }),
-  ),
+const ConsoleInfo = z.object({
+  mode: z.enum(['electron', 'web']),
+  version: z.string(),
+  provider: ProviderKind.nullable(),
+  pollIntervalMs: z.number().int(),
+  observerGroupId: z.string(),
+  topics: z.array(z.string()),
+  timelineCap: z.number().int(),
+  /** every lab the console can run (the lab picker), and the selected one */
+  labs: z.array(LabManifest),
+  lab: Slug,
+});
+export type ConsoleInfo = z.infer<typeof ConsoleInfo>;
+
+const CORE_REQUESTS = {
+  /** What the console is: mode, provider, poll interval, the observer's own group id (hide it), the labs. */
+  'console:info': def(Empty, ConsoleInfo),
+  /** Selects the lab to run: stops the running lab's services and load first, clears the timeline. */
+  'labs:select': def(z.object({ lab: Slug }).strict(), ConsoleInfo),
 
   /** Starts the stack with the chosen provider; resolves when every component is healthy. Progress: `stack:health`. */
   'stack:up': def(Empty, z.object({ health: z.array(ComponentHealth), millisToHealthy: Millis })),
@@ -318,28 +327,43 @@ export const REQUESTS = {
   /** Fault undone: start one component again. */
   'stack:start-component': def(z.object({ component: ComponentName }).strict(), Empty),
 
-  /** The embedded service instances (loms, notifier-1..3) and their state. */
+  /** The selected lab's service instances (as its manifest declares them) and their state. */
   'services:list': def(Empty, z.object({ instances: z.array(ServiceInstance) })),
-  /** Starts one instance (no-op when it runs). */
-  'services:start': def(InstanceRequest, InstanceResponse),
+  /**
+   * Starts one instance (no-op when it runs), correct or in one of the lab's broken modes for its kind (an unknown
+   * mode is refused with the known ones).
+   */
+  'services:start': def(
+    z.object({ instance: ServiceInstanceName, brokenMode: Slug.nullable().optional() }).strict(),
+    InstanceResponse,
+  ),
   /** Graceful stop: SIGTERM, the notifier leaves its group cleanly. Resolves when the process is gone. */
   'services:stop': def(InstanceRequest, InstanceResponse),
   /** Fault: SIGKILL. Nothing restarts it; the group rebalances after the session timeout. */
   'services:kill': def(InstanceRequest, InstanceResponse),
-  /** Stop (SIGTERM) then start. */
-  'services:restart': def(InstanceRequest, InstanceResponse),
+  /** Stop (SIGTERM) then start; `brokenMode` as for services:start (omitted: the mode it ran in; null: correct). */
+  'services:restart': def(
+    z.object({ instance: ServiceInstanceName, brokenMode: Slug.nullable().optional() }).strict(),
+    InstanceResponse,
+  ),
   /** The last captured log lines of one instance (history on demand; live lines come as `services:log`). */
   'services:logs': def(
     z.object({ instance: ServiceInstanceName, lines: z.number().int().min(1).max(5000).optional() }).strict(),
     z.object({ lines: z.array(ServiceLogLine) }),
   ),
 
-  /** Fault: pause the loms outbox relay (rows stay pending). */
-  'relay:pause': def(Empty, RelayStatus),
-  /** Resume the relay. */
-  'relay:resume': def(Empty, RelayStatus),
-  /** The relay's own status (paused, pending, sent_total, last_error). */
-  'relay:status': def(Empty, RelayStatus),
+  /** The faults of the selected lab: its own and the core's (stop/start a broker, duplicate/poison a record). */
+  'faults:list': def(Empty, z.object({ faults: z.array(FaultInfo) })),
+  /** Runs one fault of the selected lab; `result` says what it did in one sentence. */
+  'faults:run': def(
+    z
+      .object({
+        fault: Slug,
+        args: z.record(z.string(), z.union([z.string().max(4096), z.number(), z.boolean()])).optional(),
+      })
+      .strict(),
+    z.object({ result: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+  ),
 
   /**
    * Fault: produce a raw record. `duplicate` re-sends an existing record's key and value (the one at partition/offset,
@@ -401,38 +425,34 @@ export const REQUESTS = {
     z.object({ records: z.array(TailRecord), nextBefore: z.number().int().nullable() }),
   ),
 
-  /** One order's timeline: DB commit → outbox → Kafka partition/offset → notifier instance, with flags. */
+  /** One entity's timeline (an id as the lab's manifest `entity.idPattern` gives it), with flags. */
   'timeline:get': def(
-    z.object({ orderId: z.string().regex(/^\d{1,20}$/) }).strict(),
-    z.object({ timeline: OrderTimeline.nullable() }),
+    z.object({ lab: Slug, entity: z.string().min(1).max(200) }).strict(),
+    z.object({ timeline: EntityTimeline.nullable() }),
   ),
-  /** Flagged orders, newest first. */
+  /** Flagged entities of the selected lab, newest first. */
   'timeline:flagged': def(
     z.object({ flag: TimelineFlag.optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
     z.object({ items: z.array(TimelineSummary), total: z.number().int() }),
   ),
-  /** The most recently updated orders, newest first (optionally those whose id starts with `prefix`). */
+  /** The most recently updated entities, newest first (optionally those whose id starts with `prefix`). */
   'timeline:recent': def(
-    z
-      .object({
-        prefix: z
-          .string()
-          .regex(/^\d{0,20}$/)
-          .optional(),
-        limit: z.number().int().min(1).max(1000).optional(),
-      })
-      .strict(),
+    z.object({ prefix: z.string().max(200).optional(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
     z.object({ items: z.array(TimelineSummary), size: z.number().int(), cap: z.number().int() }),
   ),
 
-  /** Starts creating orders at `rate`/s until `count` orders or `durationSec` (one run at a time). Progress: `load:progress`. */
+  /**
+   * Starts the lab's load at `rate`/s until `count` units or `durationSec` (one run at a time), with the mix of what
+   * happens to each (ids of the manifest's `load.mix`). Progress: `load:progress`.
+   */
   'load:start': def(
     z
       .object({
-        rate: z.number().min(0.1).max(500),
+        lab: Slug,
+        rate: z.number().min(0.1).max(2000),
         count: z.number().int().min(1).max(100_000),
         durationSec: z.number().int().min(1).max(3600).optional(),
-        mix: LoadMix.strict().optional(),
+        mix: LoadMix.optional(),
       })
       .strict(),
     LoadProgress,
@@ -443,12 +463,13 @@ export const REQUESTS = {
   'load:status': def(Empty, z.object({ progress: LoadProgress.nullable() })),
 } as const;
 
+/** Every request: the core's and each lab's own (`lab-d:relay-status`), merged. */
+export const REQUESTS = { ...CORE_REQUESTS, ...LAB_REQUESTS } as const;
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Pushed events: `domain:event` → { payload }
 
-const event = <P extends z.ZodType>(payload: P) => ({ payload });
-
-export const EVENTS = {
+const CORE_EVENTS = {
   /** One component's health changed (also the progress while `stack:up` runs). */
   'stack:health': event(z.object({ health: ComponentHealth })),
   /** One service instance changed state (started, joined with an assignment, stopped, killed …). */
@@ -463,7 +484,7 @@ export const EVENTS = {
   ),
   /** The outbox fields that changed (merge into the last state); `at` always present. */
   'outbox:diff': event(z.object({ seq: Seq, changes: OutboxState.partial().extend({ at: Millis }) })),
-  /** Orders whose timeline changed in the last batch window (16–100 ms), as summaries; details via timeline:get. */
+  /** Entities whose timeline changed in the last batch window (16–100 ms), as summaries; details via timeline:get. */
   'timeline:batch': event(
     z.object({ seq: Seq, updated: z.array(TimelineSummary), evicted: z.number().int(), size: z.number().int() }),
   ),
@@ -475,7 +496,11 @@ export const EVENTS = {
   'console:error': event(z.object({ source: z.string(), error: ConsoleError, at: Millis })),
   /** A background part that reported an error works again (the topic tail rejoined, Kafka answers): its errors are over. */
   'console:recovered': event(z.object({ source: z.string(), at: Millis })),
+  /** The selected lab changed (labs:select): the renderer resets its lab state. */
+  'labs:selected': event(z.object({ lab: Slug })),
 } as const;
+
+export const EVENTS = { ...CORE_EVENTS, ...LAB_EVENTS } as const;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Inferred types
@@ -541,7 +566,7 @@ export interface ElectronBridge {
 
 /** The Electron IPC channel of a request or of the event stream (used by main/electron only). */
 export const ipcChannel = {
-  request: (name: RequestName) => `eventscope:request:${name}`,
+  request: (name: RequestName) => `eventscope:request:${String(name)}`,
   events: 'eventscope:events',
 } as const;
 

@@ -1,0 +1,102 @@
+// What a lab plugs into the console with: a manifest (pure data, main/console/contract/manifest.ts) and a module (Node
+// code). The console core never names a lab's topic, status or service; it asks the lab's module. A new lab adds its
+// folder main/console/labs/<lab>/ and one line in main/console/labs/registry.ts.
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '../../../services/shared/logger.js';
+import type { StackEndpoints } from '../stack/types.js';
+import type {
+  FactWhere,
+  LabManifest,
+  LoadMix,
+  ParsedRequestOf,
+  RequestName,
+  ResponseOf,
+} from '../contract/console-api.js';
+import type { LoadRun } from '../load/load-generator.js';
+
+/** What a lab's code gets from the console: where the stack is, and the lab's own settings. */
+export interface LabContext {
+  endpoints: () => StackEndpoints;
+  /** the lab's database URL (the stack's Postgres unless the console's config names one) */
+  databaseUrl: () => string;
+  /** the base URL of an instance's HTTP API (`http://127.0.0.1:8084`) */
+  httpUrl: (instance: string) => string;
+  /** the port an instance listens on (the manifest's, or a test's override) */
+  port: (kind: string) => number;
+  /** a producer on the stack's Kafka, connected on first use (faults, load) */
+  kafka: () => Kafka;
+  logger: Logger;
+}
+
+/** A fact a lab's line parser or record scanner found, for the entity store. */
+export interface Fact {
+  entity: string;
+  step: string;
+  status: string | null;
+  at: number;
+  actor: string | null;
+  where: FactWhere | null;
+  latencyMs: number | null;
+}
+
+/** What one stdout line of an instance says, once the lab's module read it. */
+export interface ParsedLine {
+  /** event: it handled something; error: it could not (poison, failure); lifecycle: its own life */
+  kind: 'event' | 'error' | 'lifecycle';
+  facts?: Fact[];
+  /** a consumer group member reporting a join (assignment, generation) or losing the broker (assignment null) */
+  member?: { groupId: string; assignment: Record<string, number[]> | null; generationId: number | null };
+}
+
+/**
+ * The hot path from the console's topic tail: reads one record's value bytes of one of the lab's topics and reports
+ * the entity's published status through `out`, without JSON.parse and without allocating per record. False: not an
+ * entity event (a poison record, another shape).
+ */
+export type RecordScanner = (value: Buffer, out: { entity: string; status: number }) => boolean;
+
+/** An outbox table the console watches (backlog, oldest pending, the committed facts of the timeline). */
+export interface OutboxSpec {
+  name: string;
+  table: string;
+  /** columns: the row id (bigserial), the entity id, the status (an expression over the row), created, sent */
+  columns: { id: string; entity: string; status: string; createdAt: string; sentAt: string };
+  /** the timeline step of a row */
+  step: string;
+}
+
+export interface LabFault {
+  id: string;
+  run(ctx: LabContext, args: Record<string, string | number | boolean>): Promise<string>;
+}
+
+export interface LoadDriver {
+  /** one unit of load (an order created and then paid, …); resolves with the outcome id of the mix, or throws */
+  unit(ctx: LabContext, outcome: string, run: LoadRun): Promise<string>;
+}
+
+export type LabRequestHandlers = {
+  [C in RequestName]?: (ctx: LabContext, request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>;
+};
+
+export interface LabModule {
+  readonly manifest: LabManifest;
+  /** the env of one instance's child process (besides LAB_BROKEN_MODE, LOG_LEVEL and the instance name) */
+  env(ctx: LabContext, kind: string, instance: string): Record<string, string>;
+  /** one stdout line of an instance → what it says (undefined: not a line of the lab's interface) */
+  parseLine?(kind: string, instance: string, line: string): ParsedLine | undefined;
+  /** topic → the scanner of its records (the lab's entity events) */
+  scanners?: Readonly<Record<string, RecordScanner>>;
+  /** the consumer group whose committed offsets say an event was handled (drives the missing-step flag) */
+  handledBy?: { group: string; step: string };
+  /** the outbox tables to watch */
+  outboxes?: readonly OutboxSpec[];
+  faults?: readonly LabFault[];
+  load?: LoadDriver;
+  /** the lab's own requests (`lab-d:relay-status`), named in main/console/labs/contracts.ts */
+  requests?: LabRequestHandlers;
+  /** how the supervisor runs one service kind (default: services/cli.ts `<lab>/<kind>`); fixtures and tests override */
+  serviceArgs?(kind: string, repoRoot: string): string[];
+}
+
+export type { LoadMix };

@@ -1,5 +1,7 @@
-// docker/compose.yml is valid Compose, creates loms.order-events with 2 partitions and RF 1, publishes every port on
-// 127.0.0.1 only, and runs the Kafka release that docker/.env pins (the same the local provider runs from the jars).
+// docker/compose.yml is valid Compose (with and without the lab-d profile): the brokers have no profile, each lab's
+// init and services sit in the lab's profile, Lab D's init creates loms.order-events with 2 partitions and RF 1, the
+// services run the bundle (`node …/cli.cjs lab-d/<service>`) on a stock Node image with nothing to build, every port
+// is published on 127.0.0.1 only, and Kafka is the release that docker/.env pins (the one the local provider runs).
 //
 // Validation: Debian's docker-compose package (`apt-get install docker-compose`, installed by .ci/run) ships the
 // Compose Specification schema; the file is checked against it with ajv and with `docker-compose config -q`.
@@ -9,6 +11,7 @@ import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { INFRA_SERVICES, labInitService } from '../../main/console/stack/docker/compose.js';
 import { COMPOSE_FILE, DOCKER_DIR } from '../../main/console/stack/paths.js';
 import { readVersions } from '../../main/console/stack/versions.js';
 import { findTool } from '../../main/console/stack/local/process.js';
@@ -18,6 +21,10 @@ const INSTALL_HINT = "install Debian's docker-compose package (`apt-get install 
 
 interface Service {
   image?: string;
+  profiles?: string[];
+  volumes?: (string | { type: string; source: string; target: string; read_only?: boolean })[];
+  user?: string;
+  healthcheck?: unknown;
   command?: string | string[];
   ports?: (string | { host_ip?: string; published?: string | number })[];
   environment?: Record<string, string | number>;
@@ -30,6 +37,22 @@ const text = readFileSync(COMPOSE_FILE, 'utf8');
 const doc = parse(text, { merge: true }) as { services: Record<string, Service> };
 const services = doc.services;
 const version = readVersions().kafka;
+const dotenv = readFileSync(path.join(DOCKER_DIR, '.env'), 'utf8');
+/** where the lab service containers mount the bundle (dist/services/) */
+const BUNDLE_DIR = '/srv/eventscope';
+const LAB_D_SERVICES = ['loms', 'notifier'];
+
+/** `docker-compose <args>` in docker/, as the README's commands run it. */
+function compose(args: string[], input?: string): string {
+  const tool = findTool('docker-compose');
+  expect(tool, `docker-compose is missing: ${INSTALL_HINT}`).toBeDefined();
+  return execFileSync(tool ?? 'docker-compose', args, {
+    cwd: DOCKER_DIR,
+    encoding: 'utf8',
+    stdio: 'pipe',
+    ...(input === undefined ? {} : { input }),
+  });
+}
 
 /** The schema still carries draft-04 style `id` members, which ajv's 2019-09 mode refuses: drop them. */
 function stripDraft4Ids(node: unknown): void {
@@ -72,43 +95,59 @@ describe('docker/compose.yml', () => {
     expect(valid).toBe(true);
   });
 
-  it('is accepted by `docker-compose config -q`', () => {
-    const tool = findTool('docker-compose');
-    expect(tool, `docker-compose is missing: ${INSTALL_HINT}`).toBeDefined();
-    execFileSync(tool ?? 'docker-compose', ['-f', path.basename(COMPOSE_FILE), 'config', '-q'], {
-      cwd: DOCKER_DIR,
-      stdio: 'pipe',
-    });
+  it('is accepted by `docker-compose config -q`, with and without the lab-d profile', () => {
+    const file = path.basename(COMPOSE_FILE);
+    compose(['-f', file, 'config', '-q']);
+    compose(['-f', file, '--profile', 'lab-d', 'config', '-q']);
+    expect(compose(['-f', file, 'config', '--profiles']).split('\n')).toContain('lab-d');
   });
 
   it('rejects a broken file (the validation can fail)', () => {
-    const tool = findTool('docker-compose');
-    expect(tool, `docker-compose is missing: ${INSTALL_HINT}`).toBeDefined();
     const broken = text.replace('replicas: 3', 'replicas: three');
     expect(broken).not.toBe(text);
-    expect(() =>
-      execFileSync(tool ?? 'docker-compose', ['-f', '-', 'config', '-q'], {
-        cwd: DOCKER_DIR,
-        input: broken,
-        stdio: 'pipe',
-      }),
-    ).toThrow();
+    expect(() => compose(['-f', '-', '--profile', 'lab-d', 'config', '-q'], broken)).toThrow();
     const validate = compileComposeSchema();
     expect(validate(parse(broken, { merge: true }))).toBe(false);
     expect(validate.errors?.some((e) => e.instancePath === '/services/notifier/deploy/replicas')).toBe(true);
   });
 
-  it('creates loms.order-events with 2 partitions and replication factor 1 once Kafka is healthy', () => {
-    const init = services['kafka-init'];
+  it('keeps the brokers out of every profile, and puts each lab service in its own lab profile', () => {
+    for (const name of INFRA_SERVICES) {
+      expect(services[name], name).toBeDefined();
+      expect(services[name]?.profiles, `${name} has no profile`).toBeUndefined();
+    }
+    const profiled = Object.entries(services).filter(([, s]) => s.profiles !== undefined);
+    for (const [name, s] of profiled) {
+      // one lab per service; the lab's init runs first (the console runs `--profile <lab> run --rm <lab>-init`)
+      expect(s.profiles, name).toHaveLength(1);
+      const lab = s.profiles?.[0] ?? '';
+      expect(lab, name).toMatch(/^lab-[a-e]$/);
+      expect(services[labInitService(lab)]?.profiles, `${lab} has its ${labInitService(lab)}`).toEqual([lab]);
+      if (name !== labInitService(lab))
+        expect(s.depends_on?.[labInitService(lab)], name).toEqual({ condition: 'service_completed_successfully' });
+    }
+    const labD = profiled.filter(([, s]) => s.profiles?.[0] === 'lab-d').map(([name]) => name);
+    expect(labD.sort()).toEqual(['lab-d-init', ...LAB_D_SERVICES].sort());
+    // no service outside a profile depends on a profiled one (the brokers-only `up` would fail on it)
+    for (const [name, s] of Object.entries(services).filter(([, s]) => s.profiles === undefined))
+      for (const dep of Object.keys(s.depends_on ?? {}))
+        expect(services[dep]?.profiles, `${name} → ${dep}`).toBeUndefined();
+    // every lab has its profile or, until it has services, a commented slot for them
+    for (const lab of ['lab-a', 'lab-b', 'lab-c', 'lab-e'])
+      expect(profiled.some(([, s]) => s.profiles?.[0] === lab) || text.includes(`(profile ${lab})`), lab).toBe(true);
+  });
+
+  it('creates loms.order-events with 2 partitions and replication factor 1 in the lab-d init, once Kafka is healthy', () => {
+    const init = services['lab-d-init'];
     expect(init?.depends_on?.kafka?.condition).toBe('service_healthy');
+    expect(init?.profiles).toEqual(['lab-d']);
     const line = commandLines(init).find((l) => l.includes('--create') && /--topic loms\.order-events(\s|$)/.test(l));
     expect(line, 'a kafka-topics.sh --create line for loms.order-events').toBeDefined();
     expect(line).toMatch(/--partitions 2(\s|$)/);
     expect(line).toMatch(/--replication-factor 1(\s|$)/);
     expect(line).toContain('--if-not-exists');
-    for (const topic of ['presentation.events', 'orders-events', 'payments-events']) {
-      expect(commandLines(init).some((l) => l.includes(`--topic ${topic} `))).toBe(true);
-    }
+    // only Lab D's topic: the other labs' inits create theirs
+    expect(commandLines(init).filter((l) => l.includes('--create'))).toHaveLength(1);
   });
 
   it('publishes every port on 127.0.0.1 only', () => {
@@ -122,46 +161,62 @@ describe('docker/compose.yml', () => {
 
   it('runs the Kafka release pinned in docker/.env', () => {
     expect(services.kafka?.image).toBe('apache/kafka:${KAFKA_VERSION}');
-    expect(services['kafka-init']?.image).toBe('apache/kafka:${KAFKA_VERSION}');
-    const env = readFileSync(path.join(DOCKER_DIR, '.env'), 'utf8');
-    expect(env).toContain(`KAFKA_VERSION=${version}`);
-    const tool = findTool('docker-compose');
-    if (tool !== undefined) {
-      const resolved = parse(
-        execFileSync(tool, ['-f', path.basename(COMPOSE_FILE), 'config'], { cwd: DOCKER_DIR, encoding: 'utf8' }),
-      ) as {
-        services: Record<string, Service>;
-      };
-      expect(resolved.services.kafka?.image).toBe(`apache/kafka:${version}`);
-    }
+    expect(services['lab-d-init']?.image).toBe('apache/kafka:${KAFKA_VERSION}');
+    expect(dotenv).toContain(`KAFKA_VERSION=${version}`);
+    const resolved = parse(compose(['-f', path.basename(COMPOSE_FILE), '--profile', 'lab-d', 'config'])) as {
+      services: Record<string, Service>;
+    };
+    expect(resolved.services.kafka?.image).toBe(`apache/kafka:${version}`);
+    expect(resolved.services['lab-d-init']?.image).toBe(`apache/kafka:${version}`);
   });
 
   it('has kafka-ui one setting away from provectuslabs/kafka-ui, and every infrastructure healthcheck', () => {
     expect(services['kafka-ui']?.image).toBe('${KAFKA_UI_IMAGE:-ghcr.io/kafbat/kafka-ui:latest}');
     expect(text).toContain('provectuslabs/kafka-ui');
     for (const name of ['kafka', 'rabbitmq', 'postgres', 'mongo', 'redis']) {
-      expect((services[name] as { healthcheck?: unknown } | undefined)?.healthcheck, name).toBeDefined();
+      expect(services[name]?.healthcheck, name).toBeDefined();
     }
+  });
+
+  it('runs the bundle on a stock Node image with nothing to build: `node …/cli.cjs lab-d/<service>`, mounted read-only', () => {
+    const nodeVersion = /^NODE_VERSION=(\d+)$/m.exec(dotenv)?.[1];
+    expect(nodeVersion, 'NODE_VERSION in docker/.env').toBeDefined();
+    const resolved = parse(compose(['-f', path.basename(COMPOSE_FILE), '--profile', 'lab-d', 'config'])) as {
+      services: Record<string, Service>;
+    };
+    for (const name of LAB_D_SERVICES) {
+      const s = services[name];
+      expect(s?.build, name).toBeUndefined();
+      expect(s?.image, name).toBe('node:${NODE_VERSION}-slim');
+      expect(resolved.services[name]?.image, name).toBe(`node:${nodeVersion}-slim`);
+      expect(s?.user, name).toBe('node');
+      // node itself runs the service (npx does not forward SIGTERM, so `docker stop` would not shut it down gracefully)
+      expect(s?.command, name).toEqual(['node', `${BUNDLE_DIR}/cli.cjs`, `lab-d/${name}`]);
+      // the bundle folder, from the compose file's folder: the same in a checkout and in an installed app's resources
+      expect(s?.volumes, name).toEqual([
+        { type: 'bind', source: '../dist/services', target: BUNDLE_DIR, read_only: true },
+      ]);
+      const mount = resolved.services[name]?.volumes?.[0];
+      expect(typeof mount === 'object' ? mount.source : mount, name).toBe(path.resolve(DOCKER_DIR, '../dist/services'));
+    }
+    expect(existsSync(path.join(DOCKER_DIR, 'Dockerfile')), 'nothing builds an image any more').toBe(false);
   });
 
   it('runs the lab services with the agreed env names: loms on 8084 (reachable through the published port), notifier x3 in one group', () => {
     const loms = services.loms;
     const notifier = services.notifier;
-    // node itself runs the service (npx does not forward SIGTERM, so `docker stop` would not shut it down gracefully)
-    expect(commandLines(loms).join(' ')).toBe('node --import tsx services/cli.ts loms');
     // inside its container loms must listen on every interface for the 127.0.0.1 port mapping to reach it
     expect(loms?.environment).toMatchObject({ PORT: '8084', HOST: '0.0.0.0', KAFKA_BROKERS: 'kafka:19092' });
     expect(loms?.environment?.DATABASE_URL).toMatch(/^postgresql:\/\/.*@postgres:5432\//);
     expect(loms?.ports).toEqual(['127.0.0.1:8084:8084']);
-    expect(commandLines(notifier).join(' ')).toBe('node --import tsx services/cli.ts notifier');
+    expect(loms?.depends_on).toEqual({
+      'lab-d-init': { condition: 'service_completed_successfully' },
+      postgres: { condition: 'service_healthy' },
+    });
+    // `up --wait` waits until loms answers, not only until its process runs
+    expect(JSON.stringify(loms?.healthcheck)).toContain('http://127.0.0.1:8084/healthz');
     expect(notifier?.environment).toMatchObject({ KAFKA_BROKERS: 'kafka:19092', NOTIFIER_GROUP_ID: 'notifier' });
     expect(notifier?.deploy?.replicas).toBe(3);
-    for (const s of [loms, notifier]) {
-      expect(s?.depends_on).toEqual({
-        'kafka-init': { condition: 'service_completed_successfully' },
-        postgres: { condition: 'service_healthy' },
-      });
-      expect(s?.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' });
-    }
+    expect(notifier?.depends_on).toEqual({ 'lab-d-init': { condition: 'service_completed_successfully' } });
   });
 });

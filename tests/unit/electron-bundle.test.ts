@@ -2,12 +2,26 @@
 // load them, against a stand-in `electron` module: the bundle loads, the window is sandboxed and isolated, every contract
 // request has an IPC handler, an untrusted sender is refused, the app scheme serves with a CSP, the preload exposes one
 // function per request and nothing else.
-import { execFileSync } from 'node:child_process';
+// Then the services bundle as an installed app ships it: laid out from electron-builder.yml's extra resources in a
+// folder with no node_modules and no source tree, it names every lab's services, refuses an unknown one, and the
+// compose file there mounts it into the lab profile's containers.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_NAMES, ipcChannel } from '../../main/console/contract/console-api.js';
+import {
+  resolveComposeFile,
+  resolveDockerDir,
+  resolveServicesEntry,
+  type ResourceLayout,
+} from '../../main/console/config/resource-paths.js';
+import { findTool } from '../../main/console/stack/local/process.js';
+import { serviceNames } from '../../services/registry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require_ = createRequire(import.meta.url);
@@ -160,5 +174,102 @@ describe('the built Electron main process and preload', () => {
     expect(Object.keys(bridge.request).sort()).toEqual([...REQUEST_NAMES].sort());
     expect(typeof bridge.subscribe).toBe('function');
     expect([...rec.exposed.keys()]).toEqual(['eventscope']);
+  });
+});
+
+/** An electron-builder file filter (`**\/*`, `!**\/*.map`) as a test on a path relative to the resource's folder. */
+function filterOf(patterns: string[] | undefined): (rel: string) => boolean {
+  const toRegExp = (glob: string) =>
+    new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*\//g, '(?:.*/)?')
+        .replace(/\*/g, '[^/]*')}$`,
+    );
+  const include = (patterns ?? ['**/*']).filter((p) => !p.startsWith('!')).map(toRegExp);
+  const exclude = (patterns ?? []).filter((p) => p.startsWith('!')).map((p) => toRegExp(p.slice(1)));
+  return (rel) => include.some((r) => r.test(rel)) && !exclude.some((r) => r.test(rel));
+}
+
+function listFiles(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? listFiles(full, base) : [path.relative(base, full).split(path.sep).join('/')];
+  });
+}
+
+describe('the services bundle in the packaged layout (electron-builder.yml extra resources)', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'eventscope-packaged-'));
+  const resourcesPath = path.join(tmp, 'resources');
+  const layout: ResourceLayout = { packaged: true, resourcesPath, repoRoot: path.join(resourcesPath, 'app.asar') };
+  const config = parse(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as {
+    extraResources: { from: string; to: string; filter?: string[] }[];
+  };
+  /** node on the bundle, from the packaged folder, with nothing of the checkout's env (NODE_OPTIONS, NODE_PATH) */
+  const runBundle = (args: string[]) =>
+    spawnSync(process.execPath, [resolveServicesEntry(layout), ...args], {
+      cwd: tmp,
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  beforeAll(() => {
+    // after the build in the first beforeAll: copy what electron-builder would put into <resources>
+    for (const { from, to, filter } of config.extraResources) {
+      const keep = filterOf(filter);
+      for (const rel of listFiles(path.join(root, from)).filter(keep))
+        cpSync(path.join(root, from, rel), path.join(resourcesPath, to, rel));
+    }
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('has the bundle and the compose file where resource-paths.ts looks, with no dependency to resolve there', () => {
+    expect(existsSync(resolveServicesEntry(layout))).toBe(true);
+    expect(existsSync(resolveComposeFile(layout))).toBe(true);
+    expect(existsSync(path.join(resolveDockerDir(layout), '.env'))).toBe(true);
+    expect(listFiles(path.dirname(resolveServicesEntry(layout)))).toEqual(['cli.cjs']); // no source maps shipped
+    // the test means something only if kafkajs & co. can not be found from there: the bundle must carry them
+    for (const dep of ['kafkajs', 'pg', 'pino', 'fastify'])
+      expect(() => createRequire(resolveServicesEntry(layout)).resolve(dep), dep).toThrow();
+  });
+
+  it("names every lab's services with --list (lab-d/loms and lab-d/notifier among them)", () => {
+    const res = runBundle(['--list']);
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    const listed = res.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t')[0]);
+    expect(listed).toEqual(expect.arrayContaining(['lab-d/loms', 'lab-d/notifier']));
+    expect(listed.sort()).toEqual(serviceNames().sort());
+  });
+
+  it('refuses an unknown service with exit code 2 and the usage', () => {
+    const res = runBundle(['lab-d/bogus']);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain('unknown service: lab-d/bogus');
+    expect(res.stderr).toContain('lab-d/loms');
+  });
+
+  it("mounts that bundle into the lab profile's containers from the packaged compose file", () => {
+    const tool = findTool('docker-compose');
+    expect(tool, "docker-compose is missing: install Debian's docker-compose package (.ci/run does)").toBeDefined();
+    const resolved = parse(
+      execFileSync(tool ?? 'docker-compose', ['-f', 'compose.yml', '--profile', 'lab-d', 'config'], {
+        cwd: resolveDockerDir(layout),
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }),
+    ) as {
+      services: Record<string, { command?: string[]; volumes?: { source?: string; target?: string }[] }>;
+    };
+    for (const name of ['loms', 'notifier']) {
+      const service = resolved.services[name];
+      const mount = service?.volumes?.[0];
+      expect(mount?.source, name).toBe(path.dirname(resolveServicesEntry(layout)));
+      expect(service?.command, name).toEqual(['node', `${mount?.target}/cli.cjs`, `lab-d/${name}`]);
+    }
   });
 });

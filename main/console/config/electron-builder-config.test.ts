@@ -1,5 +1,6 @@
 // `npm run dist` needs the internet, so CI validates the packaging config instead: electron-builder.yml against
-// electron-builder's own JSON schema, with the targets and the docker/ extra resource the design asks for.
+// electron-builder's own JSON schema, with the targets and the docker/ and dist/services/ extra resources the design
+// asks for (tests/unit/electron-bundle.test.ts builds that layout and runs the bundle from it).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -14,7 +15,8 @@ const require_ = createRequire(import.meta.url);
 
 interface BuilderConfig {
   files: string[];
-  extraResources: { from: string; to: string }[];
+  extraResources: { from: string; to: string; filter?: string[] }[];
+  asarUnpack?: string[];
   linux: { target: string[] };
   win: { target: string[] };
   mac: { target: string[] };
@@ -45,7 +47,19 @@ describe('electron-builder.yml', () => {
       scripts: Record<string, string>;
     };
     expect(pkg.main).toBe('dist/electron/app.cjs');
-    expect(config.files).toEqual(expect.arrayContaining(['dist/electron/**', 'dist/renderer/**', 'dist/services/**']));
+    expect(config.files).toEqual(expect.arrayContaining(['dist/electron/**', 'dist/renderer/**']));
     expect(pkg.scripts.dist).toContain('build:electron');
+  });
+
+  it('ships the services bundle once, outside app.asar, beside docker/ as in a checkout (compose mounts ../dist/services)', () => {
+    expect(config.extraResources).toContainEqual({
+      from: 'dist/services',
+      to: 'dist/services',
+      filter: ['**/*', '!**/*.map'],
+    });
+    expect(config.files.some((f) => f.startsWith('dist/services'))).toBe(false);
+    expect(config.asarUnpack ?? []).toEqual([]);
+    const compose = readFileSync(path.join(root, 'docker', 'compose.yml'), 'utf8');
+    expect(compose).toContain('source: ../dist/services');
   });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveDockerDir, resolveRendererDir } from './resource-paths.js';
+import { resolveComposeFile, resolveDockerDir, resolveRendererDir, resolveServicesEntry } from './resource-paths.js';
 
 describe('resource paths', () => {
   it('finds docker/ at the checkout root in dev', () => {
@@ -26,6 +26,24 @@ describe('resource paths', () => {
   });
   it('refuses a packaged layout without a resources path', () => {
     expect(() => resolveDockerDir({ packaged: true, repoRoot: '/x' })).toThrow(/resourcesPath/);
+    expect(() => resolveServicesEntry({ packaged: true, repoRoot: '/x', resourcesPath: '' })).toThrow(/resourcesPath/);
+  });
+  it('finds the compose file and the services bundle beside each other, as compose.yml mounts ../dist/services', () => {
+    const dev = { packaged: false, repoRoot: '/home/me/eventscope', resourcesPath: '/ignored' };
+    expect(resolveComposeFile(dev)).toBe(path.join('/home/me/eventscope', 'docker', 'compose.yml'));
+    expect(resolveServicesEntry(dev)).toBe(path.join('/home/me/eventscope', 'dist', 'services', 'cli.cjs'));
+    const packaged = {
+      packaged: true,
+      repoRoot: '/opt/Eventscope/resources/app.asar',
+      resourcesPath: '/opt/Eventscope/resources',
+    };
+    expect(resolveComposeFile(packaged)).toBe(path.join('/opt/Eventscope/resources', 'docker', 'compose.yml'));
+    // outside app.asar: a child process (and a container's bind mount) can read it
+    expect(resolveServicesEntry(packaged)).toBe(path.join('/opt/Eventscope/resources', 'dist', 'services', 'cli.cjs'));
+    for (const layout of [dev, packaged])
+      expect(path.resolve(resolveDockerDir(layout), '../dist/services')).toBe(
+        path.dirname(resolveServicesEntry(layout)),
+      );
   });
   it('finds the built renderer under dist/renderer', () => {
     expect(resolveRendererDir({ appRoot: '/repo' })).toBe(path.join('/repo', 'dist', 'renderer'));

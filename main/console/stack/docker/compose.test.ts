@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ComposeCommands, INFRA_SERVICES, healthFromPs, parsePs } from './compose.js';
+import { ComposeCommands, INFRA_SERVICES, healthFromPs, labInitService, parsePs } from './compose.js';
 
 const cmds = new ComposeCommands('/repo/docker/compose.yml', 'eventscope');
 const base = ['compose', '-f', '/repo/docker/compose.yml', '-p', 'eventscope'];
@@ -14,13 +14,31 @@ describe('ComposeCommands', () => {
     expect(INFRA_SERVICES).not.toContain('notifier');
   });
 
-  it('runs the topic init to completion, and builds down, ps, logs, stop, start', () => {
-    expect(cmds.init().args).toEqual([...base, 'run', '--rm', 'kafka-init']);
+  it('builds down, ps, logs, stop, start', () => {
     expect(cmds.down().args).toEqual([...base, 'down', '--remove-orphans']);
     expect(cmds.ps().args).toEqual([...base, 'ps', '--all', '--format', 'json']);
     expect(cmds.logs('kafka', 50).args).toEqual([...base, 'logs', '--no-color', '--tail', '50', 'kafka']);
     expect(cmds.stop(['kafka']).args).toEqual([...base, 'stop', 'kafka']);
     expect(cmds.start(['kafka']).args).toEqual([...base, 'up', '-d', '--wait', 'kafka']);
+  });
+
+  it("activates a lab's profile and runs its topic init to completion", () => {
+    const lab = cmds.forLab('lab-d');
+    const labBase = [...base, '--profile', 'lab-d'];
+    expect(lab.lab).toBe('lab-d');
+    expect(labInitService('lab-d')).toBe('lab-d-init');
+    expect(lab.init().args).toEqual([...labBase, 'run', '--rm', 'lab-d-init']);
+    // the brokers still, never the lab's service containers (the console runs those itself)
+    expect(lab.up().args).toEqual([...labBase, 'up', '-d', '--wait', '--wait-timeout', '300', ...INFRA_SERVICES]);
+    expect(lab.down().args).toEqual([...labBase, 'down', '--remove-orphans']);
+    expect(cmds.forLab('lab-a').init().args).toEqual([...base, '--profile', 'lab-a', 'run', '--rm', 'lab-a-init']);
+    // the brokers-only commands are unchanged
+    expect(cmds.up().args).not.toContain('--profile');
+  });
+
+  it('refuses a lab id that is not a compose profile name (nor reads as an option)', () => {
+    for (const bad of ['', '-x', '--profile', 'lab d', 'lab/d', 'a'])
+      expect(() => cmds.forLab(bad), bad).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });
 

@@ -1,4 +1,5 @@
 // Pure logic of the docker provider: the `docker compose` command lines, and parsing of `ps --format json`.
+import { AppError } from '../../../../services/shared/app-error.js';
 import type { ComponentHealth, ComponentName, HealthState } from '../types.js';
 
 export const COMPOSE_PROJECT = 'eventscope';
@@ -14,8 +15,17 @@ export const SERVICE_OF: Record<ComponentName, string> = {
 
 /** The long-running infrastructure the console needs (the lab services run embedded, supervised by the console). */
 export const INFRA_SERVICES = ['kafka', 'kafka-ui', 'rabbitmq', 'postgres', 'mongo', 'redis'] as const;
-/** The one-shot that creates the lab topics once Kafka is healthy. */
-export const INIT_SERVICE = 'kafka-init';
+
+/** A compose profile name (Compose's own rule); a lab id is one, and must not read as an option. */
+const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/**
+ * The one-shot of a lab's profile that creates its topics once its brokers are healthy (docker/compose.yml: every lab
+ * profile has one, named `<lab>-init`; its depends_on starts whatever else the lab needs from the stack).
+ */
+export function labInitService(lab: string): string {
+  return `${lab}-init`;
+}
 
 export interface ComposeCommand {
   command: 'docker';
@@ -24,12 +34,17 @@ export interface ComposeCommand {
 
 export class ComposeCommands {
   constructor(
-    private readonly composeFile: string,
-    private readonly project = COMPOSE_PROJECT,
+    protected readonly composeFile: string,
+    protected readonly project = COMPOSE_PROJECT,
   ) {}
 
-  private base(): string[] {
+  protected base(): string[] {
     return ['compose', '-f', this.composeFile, '-p', this.project];
+  }
+
+  /** The same commands with a lab's profile active (`--profile <lab>`), plus the lab's topic init. */
+  forLab(lab: string): LabComposeCommands {
+    return new LabComposeCommands(this.composeFile, this.project, lab);
   }
 
   /** Starts the infrastructure and waits for every healthcheck. */
@@ -38,11 +53,6 @@ export class ComposeCommands {
       command: 'docker',
       args: [...this.base(), 'up', '-d', '--wait', '--wait-timeout', String(waitTimeoutSeconds), ...services],
     };
-  }
-
-  /** Runs the topic init one-shot to completion (idempotent: --if-not-exists). */
-  init(): ComposeCommand {
-    return { command: 'docker', args: [...this.base(), 'run', '--rm', INIT_SERVICE] };
   }
 
   down(): ComposeCommand {
@@ -63,6 +73,32 @@ export class ComposeCommands {
 
   logs(service: string, lines: number): ComposeCommand {
     return { command: 'docker', args: [...this.base(), 'logs', '--no-color', '--tail', String(lines), service] };
+  }
+}
+
+/** The commands with one lab's compose profile active. */
+export class LabComposeCommands extends ComposeCommands {
+  constructor(
+    composeFile: string,
+    project: string,
+    readonly lab: string,
+  ) {
+    super(composeFile, project);
+    if (!PROFILE_NAME.test(lab))
+      throw new AppError('INVALID_INPUT', `not a lab id (a compose profile name): ${JSON.stringify(lab)}`, { lab });
+  }
+
+  protected override base(): string[] {
+    return [...super.base(), '--profile', this.lab];
+  }
+
+  /**
+   * Runs the lab's topic init one-shot to completion (idempotent: --if-not-exists). `run` starts its dependencies
+   * first and waits for their conditions, so a lab's own stack parts (extra brokers) come up with it; the lab's service
+   * containers are nobody's dependency there and stay down (the console runs those embedded).
+   */
+  init(): ComposeCommand {
+    return { command: 'docker', args: [...this.base(), 'run', '--rm', labInitService(this.lab)] };
   }
 }
 

@@ -26,6 +26,15 @@ const ps = [
   .map((o) => JSON.stringify(o))
   .join('\n');
 
+const healthyPs = ['kafka', 'postgres', 'rabbitmq', 'mongo', 'redis']
+  .map((service) =>
+    JSON.stringify({ Name: `eventscope-${service}-1`, Service: service, State: 'running', Health: 'healthy' }),
+  )
+  .join('\n');
+const probeAll = () => Promise.resolve({ ok: true, detail: 'answers' });
+/** each call's arguments after `compose -f <file> -p <project>` */
+const verbs = (calls: string[][]) => calls.map((c) => c.slice(5).join(' '));
+
 describe('DockerStackProvider (no engine: a fake command runner)', () => {
   it('reports health from `docker compose ps` and pushes changes', async () => {
     const { calls, runner } = fakeRunner({ ps });
@@ -61,6 +70,40 @@ describe('DockerStackProvider (no engine: a fake command runner)', () => {
       ['compose', '-f', '/c.yml', '-p', 'eventscope', 'down', '--remove-orphans'],
       ['compose', '-f', '/c.yml', '-p', 'eventscope', 'logs', '--no-color', '--tail', '2', 'mongo'],
     ]);
+  });
+
+  it("starts the brokers only by default, and a lab's profile with its topic init when given the lab", async () => {
+    const { calls, runner } = fakeRunner({ ps: healthyPs });
+    const provider = new DockerStackProvider({ composeFile: '/c.yml', runner, probe: probeAll });
+    await provider.up();
+    const brokers = 'up -d --wait --wait-timeout 300 kafka kafka-ui rabbitmq postgres mongo redis';
+    expect(verbs(calls)).toEqual(['ps --all --format json', brokers, 'ps --all --format json']);
+    calls.length = 0;
+    const result = await provider.up({ lab: 'lab-d' });
+    expect(verbs(calls)).toEqual([
+      'ps --all --format json',
+      `--profile lab-d ${brokers}`,
+      '--profile lab-d run --rm lab-d-init',
+      'ps --all --format json',
+    ]);
+    expect(result.health.every((h) => h.state === 'healthy')).toBe(true);
+    expect(result.origins.kafka).toBe('reused');
+    calls.length = 0;
+    // down takes the lab profile's containers too (compose leaves an inactive profile's containers up)
+    await provider.down();
+    await provider.down();
+    expect(verbs(calls)).toEqual(['--profile lab-d down --remove-orphans', 'down --remove-orphans']);
+  });
+
+  it('takes the lab from its options too, and refuses a bad lab id before running anything', async () => {
+    const { calls, runner } = fakeRunner({ ps: healthyPs });
+    const provider = new DockerStackProvider({ composeFile: '/c.yml', runner, probe: probeAll, lab: 'lab-d' });
+    await provider.up();
+    expect(verbs(calls)).toContain('--profile lab-d run --rm lab-d-init');
+    expect(() => new DockerStackProvider({ composeFile: '/c.yml', runner, lab: '--all' })).toThrow(/not a lab id/);
+    calls.length = 0;
+    await expect(provider.up({ lab: '-v' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(calls).toEqual([]);
   });
 
   it('stops and starts one component (the broker-outage fault)', async () => {

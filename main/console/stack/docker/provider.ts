@@ -1,4 +1,6 @@
 // The `docker` provider: drives `docker compose` with docker/compose.yml. Chosen when a Docker engine answers.
+// `up()` starts the brokers only; `up({ lab })` also activates the lab's compose profile and runs its topic init
+// (`<lab>-init`), never the lab's service containers: the console runs those services itself, as child processes.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { AppError } from '../../../../services/shared/app-error.js';
@@ -15,6 +17,11 @@ import type {
 } from '../types.js';
 import { COMPONENT_NAMES } from '../types.js';
 import { ComposeCommands, SERVICE_OF, healthFromPs, parsePs, type ComposeCommand } from './compose.js';
+
+export interface DockerUpOptions {
+  /** the lab whose compose profile to start (`--profile <lab>`, then `run --rm <lab>-init`); default: brokers only */
+  lab?: string | undefined;
+}
 
 const execFileAsync = promisify(execFile);
 
@@ -59,11 +66,28 @@ export class DockerStackProvider implements StackProvider {
   private readonly compose: ComposeCommands;
   private readonly runner: CommandRunner;
   private readonly board: HealthBoard;
+  private readonly defaultLab: string | undefined;
+  private readonly probe: typeof probe;
+  /** the lab profile the last up() started, so that down() takes its containers too */
+  private activeLab: string | undefined;
 
-  constructor(opts: { env?: NodeJS.ProcessEnv; composeFile?: string; runner?: CommandRunner } = {}) {
+  constructor(
+    opts: {
+      env?: NodeJS.ProcessEnv;
+      composeFile?: string;
+      runner?: CommandRunner;
+      /** the lab up() starts when it is given none */
+      lab?: string;
+      /** how up() checks that each component answers on its published port (tests pass a stand-in) */
+      probe?: typeof probe;
+    } = {},
+  ) {
     this.compose = new ComposeCommands(opts.composeFile ?? COMPOSE_FILE);
     this.runner = opts.runner ?? defaultRunner(opts.env ?? process.env);
     this.board = new HealthBoard((name) => publicEndpoint(name, DOCKER_ENDPOINTS));
+    this.defaultLab = opts.lab;
+    this.probe = opts.probe ?? probe;
+    if (opts.lab !== undefined) this.compose.forLab(opts.lab); // a bad lab id fails here, not at the first up()
   }
 
   endpoints(): StackEndpoints {
@@ -74,7 +98,9 @@ export class DockerStackProvider implements StackProvider {
     return this.board.subscribe(listener);
   }
 
-  async up(): Promise<UpResult> {
+  async up(options: DockerUpOptions = {}): Promise<UpResult> {
+    const lab = options.lab ?? this.defaultLab;
+    const labCompose = lab === undefined ? undefined : this.compose.forLab(lab);
     const t0 = Date.now();
     const before = await this.psSafe();
     for (const name of COMPONENT_NAMES) this.board.update(name, { state: 'starting', detail: 'docker compose up' });
@@ -87,8 +113,11 @@ export class DockerStackProvider implements StackProvider {
       }
     })();
     try {
-      await this.runner(this.compose.up(), 10 * 60_000);
-      await this.runner(this.compose.init(), 5 * 60_000);
+      await this.runner((labCompose ?? this.compose).up(), 10 * 60_000);
+      if (labCompose !== undefined) {
+        this.activeLab = labCompose.lab;
+        await this.runner(labCompose.init(), 5 * 60_000);
+      }
     } finally {
       polling = false;
       await poller;
@@ -97,7 +126,7 @@ export class DockerStackProvider implements StackProvider {
     const endpoints = this.endpoints();
     await Promise.all(
       COMPONENT_NAMES.map(async (name) => {
-        const res = await probe(name, endpoints, 10_000);
+        const res = await this.probe(name, endpoints, 10_000);
         if (!res.ok) {
           this.board.update(name, { state: 'unhealthy', detail: res.detail });
           throw new AppError(
@@ -118,7 +147,10 @@ export class DockerStackProvider implements StackProvider {
   }
 
   async down(): Promise<void> {
-    await this.runner(this.compose.down(), 5 * 60_000);
+    // `down` leaves the containers of an inactive profile in place: name the lab's profile when one was started
+    const lab = this.activeLab ?? this.defaultLab;
+    await this.runner((lab === undefined ? this.compose : this.compose.forLab(lab)).down(), 5 * 60_000);
+    this.activeLab = undefined;
     for (const name of COMPONENT_NAMES) this.board.update(name, { state: 'stopped', detail: 'docker compose down' });
   }
 

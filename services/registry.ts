@@ -1,8 +1,10 @@
 // Every lab's services, one line per lab. services/cli.ts and the packaged bundle run `<lab>/<service>` from here.
 import type { ServiceEntries } from './shared/service-entry.js';
+import { services as labB } from './lab-b/index.js';
 import { services as labD } from './lab-d/index.js';
 
 export const LAB_SERVICES: Readonly<Record<string, ServiceEntries>> = {
+  'lab-b': labB,
   'lab-d': labD,
 };
 

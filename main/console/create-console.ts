@@ -1,23 +1,35 @@
 // The console core in one composition function: explicit dependencies in, one handler per contract request and one
-// event stream out. No module-level state: two consoles in one process do not share anything.
+// event stream out. No module-level state: two consoles in one process do not share anything. The core knows no lab:
+// it runs the selected lab's module (main/console/labs/) and starts each observer as its component becomes healthy.
 import { randomBytes } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import { AppError, toAppError } from '../../services/shared/app-error.js';
 import { kafkaLogCreator } from '../../services/shared/kafka-log.js';
 import type { Logger } from '../../services/shared/logger.js';
-import type { StackProvider } from './stack/types.js';
-import type { OutboxState, ParsedRequestOf, RequestName, ResponseOf, ServiceLogLine } from './contract/console-api.js';
+import type { ComponentName, StackProvider } from './stack/types.js';
+import {
+  REQUEST_NAMES,
+  type ConsoleInfo,
+  type FaultInfo,
+  type OutboxState,
+  type ParsedRequestOf,
+  type RequestName,
+  type ResponseOf,
+  type ServiceLogLine,
+} from './contract/console-api.js';
 import type { ConsoleConfig } from './config/console-config.js';
 import { createEventHub, createBatcher, type EventListener } from './events/event-hub.js';
 import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
-import { createTimelineStore } from './timeline/timeline-store.js';
+import { createTimelineStore, type TimelineStore } from './timeline/timeline-store.js';
 import { createKafkaObserver, type KafkaObserver } from './observe/kafka-observer.js';
 import { createOutboxObserver, type OutboxObserver } from './observe/outbox-observer.js';
 import { createTailBuffer, createTopicTail, type TailBuffer, type TopicTail } from './observe/topic-tail.js';
 import { createFaults, type Faults } from './faults/faults.js';
 import { createLoadGenerator } from './load/load-generator.js';
 import { createDispatcher, type Dispatcher } from './api/dispatch.js';
+import { createLabRegistry } from './labs/registry.js';
+import type { LabContext, LabModule } from './labs/types.js';
 
 export type ConsoleHandlers = { [C in RequestName]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> };
 
@@ -27,11 +39,13 @@ export interface ConsoleDeps {
   logger: Logger;
   mode: 'electron' | 'web';
   version: string;
+  /** the labs it can run (the composition roots pass `defaultLabs(env)`; tests add fixtures) */
+  labs: readonly LabModule[];
   /** kafkajs client for the observers (default: a client on the provider's brokers) */
   kafkaFactory?: (brokers: string[], clientId: string) => Kafka;
   poolFactory?: (url: string) => pg.Pool;
-  /** how the supervisor runs a service (see SupervisorDeps.serviceArgs); default: tsx on services/cli.ts */
-  serviceArgs?: (kind: 'loms' | 'notifier') => string[];
+  /** how the supervisor runs `<lab>/<service>` (see SupervisorDeps.serviceArgs); default: tsx on services/cli.ts */
+  serviceArgs?: (service: string) => string[];
 }
 
 export interface Console {
@@ -39,22 +53,27 @@ export interface Console {
   /** validates and runs one request (hosts call this with untrusted input) */
   readonly dispatch: Dispatcher;
   readonly subscribe: (listener: EventListener) => () => void;
-  /** starts the observers when the stack already answers (idempotent, never throws) */
+  /** starts the observers of the components that already answer (idempotent, never throws) */
   start(): Promise<void>;
   /** stops load, services, observers (not the stack: stack:down does that) */
   stop(): Promise<void>;
   readonly observerGroupId: string;
 }
 
-interface Observing {
+/** The Kafka side: built when Kafka is healthy, rebuilt when its brokers change. */
+interface KafkaPart {
   brokers: string;
   kafka: Kafka;
   admin: Admin;
   kafkaObserver: KafkaObserver;
   tail: TopicTail;
-  pool: pg.Pool;
-  outbox: OutboxObserver;
   faults: Faults;
+}
+/** The Postgres side: the lab's outbox observers, built when Postgres is healthy, rebuilt when the lab changes. */
+interface PostgresPart {
+  key: string;
+  pool: pg.Pool;
+  outboxes: OutboxObserver[];
 }
 
 const defaultKafka = (logger: Logger) => (brokers: string[], clientId: string) =>
@@ -70,6 +89,7 @@ const defaultKafka = (logger: Logger) => (brokers: string[], clientId: string) =
 
 export function createConsole(deps: ConsoleDeps): Console {
   const { config, provider, logger } = deps;
+  const registry = createLabRegistry(deps.labs);
   const hub = createEventHub((err, name) => logger.error({ err, name }, 'event listener failed'));
   const wants = () => hub.listenerCount() > 0;
   const observerGroupId = `eventscope-observer-${randomBytes(4).toString('hex')}`;
@@ -79,6 +99,7 @@ export function createConsole(deps: ConsoleDeps): Console {
     ((url: string) =>
       new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 3000, idleTimeoutMillis: 10_000 }));
   let pollIntervalMs = config.pollIntervalMs;
+  let lab: LabModule = registry.get(config.lab ?? registry.ids[0]!);
 
   /** the background parts whose last report was an error */
   const failing = new Set<string>();
@@ -93,14 +114,22 @@ export function createConsole(deps: ConsoleDeps): Console {
     else if (failing.delete(source)) hub.emit('console:recovered', { source, at: Date.now() });
   };
 
-  provider.onHealth((health) => hub.emit('stack:health', { health }));
-
-  const timeline = createTimelineStore({
-    cap: config.timelineCap,
-    batchMs: config.batchMs,
-    wantBatches: wants,
-    onBatch: (seq, updated, evicted, size) => hub.emit('timeline:batch', { seq, updated, evicted, size }),
-  });
+  const makeTimeline = (m: LabModule): TimelineStore =>
+    createTimelineStore({
+      lab: {
+        id: m.manifest.id,
+        statuses: m.manifest.entity.statuses,
+        next: m.manifest.entity.next,
+        steps: m.manifest.entity.steps.map((s) => s.id),
+        ...(m.scanners === undefined ? {} : { scanners: m.scanners }),
+        ...(m.handledBy === undefined ? {} : { handledStep: m.handledBy.step }),
+      },
+      cap: config.timelineCap,
+      batchMs: config.batchMs,
+      wantBatches: wants,
+      onBatch: (seq, updated, evicted, size) => hub.emit('timeline:batch', { seq, updated, evicted, size }),
+    });
+  let timeline = makeTimeline(lab);
 
   const logBatcher = createBatcher<ServiceLogLine>({
     intervalMs: config.batchMs,
@@ -108,162 +137,261 @@ export function createConsole(deps: ConsoleDeps): Console {
     onFlush: (seq, lines) => hub.emit('services:log', { seq, lines }),
   });
 
-  const databaseUrl = () => config.lomsDatabaseUrl ?? provider.endpoints().postgres.url;
-  const lomsBaseUrl = () => `http://127.0.0.1:${config.lomsPort}`;
+  let kafkaPart: KafkaPart | undefined;
+  let postgresPart: PostgresPart | undefined;
+  let tailBuffer: TailBuffer | undefined;
+
+  const needKafka = (): KafkaPart => {
+    if (kafkaPart === undefined)
+      throw new AppError('KAFKA_UNAVAILABLE', 'the console is not observing Kafka yet: start the stack first');
+    return kafkaPart;
+  };
+  const context: LabContext = {
+    endpoints: () => provider.endpoints(),
+    logger: logger.child({ part: 'lab' }),
+    records: {
+      duplicate: (topic, source) => needKafka().faults.produceDuplicate(topic, source),
+      poison: (topic, key, value) => needKafka().faults.producePoison(topic, key, value),
+    },
+  };
+
+  provider.onHealth((health) => {
+    hub.emit('stack:health', { health });
+    if (health.state === 'healthy') void observe([health.name]);
+  });
 
   const supervisor: Supervisor = createSupervisor({
     repoRoot: config.repoRoot,
+    lab,
+    context,
     ...(deps.serviceArgs === undefined ? {} : { serviceArgs: deps.serviceArgs }),
     logger: logger.child({ part: 'supervisor' }),
-    serviceEnv: () => ({
-      kafkaBrokers: provider.endpoints().kafka.brokers,
-      databaseUrl: databaseUrl(),
-      lomsPort: config.lomsPort,
-      topic: config.orderTopic,
-      notifierGroupId: config.notifierGroupId,
-    }),
     onState: (instance) => hub.emit('services:state', { instance }),
     onLog: (line) => {
       if (wants()) logBatcher.add(line);
     },
-    onNotifierLine: (line) => {
-      if (line.type === 'event') {
-        timeline.addProcessed(
-          String(line.order_id),
-          line.status,
-          Date.parse(line.ts),
-          line.instance,
-          line.partition,
-          Number(line.offset),
-          line.latency_ms,
-        );
-      }
+    onFacts: (facts) => {
+      for (const f of facts) timeline.addFact(f);
     },
   });
 
-  const load = createLoadGenerator({ lomsBaseUrl, onProgress: (progress) => hub.emit('load:progress', { progress }) });
+  const load = createLoadGenerator({ onProgress: (progress) => hub.emit('load:progress', { progress }) });
 
-  // --- observers: built when the stack answers, rebuilt when its brokers change ---
-  let observing: Observing | undefined;
-  let tailBuffer: TailBuffer | undefined;
+  // --- observers: each part starts when its component is healthy (and the lab uses it), one change at a time ---
   let observeChain: Promise<void> = Promise.resolve();
-
-  const startObserving = (): Promise<void> => {
-    observeChain = observeChain
-      .then(async () => {
-        const endpoints = provider.endpoints();
-        const brokers = endpoints.kafka.brokers.join(',');
-        if (observing !== undefined && observing.brokers === brokers) return;
-        if (observing !== undefined) await stopObservingNow();
-        const kafka = kafkaFactory(endpoints.kafka.brokers, 'eventscope-console');
-        const admin = kafka.admin({ retry: { retries: 1 } });
-        tailBuffer = createTailBuffer({
-          capacity: config.tailCapacity,
-          orderTopic: config.orderTopic,
-          timeline,
-          batchMs: config.batchMs,
-          wantBatches: wants,
-          onBatch: (seq, records, dropped) => hub.emit('tail:batch', { seq, records, dropped }),
-        });
-        const buffer = tailBuffer;
-        const tail = createTopicTail({
-          kafka,
-          groupId: observerGroupId,
-          buffer,
-          logger: logger.child({ part: 'tail' }),
-          onHealth: reportHealth('tail'),
-        });
-        const kafkaObserver = createKafkaObserver({
-          admin,
-          logger: logger.child({ part: 'kafka-observer' }),
-          pollIntervalMs,
-          hideGroup: (g) => g === observerGroupId || g.startsWith('eventscope-observer-'),
-          generationFor: (g) => supervisor.lastGeneration(g),
-          keysSeen: (t, p) => buffer.keysSeen(t, p),
-          onPartitionsDiff: (seq, upsert, removed) => hub.emit('kafka:snapshot-diff', { seq, upsert, removed }),
-          onGroupsDiff: (seq, upsert, removed, rebalances) =>
-            hub.emit('groups:diff', { seq, upsert, removed, rebalances }),
-          onGroupProgress: (groupId, lags) => {
-            if (groupId !== config.notifierGroupId) return;
-            for (const l of lags) {
-              if (l.topic === config.orderTopic && l.committedOffset !== null)
-                timeline.setGroupProgress(l.topic, l.partition, Number(l.committedOffset), l.lag === 0);
-            }
-          },
-          onTopics: (topics) => void tail.follow(topics),
-          onHealth: reportHealth('kafka-observer'),
-        });
-        const pool = poolFactory(databaseUrl());
-        pool.on('error', (err) => logger.warn({ err: err.message }, 'outbox pool error'));
-        const outbox = createOutboxObserver({
-          pool,
-          logger: logger.child({ part: 'outbox-observer' }),
-          pollIntervalMs,
-          backfillRows: config.timelineCap,
-          onDiff: (seq, changes) => hub.emit('outbox:diff', { seq, changes }),
-          onCommitted: (orderId, status, at, outboxId, sentAt) =>
-            timeline.addCommitted(orderId, status, at, outboxId, sentAt),
-          onSent: (orderId, outboxId, sentAt) => timeline.markSent(orderId, outboxId, sentAt),
-        });
-        const faults = createFaults({
-          lomsBaseUrl,
-          producer: () =>
-            kafka.producer({
-              allowAutoTopicCreation: false,
-              createPartitioner: Partitioners.DefaultPartitioner,
-              retry: { retries: 3 },
-            }),
-          tail: () => tailBuffer,
-        });
-        observing = { brokers, kafka, admin, kafkaObserver, tail, pool, outbox, faults };
-        kafkaObserver.start();
-        outbox.start();
-        logger.info({ brokers, observerGroupId }, 'observers started');
-      })
-      .catch((err: unknown) => {
-        logger.error({ err: toAppError(err).message }, 'observers could not start');
-        pushError('observe', err);
-      });
+  const serially = (work: () => Promise<void>): Promise<void> => {
+    observeChain = observeChain.then(work).catch((err: unknown) => {
+      logger.error({ err: toAppError(err).message }, 'observers could not start');
+      pushError('observe', err);
+    });
     return observeChain;
   };
 
-  const stopObservingNow = async () => {
-    const o = observing;
-    observing = undefined;
-    if (o === undefined) return;
-    await Promise.allSettled([o.kafkaObserver.stop(), o.tail.stop(), o.outbox.stop(), o.faults.stop()]);
-    await o.pool.end().catch(() => undefined);
+  const startKafka = async () => {
+    const endpoints = provider.endpoints();
+    const brokers = endpoints.kafka.brokers.join(',');
+    if (kafkaPart !== undefined && kafkaPart.brokers === brokers) return;
+    if (kafkaPart !== undefined) await stopKafka();
+    const kafka = kafkaFactory(endpoints.kafka.brokers, 'eventscope-console');
+    const admin = kafka.admin({ retry: { retries: 1 } });
+    tailBuffer = createTailBuffer({
+      capacity: config.tailCapacity,
+      timeline: () => timeline,
+      batchMs: config.batchMs,
+      wantBatches: wants,
+      onBatch: (seq, records, dropped) => hub.emit('tail:batch', { seq, records, dropped }),
+    });
+    const buffer = tailBuffer;
+    const tail = createTopicTail({
+      kafka,
+      groupId: observerGroupId,
+      buffer,
+      logger: logger.child({ part: 'tail' }),
+      onHealth: reportHealth('tail'),
+    });
+    const kafkaObserver = createKafkaObserver({
+      admin,
+      logger: logger.child({ part: 'kafka-observer' }),
+      pollIntervalMs,
+      hideGroup: (g) => g === observerGroupId || g.startsWith('eventscope-observer-'),
+      generationFor: (g) => supervisor.lastGeneration(g),
+      keysSeen: (t, p) => buffer.keysSeen(t, p),
+      onPartitionsDiff: (seq, upsert, removed) => hub.emit('kafka:snapshot-diff', { seq, upsert, removed }),
+      onGroupsDiff: (seq, upsert, removed, rebalances) => hub.emit('groups:diff', { seq, upsert, removed, rebalances }),
+      onGroupProgress: (groupId, lags) => {
+        if (groupId !== lab.handledBy?.group) return;
+        for (const l of lags) {
+          if (timeline.follows(l.topic) && l.committedOffset !== null)
+            timeline.setGroupProgress(l.topic, l.partition, Number(l.committedOffset), l.lag === 0);
+        }
+      },
+      onTopics: (topics) => void tail.follow(topics),
+      onHealth: reportHealth('kafka-observer'),
+    });
+    const faults = createFaults({
+      producer: () =>
+        kafka.producer({
+          allowAutoTopicCreation: false,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          retry: { retries: 3 },
+        }),
+      tail: () => tailBuffer,
+    });
+    kafkaPart = { brokers, kafka, admin, kafkaObserver, tail, faults };
+    kafkaObserver.start();
+    logger.info({ brokers, observerGroupId }, 'kafka observers started');
   };
-  const stopObserving = (): Promise<void> => {
-    observeChain = observeChain
-      .then(stopObservingNow)
-      .catch((err: unknown) => logger.warn({ err: toAppError(err).message }, 'stopping observers failed'));
-    return observeChain;
+  const stopKafka = async () => {
+    const k = kafkaPart;
+    kafkaPart = undefined;
+    if (k === undefined) return;
+    await Promise.allSettled([k.kafkaObserver.stop(), k.tail.stop(), k.faults.stop()]);
   };
 
-  const needObserving = async (): Promise<Observing> => {
-    await startObserving();
-    if (observing === undefined)
-      throw new AppError('KAFKA_UNAVAILABLE', 'the console is not observing a stack yet: start the stack first');
-    return observing;
+  const startPostgres = async () => {
+    const specs = lab.outboxes ?? [];
+    if (specs.length === 0) return stopPostgres();
+    const url = lab.databaseUrl?.(context) ?? provider.endpoints().postgres.url;
+    const key = `${lab.manifest.id} ${url}`;
+    if (postgresPart !== undefined && postgresPart.key === key) return;
+    await stopPostgres();
+    const pool = poolFactory(url);
+    pool.on('error', (err) => logger.warn({ err: err.message }, 'outbox pool error'));
+    const store = () => timeline;
+    const outboxes = specs.map((spec, i) =>
+      createOutboxObserver({
+        pool,
+        spec,
+        statuses: lab.manifest.entity.statuses,
+        logger: logger.child({ part: 'outbox-observer', outbox: spec.name }),
+        pollIntervalMs,
+        backfillRows: config.timelineCap,
+        // the API shows the first outbox; every outbox feeds the timeline
+        onDiff: (seq, changes) => {
+          if (i === 0) hub.emit('outbox:diff', { seq, changes });
+        },
+        onCommitted: (entity, status, at, rowId, sentAt) =>
+          store().addFact({
+            entity,
+            step: spec.step,
+            status,
+            at,
+            actor: null,
+            where: { kind: 'row', table: spec.table, id: rowId, sentAt },
+            latencyMs: null,
+          }),
+        onSent: (entity, rowId, sentAt) => store().markSent(entity, spec.table, rowId, sentAt),
+      }),
+    );
+    postgresPart = { key, pool, outboxes };
+    for (const o of outboxes) o.start();
+    logger.info({ lab: lab.manifest.id, outboxes: specs.map((s) => s.table) }, 'outbox observers started');
   };
+  const stopPostgres = async () => {
+    const p = postgresPart;
+    postgresPart = undefined;
+    if (p === undefined) return;
+    await Promise.allSettled(p.outboxes.map((o) => o.stop()));
+    await p.pool.end().catch(() => undefined);
+  };
+
+  /** starts the observers of these healthy components that the selected lab uses */
+  const observe = (healthy: readonly ComponentName[]): Promise<void> =>
+    serially(async () => {
+      const uses = new Set<string>(lab.manifest.components);
+      if (healthy.includes('kafka') && uses.has('kafka')) await startKafka();
+      if (healthy.includes('postgres') && uses.has('postgres')) await startPostgres();
+    });
+  const observeHealthy = async () => {
+    const health = await provider.status();
+    await observe(health.filter((h) => h.state === 'healthy').map((h) => h.name));
+  };
+  const stopObserving = () =>
+    serially(async () => {
+      await Promise.allSettled([stopKafka(), stopPostgres()]);
+    });
+
+  const info = (): ConsoleInfo => ({
+    mode: deps.mode,
+    version: deps.version,
+    provider: provider.kind,
+    pollIntervalMs,
+    observerGroupId,
+    topics: kafkaPart?.tail.topics ?? [],
+    timelineCap: timeline.cap,
+    labs: registry.manifests,
+    lab: lab.manifest.id,
+  });
+
+  const faultList = (): FaultInfo[] => {
+    const own = lab.manifest.faults.map(({ id, label, description, args }) => ({
+      id,
+      label,
+      description,
+      ...(args === undefined ? {} : { args }),
+    }));
+    const brokers = lab.manifest.components.flatMap((c) => [
+      { id: `stop-${c}`, label: `Stop ${c}`, description: `Stops the ${c} server through the stack provider.` },
+      { id: `start-${c}`, label: `Start ${c}`, description: `Starts the ${c} server again.` },
+    ]);
+    return [...own, ...brokers];
+  };
+
+  const runFault = async (id: string, args: Record<string, string | number | boolean>): Promise<string> => {
+    const own = lab.faults?.find((f) => f.id === id);
+    if (own !== undefined) return own.run(context, args);
+    const broker = /^(stop|start)-(kafka|postgres|rabbitmq|mongodb|redis)$/.exec(id);
+    if (broker !== null && lab.manifest.components.includes(broker[2] as ComponentName)) {
+      const component = broker[2] as ComponentName;
+      if (broker[1] === 'stop') await provider.stopComponent(component);
+      else await provider.startComponent(component);
+      return `${component} ${broker[1] === 'stop' ? 'stopped' : 'started'}`;
+    }
+    const known = faultList().map((f) => f.id);
+    throw new AppError('INVALID_INPUT', `${lab.manifest.id} has no fault ${id} (known: ${known.join(', ')})`, {
+      field: 'fault',
+      known,
+    });
+  };
+
+  const selectLab = async (id: string) => {
+    const next = registry.get(id);
+    if (next === lab) return;
+    await load.stop();
+    await supervisor.setLab(next);
+    lab = next;
+    timeline.stop();
+    timeline = makeTimeline(next);
+    await serially(stopPostgres);
+    hub.emit('labs:selected', { lab: next.manifest.id });
+    await observeHealthy().catch((err: unknown) =>
+      logger.warn({ err: toAppError(err).message }, 'stack status failed'),
+    );
+  };
+
+  /** a lab's own request: it must belong to the selected lab */
+  const labRequest =
+    <C extends RequestName>(name: C) =>
+    (request: ParsedRequestOf<C>): Promise<ResponseOf<C>> => {
+      const handler = lab.requests?.[name];
+      if (handler === undefined)
+        return Promise.reject(
+          new AppError('INVALID_INPUT', `${String(name)} is not a request of ${lab.manifest.id}, the selected lab`),
+        );
+      return handler(context, request);
+    };
 
   const empty = {} as Record<string, never>;
 
-  const handlers: ConsoleHandlers = {
-    'console:info': () =>
-      Promise.resolve({
-        mode: deps.mode,
-        version: deps.version,
-        provider: provider.kind,
-        pollIntervalMs,
-        observerGroupId,
-        topics: observing?.tail.topics ?? [],
-        timelineCap: timeline.cap,
-      }),
+  const core = {
+    'console:info': () => Promise.resolve(info()),
+    'labs:select': async ({ lab: id }) => {
+      await selectLab(id);
+      return info();
+    },
     'stack:up': async () => {
       const r = await provider.up();
-      await startObserving();
+      await observeHealthy();
       return { health: r.health, millisToHealthy: r.millisToHealthy };
     },
     'stack:down': async () => {
@@ -284,43 +412,89 @@ export function createConsole(deps: ConsoleDeps): Console {
       return empty;
     },
     'services:list': () => Promise.resolve({ instances: supervisor.list() }),
-    'services:start': async ({ instance }) => ({ instance: await supervisor.start(instance) }),
+    'services:start': async ({ instance, brokenMode }) => ({ instance: await supervisor.start(instance, brokenMode) }),
     'services:stop': async ({ instance }) => ({ instance: await supervisor.stop(instance) }),
     'services:kill': async ({ instance }) => ({ instance: await supervisor.kill(instance) }),
-    'services:restart': async ({ instance }) => ({ instance: await supervisor.restart(instance) }),
+    'services:restart': async ({ instance, brokenMode }) => ({
+      instance: await supervisor.restart(instance, brokenMode),
+    }),
     'services:logs': ({ instance, lines }) => Promise.resolve({ lines: supervisor.logs(instance, lines) }),
-    'relay:pause': async () => (await needObserving()).faults.relay('pause'),
-    'relay:resume': async () => (await needObserving()).faults.relay('resume'),
-    'relay:status': async () => (await needObserving()).faults.relay('status'),
+    'faults:list': () => Promise.resolve({ faults: faultList() }),
+    'faults:run': async ({ fault, args }) => ({ result: await runFault(fault, args ?? {}) }),
     'kafka:produce-raw': async (req) => {
-      const o = await needObserving();
+      const k = needKafka();
       return req.kind === 'duplicate'
-        ? o.faults.produceDuplicate(req.topic, req.source)
-        : o.faults.producePoison(req.topic, req.key, req.value);
+        ? k.faults.produceDuplicate(req.topic, req.source)
+        : k.faults.producePoison(req.topic, req.key, req.value);
     },
     'kafka:snapshot': () =>
-      Promise.resolve(observing?.kafkaObserver.partitionsSnapshot() ?? { seq: 0, partitions: [] }),
-    'groups:snapshot': () => Promise.resolve(observing?.kafkaObserver.groupsSnapshot() ?? { seq: 0, groups: [] }),
+      Promise.resolve(kafkaPart?.kafkaObserver.partitionsSnapshot() ?? { seq: 0, partitions: [] }),
+    'groups:snapshot': () => Promise.resolve(kafkaPart?.kafkaObserver.groupsSnapshot() ?? { seq: 0, groups: [] }),
     'groups:rebalances': ({ groupId, limit }) =>
-      Promise.resolve({ rebalances: observing?.kafkaObserver.rebalances(groupId, limit) ?? [] }),
+      Promise.resolve({ rebalances: kafkaPart?.kafkaObserver.rebalances(groupId, limit) ?? [] }),
     'outbox:snapshot': () =>
-      Promise.resolve(observing?.outbox.snapshot() ?? { seq: 0, state: null as OutboxState | null }),
-    'outbox:history': ({ sinceMs }) => Promise.resolve({ samples: observing?.outbox.history(sinceMs) ?? [] }),
+      Promise.resolve(postgresPart?.outboxes[0]?.snapshot() ?? { seq: 0, state: null as OutboxState | null }),
+    'outbox:history': ({ sinceMs }) => Promise.resolve({ samples: postgresPart?.outboxes[0]?.history(sinceMs) ?? [] }),
     'observe:set-interval': ({ pollIntervalMs: ms }) => {
       pollIntervalMs = ms;
-      observing?.kafkaObserver.setPollInterval(ms);
-      observing?.outbox.setPollInterval(ms);
+      kafkaPart?.kafkaObserver.setPollInterval(ms);
+      for (const o of postgresPart?.outboxes ?? []) o.setPollInterval(ms);
       return Promise.resolve({ pollIntervalMs });
     },
     'topics:tail-page': (q) => Promise.resolve(tailBuffer?.page(q) ?? { records: [], nextBefore: null }),
-    'timeline:get': ({ orderId }) => Promise.resolve({ timeline: timeline.get(orderId) }),
+    'timeline:get': ({ lab: id, entity }) => {
+      registry.get(id); // an undeclared lab is refused
+      if (id !== lab.manifest.id) return Promise.resolve({ timeline: null });
+      if (!new RegExp(lab.manifest.entity.idPattern).test(entity))
+        return Promise.reject(
+          new AppError(
+            'INVALID_INPUT',
+            `entity: ${lab.manifest.entity.noun} ids look like ${lab.manifest.entity.idExample}`,
+            { field: 'entity' },
+          ),
+        );
+      return Promise.resolve({ timeline: timeline.get(entity) });
+    },
     'timeline:flagged': ({ flag, limit }) => Promise.resolve(timeline.flagged(flag, limit)),
     'timeline:recent': ({ prefix, limit }) =>
       Promise.resolve({ items: timeline.recent(prefix, limit), size: timeline.size, cap: timeline.cap }),
-    'load:start': (req) => Promise.resolve(load.start(req)),
+    'load:start': (req) => {
+      const m = registry.get(req.lab);
+      const driver = m.load;
+      const spec = m.manifest.load;
+      if (m !== lab) throw new AppError('INVALID_INPUT', `${req.lab} is not the selected lab`, { field: 'lab' });
+      if (driver === undefined || spec === null)
+        throw new AppError('INVALID_INPUT', `${req.lab} has no load driver`, { field: 'lab' });
+      const known = spec.mix.map((x) => x.id);
+      const unknown = Object.keys(req.mix ?? {}).filter((k) => !known.includes(k));
+      if (unknown.length > 0)
+        throw new AppError('INVALID_INPUT', `mix: unknown outcome ${unknown.join(', ')} (known: ${known.join(', ')})`, {
+          field: 'mix',
+          known,
+        });
+      if (req.rate > spec.maxRate)
+        throw new AppError('INVALID_INPUT', `rate: at most ${spec.maxRate}/s for ${req.lab}`, { field: 'rate' });
+      const mix = req.mix ?? Object.fromEntries(spec.mix.map((x) => [x.id, x.weight]));
+      return Promise.resolve(
+        load.start({
+          lab: req.lab,
+          rate: req.rate,
+          count: req.count,
+          durationSec: req.durationSec,
+          mix,
+          unit: (outcome, run) => driver.unit(context, outcome, run),
+        }),
+      );
+    },
     'load:stop': async () => ({ progress: await load.stop() }),
     'load:status': () => Promise.resolve({ progress: load.status() }),
-  };
+  } satisfies Partial<ConsoleHandlers>;
+
+  // every lab's own requests (the contract's names that are not the core's): each answers while its lab is selected
+  const labHandlers = Object.fromEntries(
+    REQUEST_NAMES.filter((name) => !Object.hasOwn(core, name)).map((name) => [name, labRequest(name)]),
+  );
+  const handlers = { ...labHandlers, ...core } as unknown as ConsoleHandlers;
 
   const dispatch = createDispatcher(handlers, logger.child({ part: 'dispatch' }));
 
@@ -331,10 +505,7 @@ export function createConsole(deps: ConsoleDeps): Console {
     observerGroupId,
     async start() {
       try {
-        const health = await provider.status();
-        const kafka = health.find((h) => h.name === 'kafka');
-        if (kafka?.state === 'healthy') await startObserving();
-        else logger.info('the stack does not answer yet: observers start after stack:up');
+        await observeHealthy();
       } catch (err) {
         logger.warn({ err: toAppError(err).message }, 'stack status failed at start');
       }

@@ -8,6 +8,7 @@ import { toAppError } from '../../services/shared/app-error.js';
 import { loadConsoleConfig } from '../console/config/console-config.js';
 import { resolveDockerDir, resolveRendererDir } from '../console/config/resource-paths.js';
 import { providerForHost } from '../console/config/provider-for-host.js';
+import { defaultLabs } from '../console/labs/registry.js';
 import { createConsole, type Console } from '../console/create-console.js';
 import { bindIpc } from './ipc-binding.js';
 import { APP_ORIGIN, createMainWindow, hardenSession, isAppUrl, registerAppScheme, serveRenderer } from './window.js';
@@ -49,9 +50,10 @@ async function main(): Promise<void> {
     logger,
     mode: 'electron',
     version,
+    labs: defaultLabs(process.env),
     // packaged: tsx (a dev dependency) is not shipped; the services run from their bundle
     ...(app.isPackaged && existsSync(bundledServices)
-      ? { serviceArgs: (kind: 'loms' | 'notifier') => [bundledServices, kind] }
+      ? { serviceArgs: (service: string) => [bundledServices, service] }
       : {}),
   });
 

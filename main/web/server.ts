@@ -8,6 +8,7 @@ import { toAppError } from '../../services/shared/app-error.js';
 import { loadConsoleConfig } from '../console/config/console-config.js';
 import { resolveDockerDir, resolveRendererDir } from '../console/config/resource-paths.js';
 import { providerForHost } from '../console/config/provider-for-host.js';
+import { defaultLabs } from '../console/labs/registry.js';
 import { createConsole } from '../console/create-console.js';
 import { startWebHost } from './web-host.js';
 
@@ -22,7 +23,14 @@ async function main(): Promise<void> {
     dockerDir: resolveDockerDir({ packaged: false, repoRoot: REPO_ROOT }),
   });
   logger.info({ provider: provider.kind, reason }, 'stack provider chosen');
-  const console_ = createConsole({ config, provider, logger, mode: 'web', version });
+  const console_ = createConsole({
+    config,
+    provider,
+    logger,
+    mode: 'web',
+    version,
+    labs: defaultLabs(process.env),
+  });
   const host = await startWebHost({
     dispatch: console_.dispatch,
     subscribe: console_.subscribe,

@@ -1,7 +1,6 @@
 // The console's configuration, read once from env (zod) by a composition root and passed down explicitly.
 import { z } from 'zod';
 import { AppError } from '../../../services/shared/app-error.js';
-import { NOTIFIER_GROUP_ID, ORDER_EVENTS_TOPIC } from '../../../services/lab-d/schema.js';
 
 export interface ConsoleConfig {
   /** the checkout (dev) or unpacked app (packaged) root: services/, docker/ and dist/renderer are resolved from it */
@@ -14,12 +13,8 @@ export interface ConsoleConfig {
   tailCapacity: number;
   /** push batching window, 16–100 ms (EVENTSCOPE_BATCH_MS, default 50) */
   batchMs: number;
-  /** loms' HTTP port when the console runs it (EVENTSCOPE_LOMS_PORT, default 8084, the course's) */
-  lomsPort: number;
-  /** Lab D's database (EVENTSCOPE_LOMS_DATABASE_URL); default: the stack's Postgres URL */
-  lomsDatabaseUrl: string | undefined;
-  orderTopic: string;
-  notifierGroupId: string;
+  /** the lab selected at start (EVENTSCOPE_LAB; default: the registry's first); each lab reads its own settings */
+  lab: string | undefined;
   /** web mode's port on 127.0.0.1 (EVENTSCOPE_WEB_PORT; default 0 = a free port chosen by the OS) */
   webPort: number;
 }
@@ -29,13 +24,10 @@ const Env = z.object({
   EVENTSCOPE_TIMELINE_CAP: z.coerce.number().int().min(100).max(5_000_000).default(100_000),
   EVENTSCOPE_TAIL_CAPACITY: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   EVENTSCOPE_BATCH_MS: z.coerce.number().int().min(16).max(100).default(50),
-  EVENTSCOPE_LOMS_PORT: z.coerce.number().int().min(1).max(65535).default(8084),
-  EVENTSCOPE_LOMS_DATABASE_URL: z
+  EVENTSCOPE_LAB: z
     .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a lab id such as lab-b')
     .optional(),
-  EVENTSCOPE_ORDER_TOPIC: z.string().min(1).default(ORDER_EVENTS_TOPIC),
-  EVENTSCOPE_NOTIFIER_GROUP: z.string().min(1).default(NOTIFIER_GROUP_ID),
   EVENTSCOPE_WEB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
@@ -57,10 +49,7 @@ export function loadConsoleConfig(repoRoot: string, env: NodeJS.ProcessEnv = pro
     timelineCap: e.EVENTSCOPE_TIMELINE_CAP,
     tailCapacity: e.EVENTSCOPE_TAIL_CAPACITY,
     batchMs: e.EVENTSCOPE_BATCH_MS,
-    lomsPort: e.EVENTSCOPE_LOMS_PORT,
-    lomsDatabaseUrl: e.EVENTSCOPE_LOMS_DATABASE_URL,
-    orderTopic: e.EVENTSCOPE_ORDER_TOPIC,
-    notifierGroupId: e.EVENTSCOPE_NOTIFIER_GROUP,
+    lab: e.EVENTSCOPE_LAB,
     webPort: e.EVENTSCOPE_WEB_PORT,
   };
 }

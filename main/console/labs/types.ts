@@ -1,7 +1,6 @@
 // What a lab plugs into the console with: a manifest (pure data, main/console/contract/manifest.ts) and a module (Node
 // code). The console core never names a lab's topic, status or service; it asks the lab's module. A new lab adds its
 // folder main/console/labs/<lab>/ and one line in main/console/labs/registry.ts.
-import type { Kafka } from 'kafkajs';
 import type { Logger } from '../../../services/shared/logger.js';
 import type { StackEndpoints } from '../stack/types.js';
 import type {
@@ -14,17 +13,23 @@ import type {
 } from '../contract/console-api.js';
 import type { LoadRun } from '../load/load-generator.js';
 
-/** What a lab's code gets from the console: where the stack is, and the lab's own settings. */
+/** A record a fault produced. */
+export interface ProducedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+}
+
+/** What a lab's code gets from the console: where the stack is, record faults, a logger. */
 export interface LabContext {
   endpoints: () => StackEndpoints;
-  /** the lab's database URL (the stack's Postgres unless the console's config names one) */
-  databaseUrl: () => string;
-  /** the base URL of an instance's HTTP API (`http://127.0.0.1:8084`) */
-  httpUrl: (instance: string) => string;
-  /** the port an instance listens on (the manifest's, or a test's override) */
-  port: (kind: string) => number;
-  /** a producer on the stack's Kafka, connected on first use (faults, load) */
-  kafka: () => Kafka;
+  records: {
+    /** re-sends a record the console's tail has seen (the newest keyed JSON one, or the one at partition/offset) */
+    duplicate(topic: string, source?: { partition: number; offset: string }): Promise<ProducedRecord>;
+    /** sends a value that is not JSON */
+    poison(topic: string, key?: string, value?: string): Promise<ProducedRecord>;
+  };
   logger: Logger;
 }
 
@@ -89,8 +94,9 @@ export interface LabModule {
   scanners?: Readonly<Record<string, RecordScanner>>;
   /** the consumer group whose committed offsets say an event was handled (drives the missing-step flag) */
   handledBy?: { group: string; step: string };
-  /** the outbox tables to watch */
+  /** the outbox tables to watch, and the database they are in */
   outboxes?: readonly OutboxSpec[];
+  databaseUrl?(ctx: LabContext): string;
   faults?: readonly LabFault[];
   load?: LoadDriver;
   /** the lab's own requests (`lab-d:relay-status`), named in main/console/labs/contracts.ts */

@@ -1,11 +1,17 @@
-// Drives Lab D from the UI: creates orders at a chosen rate over loopback HTTP with a random mix of what happens next
-// (pay, cancel, a failed create, nothing). Bounded: a count, a duration, a cap on requests in flight; one run at a time.
+// Drives the selected lab from the UI: starts units of load (an order created and then paid, a login, …) at a chosen
+// rate with a random mix of outcomes, each unit done by the lab's load driver over loopback. Bounded: a count, a
+// duration, a cap on units in flight; one run at a time.
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../../services/shared/app-error.js';
 import type { LoadMix, LoadProgress } from '../contract/console-api.js';
 
+/** What a lab's unit of load gets from the run. */
+export interface LoadRun {
+  random: () => number;
+  fetch: typeof fetch;
+}
+
 export interface LoadDeps {
-  lomsBaseUrl: () => string;
   onProgress: (progress: LoadProgress) => void;
   fetchImpl?: typeof fetch;
   random?: () => number;
@@ -13,10 +19,14 @@ export interface LoadDeps {
 }
 
 export interface LoadRequest {
+  lab: string;
   rate: number;
   count: number;
   durationSec?: number | undefined;
-  mix?: LoadMix | undefined;
+  /** outcome id → weight (the lab manifest's `load.mix`) */
+  mix: LoadMix;
+  /** one unit with the chosen outcome; resolves with the outcome it reached, throws on an error */
+  unit: (outcome: string, run: LoadRun) => Promise<string>;
 }
 
 export interface LoadGenerator {
@@ -27,10 +37,6 @@ export interface LoadGenerator {
   done(): Promise<LoadProgress | null>;
 }
 
-export const DEFAULT_MIX: LoadMix = { pay: 5, cancel: 2, failed: 1, none: 2 };
-/** skus with plenty of stock (course seed) and one whose stock is fully reserved (a create fails: new → failed) */
-const STOCKED = ['139275865', '1625903'];
-const NO_STOCK = '139819069';
 const MAX_IN_FLIGHT = 64;
 const PROGRESS_MS = 250;
 
@@ -41,62 +47,33 @@ export function createLoadGenerator(deps: LoadDeps): LoadGenerator {
   let progress: LoadProgress | null = null;
   let run: { stop: () => void; finished: Promise<void> } | undefined;
 
-  const post = async (path: string, body: unknown): Promise<{ status: number; json: unknown }> => {
-    const res = await doFetch(`${deps.lomsBaseUrl()}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const json: unknown = await res.json().catch(() => undefined);
-    return { status: res.status, json };
-  };
+  const loadRun: LoadRun = { random, fetch: doFetch };
 
-  const pick = (mix: LoadMix): keyof LoadMix => {
-    const total = mix.pay + mix.cancel + mix.failed + mix.none;
-    if (total <= 0) return 'none';
+  const pick = (mix: LoadMix): string => {
+    const entries = Object.entries(mix);
+    const total = entries.reduce((n, [, w]) => n + w, 0);
+    if (total <= 0) return entries[0]?.[0] ?? '';
     let r = random() * total;
-    for (const k of ['pay', 'cancel', 'failed', 'none'] as const) {
-      r -= mix[k];
+    for (const [k, w] of entries) {
+      r -= w;
       if (r < 0) return k;
     }
-    return 'none';
+    return entries.at(-1)![0];
   };
 
-  const oneOrder = async (p: LoadProgress, what: keyof LoadMix) => {
-    const failed = what === 'failed';
-    const sku = failed ? NO_STOCK : STOCKED[Math.floor(random() * STOCKED.length)]!;
-    const created = await post('/order/create', {
-      userId: String(1000 + Math.floor(random() * 50)),
-      items: [{ sku, count: 1 }],
-    });
-    const orderId = (created.json as { orderId?: unknown } | undefined)?.orderId;
-    if (failed) {
-      if (created.status === 400) {
-        p.created += 1;
-        p.failed += 1;
-        return;
-      }
-      throw new Error(`create for a sku without stock answered ${created.status}`);
-    }
-    if (created.status !== 200 || typeof orderId !== 'string')
-      throw new Error(`create answered ${created.status}: ${JSON.stringify(created.json)}`);
+  const oneUnit = async (p: LoadProgress, req: LoadRequest) => {
+    const outcome = await req.unit(pick(req.mix), loadRun);
     p.created += 1;
-    if (what === 'pay' || what === 'cancel') {
-      const r = await post(what === 'pay' ? '/order/pay' : '/order/cancel', { orderId });
-      if (r.status !== 200) throw new Error(`${what} answered ${r.status}: ${JSON.stringify(r.json)}`);
-      if (what === 'pay') p.paid += 1;
-      else p.cancelled += 1;
-    }
+    p.outcomes[outcome] = (p.outcomes[outcome] ?? 0) + 1;
   };
 
   return {
     start(req) {
       if (progress?.running === true)
         throw new AppError('CONFLICT', 'a load run is already running; stop it first', { runId: progress.runId });
-      const mix = req.mix ?? DEFAULT_MIX;
       const startedAt = now();
       const p: LoadProgress = {
+        lab: req.lab,
         runId: randomUUID(),
         running: true,
         rate: req.rate,
@@ -104,9 +81,7 @@ export function createLoadGenerator(deps: LoadDeps): LoadGenerator {
         startedAt,
         elapsedMs: 0,
         created: 0,
-        paid: 0,
-        cancelled: 0,
-        failed: 0,
+        outcomes: {},
         errors: 0,
         lastError: null,
         endReason: null,
@@ -128,7 +103,7 @@ export function createLoadGenerator(deps: LoadDeps): LoadGenerator {
         if (!force && t - lastPush < PROGRESS_MS) return;
         lastPush = t;
         p.elapsedMs = t - startedAt;
-        deps.onProgress({ ...p });
+        deps.onProgress({ ...p, outcomes: { ...p.outcomes } });
       };
       const end = (reason: NonNullable<LoadProgress['endReason']>) => {
         if (!p.running) return;
@@ -153,7 +128,7 @@ export function createLoadGenerator(deps: LoadDeps): LoadGenerator {
         while (!stopped && issued < due && inFlight < MAX_IN_FLIGHT) {
           issued += 1;
           inFlight += 1;
-          oneOrder(p, pick(mix))
+          oneUnit(p, req)
             .catch((err: unknown) => {
               p.errors += 1;
               p.lastError = (err as Error).message;

@@ -1,19 +1,23 @@
-// Polls the Lab D outbox table: pending count, oldest pending age, sent/s; pushes what changed. It also feeds the
-// timeline with the `committed` facts (new outbox rows) and their `sent_at`, incrementally and in bounded pages.
+// Polls an outbox table that a lab names (OutboxSpec: table and columns): pending count, oldest pending age, sent/s;
+// pushes what changed. It also feeds the timeline with the committed facts (new outbox rows) and their sent time,
+// incrementally and in bounded pages.
 import type { Pool } from 'pg';
 import type { Logger } from '../../../services/shared/logger.js';
-import { OUTBOX_TABLE, ORDER_STATUSES, type OrderStatus } from '../../../services/lab-d/schema.js';
+import type { OutboxSpec } from '../labs/types.js';
 import type { OutboxState } from '../contract/console-api.js';
 import { createPollLoop } from './poll-loop.js';
 
 export interface OutboxObserverDeps {
   pool: Pool;
+  spec: OutboxSpec;
+  /** the lab's statuses: a row with another status gives no fact */
+  statuses: readonly string[];
   logger: Logger;
   pollIntervalMs: number;
   onDiff: (seq: number, changes: Partial<OutboxState> & { at: number }) => void;
   /** committed facts for the timeline */
-  onCommitted?: (orderId: string, status: OrderStatus, at: number, outboxId: string, sentAt: number | null) => void;
-  onSent?: (orderId: string, outboxId: string, sentAt: number) => void;
+  onCommitted?: (entity: string, status: string, at: number, rowId: string, sentAt: number | null) => void;
+  onSent?: (entity: string, rowId: string, sentAt: number) => void;
   /** how many newest rows to read back at start (default 100 000, the timeline's cap) */
   backfillRows?: number;
   now?: () => number;
@@ -31,7 +35,6 @@ export interface OutboxObserver {
 const HISTORY_MS = 10 * 60_000;
 const HISTORY_MAX = 6000;
 const PAGE = 5000;
-const STATUSES = new Set<string>(ORDER_STATUSES);
 const GAP_TTL_MS = 60_000;
 const GAPS_MAX = 10_000;
 const UNSENT_MAX = 200_000;
@@ -46,6 +49,11 @@ interface FactRow {
 
 export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
   const now = deps.now ?? Date.now;
+  const STATUSES = new Set<string>(deps.statuses);
+  const { table, columns: c } = deps.spec;
+  const OUTBOX_TABLE = table;
+  /** the columns of a fact row, under the names the code reads */
+  const FACT_COLUMNS = `${c.id}::text AS id, ${c.entity}::text AS aggregate_id, ${c.status} AS status, ${c.createdAt} AS created_at, ${c.sentAt} AS sent_at`;
   let seq = 0;
   let state: OutboxState | null = null;
   const samples: OutboxState[] = [];
@@ -69,13 +77,7 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
     sent_at: Date | null;
   }) => {
     if (r.status === null || !STATUSES.has(r.status)) return;
-    deps.onCommitted?.(
-      r.aggregate_id,
-      r.status as OrderStatus,
-      r.created_at.getTime(),
-      r.id,
-      r.sent_at?.getTime() ?? null,
-    );
+    deps.onCommitted?.(r.aggregate_id, r.status, r.created_at.getTime(), r.id, r.sent_at?.getTime() ?? null);
     if (r.sent_at === null && deps.onSent !== undefined) {
       unsent.set(BigInt(r.id), r.aggregate_id);
       if (unsent.size > UNSENT_MAX) unsent.delete(unsent.keys().next().value as bigint);
@@ -86,7 +88,7 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
     if (deps.onCommitted === undefined) return;
     const at = now();
     if (lastId === undefined) {
-      const r = await deps.pool.query<{ max: string | null }>(`SELECT max(id)::text AS max FROM ${OUTBOX_TABLE}`);
+      const r = await deps.pool.query<{ max: string | null }>(`SELECT max(${c.id})::text AS max FROM ${OUTBOX_TABLE}`);
       const max = BigInt(r.rows[0]?.max ?? '0');
       const back = BigInt(deps.backfillRows ?? 100_000);
       lastId = max > back ? max - back : 0n;
@@ -95,7 +97,7 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
     for (const [id, seen] of gaps) if (at - seen > GAP_TTL_MS) gaps.delete(id);
     if (gaps.size > 0) {
       const late = await deps.pool.query<FactRow>(
-        `SELECT id::text, aggregate_id::text, payload->>'status' AS status, created_at, sent_at FROM ${OUTBOX_TABLE} WHERE id = ANY($1::bigint[]) ORDER BY id`,
+        `SELECT ${FACT_COLUMNS} FROM ${OUTBOX_TABLE} WHERE ${c.id} = ANY($1::bigint[]) ORDER BY ${c.id}`,
         [[...gaps.keys()].map(String)],
       );
       for (const r of late.rows) {
@@ -105,7 +107,7 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
     }
     // new rows, a bounded page per poll (the next poll continues)
     const rows = await deps.pool.query<FactRow>(
-      `SELECT id::text, aggregate_id::text, payload->>'status' AS status, created_at, sent_at FROM ${OUTBOX_TABLE} WHERE id > $1 ORDER BY id LIMIT ${PAGE}`,
+      `SELECT ${FACT_COLUMNS} FROM ${OUTBOX_TABLE} WHERE ${c.id} > $1 ORDER BY ${c.id} LIMIT ${PAGE}`,
       [lastId.toString()],
     );
     for (const r of rows.rows) {
@@ -122,7 +124,7 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
         if (ids.length >= PAGE * 4) break;
       }
       const sent = await deps.pool.query<{ id: string; aggregate_id: string; sent_at: Date }>(
-        `SELECT id::text, aggregate_id::text, sent_at FROM ${OUTBOX_TABLE} WHERE id = ANY($1::bigint[]) AND sent_at IS NOT NULL ORDER BY id`,
+        `SELECT ${c.id}::text AS id, ${c.entity}::text AS aggregate_id, ${c.sentAt} AS sent_at FROM ${OUTBOX_TABLE} WHERE ${c.id} = ANY($1::bigint[]) AND ${c.sentAt} IS NOT NULL ORDER BY ${c.id}`,
         [ids],
       );
       for (const r of sent.rows) {
@@ -137,9 +139,9 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
     let next: OutboxState;
     try {
       const r = await deps.pool.query<{ pending: string; oldest: Date | null; sent: string }>(
-        `SELECT count(*) FILTER (WHERE sent_at IS NULL)::text AS pending,
-                min(created_at) FILTER (WHERE sent_at IS NULL) AS oldest,
-                count(*) FILTER (WHERE sent_at IS NOT NULL)::text AS sent
+        `SELECT count(*) FILTER (WHERE ${c.sentAt} IS NULL)::text AS pending,
+                min(${c.createdAt}) FILTER (WHERE ${c.sentAt} IS NULL) AS oldest,
+                count(*) FILTER (WHERE ${c.sentAt} IS NOT NULL)::text AS sent
            FROM ${OUTBOX_TABLE}`,
       );
       const row = r.rows[0];
@@ -167,7 +169,7 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
       const e = err as { code?: string; message?: string };
       const detail =
         e.code === '42P01'
-          ? `the ${OUTBOX_TABLE} table does not exist yet (start loms: it creates its schema)`
+          ? `the ${OUTBOX_TABLE} table does not exist yet (start the service that owns it: it creates its schema)`
           : `Postgres does not answer: ${e.message ?? String(err)}`;
       next = {
         ...(state ?? { pending: 0, oldestPendingAgeMs: null, sentPerSec: 0, sentTotal: 0 }),

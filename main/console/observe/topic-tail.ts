@@ -1,6 +1,6 @@
 // A tail of the topics through the console's own consumer group (`eventscope-observer-<random>`, hidden in the UI):
-// every record goes into a bounded ring (merged across partitions in arrival order), the order topic's records into
-// the timeline store, and a batched push. The ingest path keeps the record's bytes where kafkajs decoded them and
+// every record goes into a bounded ring (merged across partitions in arrival order), the selected lab's entity topics'
+// records into the timeline store, and a batched push. The ingest path keeps the record's bytes where kafkajs decoded them and
 // decodes lazily; the timeline gets one batch per fetch batch.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../../services/shared/logger.js';
@@ -16,9 +16,8 @@ const PUSH_MAX = 500;
 export interface TailBufferOptions {
   /** records kept for topics:tail-page (default 10 000) */
   capacity?: number;
-  /** the topic whose JSON values feed the timeline */
-  orderTopic: string;
-  timeline?: TimelineStore;
+  /** the entity store of the selected lab (it says which topics it follows); read per fetch batch */
+  timeline?: () => TimelineStore | undefined;
   /** batched push of new records (16–100 ms window, at most 500 per push) */
   onBatch?: (seq: number, records: TailRecord[], dropped: number) => void;
   wantBatches?: () => boolean;
@@ -195,7 +194,7 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     keyBytes[slot] = key;
     valueBytes[slot] = value;
     next += 1;
-    // order events are counted by the timeline (one entity per key); other records here
+    // entity events are counted by the timeline (one entity per key); other records here
     if (timeline === undefined || !timeline.ingestRecord(topic, partition, offset, value, timestamp)) {
       if (key !== null) countKey(counter, key.toString('latin1'));
     }
@@ -203,9 +202,10 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
 
   return {
     ingest(topic, partition, messages) {
-      const timeline = opts.timeline !== undefined && topic === opts.orderTopic ? opts.timeline : undefined;
+      const store = opts.timeline?.();
+      const timeline = store?.follows(topic) === true ? store : undefined;
       const counter = keyCounter(topic, partition);
-      // one timeline batch per fetch batch: each order it touches is checked and queued for a push once
+      // one timeline batch per fetch batch: each entity it touches is checked and queued for a push once
       timeline?.beginBatch();
       try {
         for (const m of messages) put(topic, partition, m, timeline, counter);
@@ -244,8 +244,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     },
     keysSeen(topic, partition) {
       const k = keys.get(topic)?.[partition];
-      const fromTimeline =
-        opts.timeline !== undefined && topic === opts.orderTopic ? opts.timeline.keysFirstPublished(partition) : 0;
+      const store = opts.timeline?.();
+      const fromTimeline = store?.follows(topic) === true ? store.keysFirstPublished(topic, partition) : 0;
       return fromTimeline + (k === undefined ? 0 : k.carried + k.set.size);
     },
     get ingested() {

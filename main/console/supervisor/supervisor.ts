@@ -1,44 +1,36 @@
-// Runs the Lab D services embedded as child processes: loms ×1 and notifier ×3 (notifier-1..3). Start, stop (SIGTERM),
-// kill (SIGKILL), restart per instance; captures their JSON-line stdout/stderr and turns notifier lines into typed facts.
-// It restarts nothing on its own: a killed notifier stays down until the user starts it (that is the lesson).
+// Runs the selected lab's service instances (as its manifest declares them) embedded as child processes. Start, stop
+// (SIGTERM), kill (SIGKILL), restart per instance, correct or in one of the lab's broken modes (LAB_BROKEN_MODE);
+// captures their JSON-line stdout/stderr, and the lab's module reads what their lines say (facts, group joins).
+// It restarts nothing on its own: a killed consumer stays down until the user starts it (that is the lesson).
 // It only ever signals its own children, by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { AppError } from '../../../services/shared/app-error.js';
 import type { Logger } from '../../../services/shared/logger.js';
-import { parseNotifierLine, type NotifierLine } from '../../../services/lab-d/schema.js';
-import {
-  SERVICE_INSTANCES,
-  type ServiceInstance,
-  type ServiceInstanceName,
-  type ServiceLogLine,
-} from '../contract/console-api.js';
-
-/** What the services need to reach the stack, read at each start (the endpoints can change after stack:up). */
-export interface ServiceEnv {
-  kafkaBrokers: string[];
-  databaseUrl: string;
-  lomsPort: number;
-  topic: string;
-  notifierGroupId: string;
-}
+import type { ServiceInstance, ServiceInstanceName, ServiceLogLine } from '../contract/console-api.js';
+import type { Fact, LabContext, LabModule, ParsedLine } from '../labs/types.js';
 
 export interface SupervisorDeps {
   /** the checkout (or unpacked app) root: services/cli.ts is resolved from here */
   repoRoot: string;
-  serviceEnv: () => ServiceEnv;
+  /** the lab whose instances it runs at first (setLab changes it) */
+  lab: LabModule;
+  /** what the lab's env() gets: the stack's endpoints (read at each start: they can change after stack:up) */
+  context: LabContext;
   logger: Logger;
   onState: (instance: ServiceInstance) => void;
   onLog: (line: ServiceLogLine) => void;
-  onNotifierLine?: (line: NotifierLine) => void;
+  /** facts the lab's module read from an instance's line */
+  onFacts?: (facts: Fact[]) => void;
   /** the node binary (default process.execPath; under Electron it runs with ELECTRON_RUN_AS_NODE=1) */
   nodePath?: string;
   /**
-   * The arguments that run one service kind (default: `--import tsx <repoRoot>/services/cli.ts <kind>`; a packaged
-   * app passes its bundled `dist/services/cli.cjs <kind>` instead, since tsx is a development dependency).
+   * The arguments that run one service (default: `--import tsx <repoRoot>/services/cli.ts <lab>/<kind>`; a packaged
+   * app passes its bundled `dist/services/cli.cjs <lab>/<kind>` instead, since tsx is a development dependency). A
+   * lab module's own `serviceArgs` wins (test fixtures).
    */
-  serviceArgs?: (kind: 'loms' | 'notifier') => string[];
+  serviceArgs?: (service: string) => string[];
   /** extra env for every child (tests) */
   extraEnv?: NodeJS.ProcessEnv;
   /** SIGTERM → exit deadline before a SIGKILL (default 15 s; the service itself gives up after 10 s) */
@@ -49,12 +41,18 @@ export interface SupervisorDeps {
 }
 
 export interface Supervisor {
+  /** the lab whose instances it runs */
+  readonly lab: string;
+  /** switches to another lab's instances (stops the running ones first) */
+  setLab(lab: LabModule): Promise<void>;
   list(): ServiceInstance[];
   get(instance: ServiceInstanceName): ServiceInstance;
-  start(instance: ServiceInstanceName): Promise<ServiceInstance>;
+  /** `brokenMode`: one of the lab's modes for this instance's kind, null or omitted: correct */
+  start(instance: ServiceInstanceName, brokenMode?: string | null): Promise<ServiceInstance>;
   stop(instance: ServiceInstanceName): Promise<ServiceInstance>;
   kill(instance: ServiceInstanceName): Promise<ServiceInstance>;
-  restart(instance: ServiceInstanceName): Promise<ServiceInstance>;
+  /** `brokenMode` omitted: the mode it last ran in */
+  restart(instance: ServiceInstanceName, brokenMode?: string | null): Promise<ServiceInstance>;
   logs(instance: ServiceInstanceName, lines?: number): ServiceLogLine[];
   /** the generation of the newest join a notifier reported for a group */
   lastGeneration(groupId: string): number | null;
@@ -76,6 +74,7 @@ const FRESH_RUN = {
   exitedAt: null,
   exitCode: null,
   exitSignal: null,
+  brokenMode: null,
   assignment: null,
   generationId: null,
   eventsProcessed: 0,
@@ -95,28 +94,55 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   const stopTimeoutMs = deps.stopTimeoutMs ?? 15_000;
   const logLinesKept = deps.logLinesKept ?? 2000;
   const generations = new Map<string, number>();
-  const slots = new Map<ServiceInstanceName, Slot>();
-  for (const name of SERVICE_INSTANCES) {
-    slots.set(name, {
-      state: {
-        instance: name,
-        kind: name === 'loms' ? 'loms' : 'notifier',
-        state: 'stopped',
-        pid: null,
-        startedAt: null,
-        ...FRESH_RUN,
-        port: null,
-      },
-      child: undefined,
-      exited: undefined,
-      stopRequested: false,
-      logs: [],
-    });
-  }
+  let lab = deps.lab;
+  let slots = new Map<ServiceInstanceName, Slot>();
+  let names: ServiceInstanceName[] = [];
+  const build = (m: LabModule) => {
+    slots = new Map();
+    for (const svc of m.manifest.services) {
+      for (const name of svc.instances) {
+        slots.set(name, {
+          state: {
+            instance: name,
+            lab: m.manifest.id,
+            kind: svc.kind,
+            state: 'stopped',
+            pid: null,
+            startedAt: null,
+            ...FRESH_RUN,
+            port: null,
+          },
+          child: undefined,
+          exited: undefined,
+          stopRequested: false,
+          logs: [],
+        });
+      }
+    }
+    names = [...slots.keys()];
+  };
+  build(lab);
   const slot = (name: ServiceInstanceName): Slot => {
     const s = slots.get(name);
-    if (s === undefined) throw new AppError('INVALID_INPUT', `no such service instance: ${String(name)}`);
+    if (s === undefined)
+      throw new AppError(
+        'INVALID_INPUT',
+        `no such service instance in ${lab.manifest.id}: ${String(name)} (known: ${names.join(', ')})`,
+        { field: 'instance', known: names },
+      );
     return s;
+  };
+  /** the lab's broken mode for this kind, or an INVALID_INPUT naming the known ones */
+  const checkMode = (s: Slot, mode: string | null | undefined): string | null => {
+    if (mode === null || mode === undefined) return null;
+    const known = lab.manifest.brokenModes.filter((b) => b.services.includes(s.state.kind)).map((b) => b.id);
+    if (!known.includes(mode))
+      throw new AppError(
+        'INVALID_INPUT',
+        `${s.state.kind} has no broken mode ${mode} (known: ${known.length > 0 ? known.join(', ') : 'none'})`,
+        { field: 'brokenMode', known },
+      );
+    return mode;
   };
   const update = (s: Slot, patch: Partial<ServiceInstance>) => {
     s.state = { ...s.state, ...patch };
@@ -128,10 +154,10 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     let kind: ServiceLogLine['kind'] = 'text';
     let level: string | undefined;
     if (text.startsWith('{')) {
-      const parsed = s.state.kind === 'notifier' && stream === 'stdout' ? parseNotifierLine(text) : undefined;
+      const parsed = stream === 'stdout' ? lab.parseLine?.(s.state.kind, name, text) : undefined;
       if (parsed !== undefined) {
-        kind = parsed.type;
-        onNotifierLine(s, parsed);
+        kind = parsed.kind;
+        onParsed(s, parsed);
       } else {
         try {
           const json = JSON.parse(text) as { level?: unknown };
@@ -171,60 +197,43 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     );
   };
 
-  const onNotifierLine = (s: Slot, line: NotifierLine) => {
-    if (line.type === 'event') {
+  const onParsed = (s: Slot, line: ParsedLine) => {
+    if (line.kind === 'event') {
       s.state = { ...s.state, eventsProcessed: s.state.eventsProcessed + 1 };
       pushCountsSoon(s);
-    } else if (line.type === 'error') {
+    } else if (line.kind === 'error') {
       s.state = { ...s.state, errors: s.state.errors + 1 };
       pushCountsSoon(s);
-    } else if (line.state === 'joined') {
-      if (line.generation_id !== undefined) {
-        generations.set(line.group_id, Math.max(generations.get(line.group_id) ?? 0, line.generation_id));
-      }
-      update(s, { assignment: line.assignment ?? {}, generationId: line.generation_id ?? null });
-    } else if (
-      line.state === 'disconnected' ||
-      line.state === 'reconnecting' ||
-      line.state === 'crashed' ||
-      line.state === 'stopped'
-    ) {
-      // without the broker (or without a consumer) it owns no partition; `joined` tells the new assignment when it is back
-      update(s, { assignment: null });
     }
-    deps.onNotifierLine?.(line);
+    const m = line.member;
+    if (m !== undefined) {
+      if (m.generationId !== null)
+        generations.set(m.groupId, Math.max(generations.get(m.groupId) ?? 0, m.generationId));
+      // without the broker (or without a consumer) it owns no partition; a join tells the new assignment
+      update(
+        s,
+        m.assignment === null ? { assignment: null } : { assignment: m.assignment, generationId: m.generationId },
+      );
+    }
+    if (line.facts !== undefined && line.facts.length > 0) deps.onFacts?.(line.facts);
   };
 
-  const spawnChild = (s: Slot): void => {
-    const env = deps.serviceEnv();
+  const spawnChild = (s: Slot, brokenMode: string | null): void => {
     const name = s.state.instance;
+    const kind = s.state.kind;
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
       ...deps.extraEnv,
-      KAFKA_BROKERS: env.kafkaBrokers.join(','),
+      ...lab.env(deps.context, kind, name),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     };
+    if (brokenMode === null) delete childEnv.LAB_BROKEN_MODE;
+    else childEnv.LAB_BROKEN_MODE = brokenMode;
     if (process.versions.electron !== undefined) childEnv.ELECTRON_RUN_AS_NODE = '1';
-    if (s.state.kind === 'loms') {
-      Object.assign(childEnv, {
-        PORT: String(env.lomsPort),
-        HOST: '127.0.0.1',
-        DATABASE_URL: env.databaseUrl,
-        LOMS_TOPIC: env.topic,
-      });
-    } else {
-      Object.assign(childEnv, {
-        NOTIFIER_GROUP_ID: env.notifierGroupId,
-        NOTIFIER_INSTANCE: name,
-        NOTIFIER_TOPIC: env.topic,
-      });
-    }
-    const args = deps.serviceArgs?.(s.state.kind) ?? [
-      '--import',
-      'tsx',
-      path.join(deps.repoRoot, 'services', 'cli.ts'),
-      s.state.kind,
-    ];
+    const service = `${lab.manifest.id}/${kind}`;
+    const args = lab.serviceArgs?.(kind, deps.repoRoot) ??
+      deps.serviceArgs?.(service) ?? ['--import', 'tsx', path.join(deps.repoRoot, 'services', 'cli.ts'), service];
+    const port = lab.manifest.services.find((x) => x.kind === kind)?.port ?? null;
     const child = spawn(deps.nodePath ?? process.execPath, args, {
       cwd: deps.repoRoot,
       env: childEnv,
@@ -232,13 +241,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     });
     s.child = child;
     s.stopRequested = false;
-    update(s, {
-      state: 'starting',
-      pid: child.pid ?? null,
-      startedAt: now(),
-      ...FRESH_RUN,
-      port: s.state.kind === 'loms' ? env.lomsPort : null,
-    });
+    update(s, { state: 'starting', pid: child.pid ?? null, startedAt: now(), ...FRESH_RUN, brokenMode, port });
     for (const stream of ['stdout', 'stderr'] as const) {
       const rl = createInterface({ input: child[stream], crlfDelay: Infinity });
       rl.on('line', (text) => capture(s, stream, text));
@@ -306,13 +309,30 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     return s.state;
   };
 
+  const stopAll = async () => {
+    await Promise.allSettled(names.map((n) => stop(n)));
+    for (const t of countPush.values()) clearTimeout(t);
+    countPush.clear();
+  };
+
   return {
-    list: () => SERVICE_INSTANCES.map((n) => slot(n).state),
+    get lab() {
+      return lab.manifest.id;
+    },
+    async setLab(next) {
+      if (next === lab) return;
+      await stopAll();
+      lab = next;
+      generations.clear();
+      build(next);
+    },
+    list: () => names.map((n) => slot(n).state),
     get: (name) => slot(name).state,
-    start(name) {
+    start(name, brokenMode) {
       const s = slot(name);
+      const mode = checkMode(s, brokenMode);
       if (s.child !== undefined) return Promise.resolve(s.state);
-      spawnChild(s);
+      spawnChild(s, mode);
       return Promise.resolve(s.state);
     },
     stop,
@@ -323,10 +343,11 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       await waitExit(s, 5000);
       return s.state;
     },
-    async restart(name) {
-      await stop(name);
+    async restart(name, brokenMode) {
       const s = slot(name);
-      spawnChild(s);
+      const mode = brokenMode === undefined ? s.state.brokenMode : checkMode(s, brokenMode);
+      await stop(name);
+      spawnChild(s, mode);
       return s.state;
     },
     logs(name, lines = 500) {
@@ -334,10 +355,6 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       return all.slice(Math.max(0, all.length - lines));
     },
     lastGeneration: (groupId) => generations.get(groupId) ?? null,
-    async stopAll() {
-      await Promise.allSettled(SERVICE_INSTANCES.map((n) => stop(n)));
-      for (const t of countPush.values()) clearTimeout(t);
-      countPush.clear();
-    },
+    stopAll,
   };
 }

@@ -1,15 +1,15 @@
-// Per order id the ordered facts of its life: committed (outbox row), published (Kafka partition/offset), processed
-// (notifier instance). Flags what a first-time student should notice: a status path out of order, a gap in the path,
-// duplicate processing, an event that was published but never processed although the group's lag is 0.
+// The entity store: per entity id (a string: an order number, a UUID) the ordered facts of its life, as the selected
+// lab describes them: committed in a table, published to a topic (partition/offset), handled by an instance, and any
+// other step a lab names. Flags what a first-time student should notice, from the lab's status graph: a status path out
+// of order, a gap in the path, a duplicate, an event that was published but never handled although the handling
+// group's lag is 0.
 //
 // Bounded: keeps the newest `cap` entities (by first sight) and evicts the oldest. Pushes are batched: the ids that
-// changed in a window (16–100 ms) go out as summaries with a sequence number. Ingest is the hot path: no zod, no
-// allocation beyond the facts themselves.
-import { NEXT_STATUSES, ORDER_STATUSES, type OrderStatus } from '../../../services/lab-d/schema.js';
-import type { OrderTimeline, TimelineFlag, TimelineStep, TimelineSummary } from '../contract/console-api.js';
+// changed in a window (16–100 ms) go out as summaries with a sequence number. Ingest from Kafka records is the hot path:
+// the lab's scanner reads the bytes, published facts are packed in number arrays, no zod, no object per record.
+import type { EntityTimeline, TimelineFact, TimelineFlag, TimelineSummary } from '../contract/console-api.js';
+import type { Fact, RecordScanner } from '../labs/types.js';
 import { createFlushTimer } from '../events/flush-timer.js';
-
-const STATUS_INDEX: Record<string, number> = Object.fromEntries(ORDER_STATUSES.map((s, i) => [s, i]));
 
 const F_OUT_OF_ORDER = 1;
 const F_DUPLICATE = 2;
@@ -22,46 +22,59 @@ const FLAG_BITS: readonly [number, TimelineFlag][] = [
   [F_GAP, 'gap'],
 ];
 
-/**
- * REACHABLE[a] has bit b set when status b can follow a after one or more steps; DIRECT[a] when after exactly one
- * (row 0 is "no event yet", row a + 1 is status a). Bit masks in an Int32Array: one load and an `&` per check.
- */
-const REACHABLE = new Int32Array(ORDER_STATUSES.length + 1);
-const DIRECT = new Int32Array(ORDER_STATUSES.length + 1);
-(['none', ...ORDER_STATUSES] as const).forEach((name, a) => {
-  for (const next of NEXT_STATUSES[name]) DIRECT[a]! |= 1 << STATUS_INDEX[next]!;
-  const stack: (OrderStatus | 'none')[] = [name];
-  while (stack.length > 0) {
-    for (const next of NEXT_STATUSES[stack.pop()!]) {
-      const bit = 1 << STATUS_INDEX[next]!;
-      if ((REACHABLE[a]! & bit) !== 0) continue;
-      REACHABLE[a]! |= bit;
-      stack.push(next);
-    }
-  }
-});
+/** What the store needs to know of the lab it follows (from its manifest and module). */
+export interface TimelineLab {
+  id: string;
+  /** status names (at most 30); a status index is its position here */
+  statuses: readonly string[];
+  /** the status graph; `''` is "no event yet" */
+  next: Readonly<Record<string, readonly string[]>>;
+  /** fact steps in the order they happen for one status (for sorting a timeline) */
+  steps: readonly string[];
+  /** topic → the scanner of its records */
+  scanners?: Readonly<Record<string, RecordScanner>>;
+  /** the step of a fact that handles a published record (matched by partition/offset) */
+  handledStep?: string;
+}
 
-// Facts are stored in packed number arrays (V8 keeps doubles unboxed in them): a few objects per entity instead of one
-// per fact, which keeps both the live heap and the garbage of evictions small.
+/** Bit masks of the status graph: DIRECT[a] has bit b when b may follow a, REACHABLE[a] after one or more steps. */
+function statusGraph(lab: TimelineLab): { direct: Int32Array; reachable: Int32Array; index: Map<string, number> } {
+  if (lab.statuses.length > 30) throw new Error(`lab ${lab.id}: at most 30 statuses`);
+  const index = new Map(lab.statuses.map((s, i) => [s, i]));
+  const direct = new Int32Array(lab.statuses.length + 1);
+  const reachable = new Int32Array(lab.statuses.length + 1);
+  ['', ...lab.statuses].forEach((name, a) => {
+    const nexts = (from: string) => (lab.next[from] ?? []).map((n) => index.get(n)).filter((i) => i !== undefined);
+    for (const b of nexts(name)) direct[a]! |= 1 << b;
+    const stack = [name];
+    while (stack.length > 0) {
+      for (const b of nexts(stack.pop()!)) {
+        if ((reachable[a]! & (1 << b)) !== 0) continue;
+        reachable[a]! |= 1 << b;
+        stack.push(lab.statuses[b]!);
+      }
+    }
+  });
+  return { direct, reachable, index };
+}
+
 /** published: [status, at, partition, offset] per fact, sorted by offset */
 const PUB = 4;
-/** processed: [status, at, instance index, partition, offset, latency (−1 = unknown)] per fact */
-const PROC = 6;
-/** committed: [status, at, outbox id, sent at (−1 = pending)] per fact */
-const COM = 4;
+/** handled: [status index (−1 = none), partition, offset] per fact */
+const HAND = 3;
 
 interface Entity {
-  /** the order id (its decimal string is made only where one is shown) */
-  num: number;
+  id: string;
   /** the topic of its published facts */
   topic: string;
   firstAt: number;
   lastAt: number;
   pub: number[] | undefined;
-  proc: number[] | undefined;
-  com: number[] | undefined;
+  hand: number[] | undefined;
+  /** every fact but the published ones, in arrival order */
+  facts: Fact[] | undefined;
   flags: number;
-  /** has a published fact no notifier has processed yet (it is in the waiting list) */
+  /** has a published fact nobody has handled yet (it is in the waiting list) */
   waiting: boolean;
   /** the flush epoch it was last queued for a push in (saves a Set operation per event) */
   dirtyEpoch: number;
@@ -72,121 +85,8 @@ interface Entity {
   evicted: boolean;
 }
 
-/** status indexes by the first byte of their name (one each today: the five names start with different letters) */
-const STATUSES_BY_FIRST_BYTE: (number[] | undefined)[] = [];
-ORDER_STATUSES.forEach((name, i) => (STATUSES_BY_FIRST_BYTE[name.charCodeAt(0)] ??= []).push(i));
-const STATUS_BYTES = ORDER_STATUSES.map((name) => Buffer.from(name));
-
-/** The status whose name is the string value starting at `from` (after its opening quote), or −1. */
-function statusAt(buf: Buffer, from: number, last: number): number {
-  const candidates = STATUSES_BY_FIRST_BYTE[buf[from]!];
-  if (candidates === undefined) return -1;
-  for (const st of candidates) {
-    const name = STATUS_BYTES[st]!;
-    const end = from + name.length;
-    // exactly the name: its bytes, then the closing quote (or the object's end, as the quote search used to allow)
-    if (end <= last && (end === last || buf[end] === 0x22) && bytesAt(buf, from, name)) return st;
-  }
-  return -1;
-}
-/** `order_id"` at `i` (the bytes after a key's opening quote), compared byte by byte with constants */
-const isOrderIdKey = (b: Buffer, i: number) =>
-  b[i] === 0x6f &&
-  b[i + 1] === 0x72 &&
-  b[i + 2] === 0x64 &&
-  b[i + 3] === 0x65 &&
-  b[i + 4] === 0x72 &&
-  b[i + 5] === 0x5f &&
-  b[i + 6] === 0x69 &&
-  b[i + 7] === 0x64 &&
-  b[i + 8] === 0x22;
-const ORDER_ID_KEY_LENGTH = 9;
-/** `status"` at `i` */
-const isStatusKey = (b: Buffer, i: number) =>
-  b[i] === 0x73 &&
-  b[i + 1] === 0x74 &&
-  b[i + 2] === 0x61 &&
-  b[i + 3] === 0x74 &&
-  b[i + 4] === 0x75 &&
-  b[i + 5] === 0x73 &&
-  b[i + 6] === 0x22;
-const STATUS_KEY_LENGTH = 7;
-const scanned = { orderId: 0, status: 0 };
-
-const isSpace = (c: number | undefined) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-
-function bytesAt(buf: Buffer, at: number, bytes: Buffer): boolean {
-  if (at + bytes.length > buf.length) return false;
-  for (let k = 0; k < bytes.length; k++) if (buf[at + k] !== bytes[k]) return false;
-  return true;
-}
-
-/** Index after the colon (and spaces) that follows a key ending at `i`, or −1. */
-function afterColon(buf: Buffer, i: number): number {
-  while (isSpace(buf[i])) i++;
-  if (buf[i] !== 0x3a) return -1;
-  i++;
-  while (isSpace(buf[i])) i++;
-  return i;
-}
-
-/**
- * Reads `order_id` (a number) and `status` (one of the five) from a Lab D event's JSON bytes in one pass over the top
- * level's tokens, without building strings (several times cheaper than JSON.parse). String values are skipped whole,
- * so a key name inside a value never matches. A value that is not a JSON object (does not start with `{` and end with
- * `}`) is refused, as is one whose fields do not have those shapes: poison records stay out of the timeline. The scan
- * stops as soon as both fields are read (only the first of each counts, so the rest can not change the answer). The
- * returned object is reused.
- */
-export function scanOrderEvent(buf: Buffer): { orderId: number; status: number } | undefined {
-  const n = buf.length;
-  let first = 0;
-  while (first < n && isSpace(buf[first])) first++;
-  let last = n - 1;
-  while (last > first && isSpace(buf[last])) last--;
-  if (buf[first] !== 0x7b || buf[last] !== 0x7d) return undefined;
-  let orderId = -1;
-  let status = -1;
-  let depth = 0;
-  for (let i = first; i < last; i++) {
-    const c = buf[i]!;
-    if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) depth--;
-    if (c !== 0x22) continue;
-    if (depth === 1 && orderId < 0 && isOrderIdKey(buf, i + 1)) {
-      let j = afterColon(buf, i + 1 + ORDER_ID_KEY_LENGTH);
-      if (j < 0 || buf[j] === 0x30) return undefined;
-      let v = 0;
-      const from = j;
-      for (let d = buf[j]!; d >= 0x30 && d <= 0x39; d = buf[++j]!) v = v * 10 + (d - 0x30);
-      if (j === from || j - from > 15) return undefined;
-      orderId = v;
-      if (status >= 0) break; // both read: nothing later can change the answer
-      i = j - 1;
-      continue;
-    }
-    if (depth === 1 && status < 0 && isStatusKey(buf, i + 1)) {
-      const j = afterColon(buf, i + 1 + STATUS_KEY_LENGTH);
-      if (j < 0 || buf[j] !== 0x22) return undefined;
-      const st = statusAt(buf, j + 1, last);
-      if (st < 0) return undefined;
-      status = st;
-      if (orderId >= 0) break;
-      i = j + 1 + STATUS_BYTES[st]!.length;
-      continue;
-    }
-    // any other string (a key or a value): skip it whole, escapes included
-    let k = i + 1;
-    while (k < last && buf[k] !== 0x22) k += buf[k] === 0x5c ? 2 : 1;
-    i = k;
-  }
-  if (orderId <= 0 || status < 0) return undefined;
-  scanned.orderId = orderId;
-  scanned.status = status;
-  return scanned;
-}
-
 export interface TimelineStoreOptions {
+  lab: TimelineLab;
   /** newest entities kept (default 100 000) */
   cap?: number;
   /** push window, clamped to 16–100 ms (default 50) */
@@ -200,7 +100,10 @@ export interface TimelineStoreOptions {
 }
 
 export interface TimelineStore {
-  /** A Kafka record of the order topic: bytes take the fast scanner, a string is parsed as JSON. False: not an order event. */
+  readonly lab: string;
+  /** whether records of this topic feed the timeline (the lab has a scanner for it) */
+  follows(topic: string): boolean;
+  /** A record of a followed topic: its value goes through the lab's scanner. False: not an entity event. */
   ingestRecord(
     topic: string,
     partition: number,
@@ -215,32 +118,19 @@ export interface TimelineStore {
    */
   beginBatch(): void;
   endBatch(): void;
-  addPublished(
-    orderId: string,
-    status: OrderStatus,
-    at: number,
-    topic: string,
-    partition: number,
-    offset: number,
-  ): void;
-  addProcessed(
-    orderId: string,
-    status: OrderStatus,
-    at: number,
-    instance: string,
-    partition: number,
-    offset: number,
-    latencyMs: number | null,
-  ): void;
-  addCommitted(orderId: string, status: OrderStatus, at: number, outboxId: string, sentAt: number | null): void;
-  markSent(orderId: string, outboxId: string, sentAt: number): void;
-  /** The notifier group's committed offset on a partition and whether its lag there is 0 (drives `missing-step`). */
+  /** A published fact by status name (a lab's line or a test; records take `ingestRecord`). */
+  addPublished(entity: string, status: string, at: number, topic: string, partition: number, offset: number): void;
+  /** Any other fact: committed (a row), handled (the lab's handled step with a record `where`), a lab's own step. */
+  addFact(fact: Fact): void;
+  /** An outbox row of a committed fact was sent. */
+  markSent(entity: string, table: string, rowId: string, sentAt: number): void;
+  /** The handling group's committed offset on a partition and whether its lag there is 0 (drives `missing-step`). */
   setGroupProgress(topic: string, partition: number, committedOffset: number, lagIsZero: boolean): void;
-  get(orderId: string): OrderTimeline | null;
+  get(entity: string): EntityTimeline | null;
   flagged(flag?: TimelineFlag, limit?: number): { items: TimelineSummary[]; total: number };
   recent(prefix?: string, limit?: number): TimelineSummary[];
-  /** distinct order ids first published on a partition of the order topic (the "share of keys" histogram) */
-  keysFirstPublished(partition: number): number;
+  /** distinct entities first published on a partition of a topic (the "share of keys" histogram) */
+  keysFirstPublished(topic: string, partition: number): number;
   readonly size: number;
   readonly cap: number;
   readonly evictedTotal: number;
@@ -248,21 +138,20 @@ export interface TimelineStore {
   stop(): void;
 }
 
-/** Order ids are decimal int64 strings; the store keys them by number (exact up to 2^53). */
-function idNumber(orderId: string): number | undefined {
-  const n = Number(orderId);
-  return Number.isSafeInteger(n) && n > 0 && String(n) === orderId ? n : undefined;
-}
-
-export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineStore {
+export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
+  const lab = opts.lab;
+  const { direct: DIRECT, reachable: REACHABLE, index: STATUS_INDEX } = statusGraph(lab);
+  const STATUSES = lab.statuses;
+  const scanners = lab.scanners ?? {};
+  const handledStep = lab.handledStep;
+  const stepRank = new Map(lab.steps.map((s, i) => [s, i]));
   const cap = Math.max(1, opts.cap ?? 100_000);
   const batchMs = Math.min(100, Math.max(16, opts.batchMs ?? 50));
   const maxBatch = opts.maxBatch ?? 1000;
-  /** by order id as a number (cheap to hash, no string per record); the id string is made once per entity */
-  const entities = new Map<number, Entity>();
+  const entities = new Map<string, Entity>();
   /**
-   * Ids in the order they were first seen (the eviction queue). Deleting the first key of a Map over and over makes
-   * V8 skip ever more tombstones on `keys()`; a queue with a head index keeps eviction O(1).
+   * Entities in the order they were first seen (the eviction queue). Deleting the first key of a Map over and over
+   * makes V8 skip ever more tombstones on `keys()`; a queue with a head index keeps eviction O(1).
    */
   let order: Entity[] = [];
   let head = 0;
@@ -283,18 +172,17 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       flaggedList = kept;
     }
   };
-  /** ingest batch: while one is open, facts only queue their entity, and `endBatch` recomputes each once */
   let batch = 0;
   let inBatch = false;
   const pending: Entity[] = [];
-  /** entities with a published fact not yet processed (candidates for missing-step); compacted lazily */
+  /** entities with a published fact not yet handled (candidates for missing-step); compacted lazily */
   let waitingList: Entity[] = [];
   let waitingCount = 0;
   /** topic → per partition the group's committed offset while its lag there is 0 (−1 while it lags) */
   const settled = new Map<string, number[]>();
-  let processedSourceSeen = false;
-  const firstPublished: number[] = [];
-  /** entities changed since the last push (deduplicated by dirtyEpoch) */
+  let handledSourceSeen = false;
+  /** topic → per partition: entities first published there */
+  const firstPublished = new Map<string, number[]>();
   let dirty: Entity[] = [];
   let epoch = 1;
   let evictedSinceFlush = 0;
@@ -328,42 +216,22 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     dirty.push(e);
   };
 
-  const instanceNames: string[] = [];
-  const instanceIndex = new Map<string, number>();
-  const internInstance = (name: string): number => {
-    let i = instanceIndex.get(name);
-    if (i === undefined) {
-      i = instanceNames.length;
-      instanceNames.push(name);
-      instanceIndex.set(name, i);
-    }
-    return i;
-  };
-
   /**
    * The entity of the previous fact: consecutive records often share a key (loms publishes an order's `new` and
-   * `awaiting payment` back to back, a replay reads each order's events together), and this skips the Map lookup.
+   * `awaiting payment` back to back, a replay reads each entity's events together), and this skips the Map lookup.
    */
   let lastEntity: Entity | undefined;
-  /** the highest order id ever seen: a higher one is new without asking the Map (ids from a sequence mostly grow) */
-  let maxNum = 0;
-  const entity = (num: number, at: number, topic: string): Entity => {
-    let e =
-      lastEntity !== undefined && lastEntity.num === num && !lastEntity.evicted
-        ? lastEntity
-        : num > maxNum
-          ? undefined
-          : entities.get(num);
+  const entity = (id: string, at: number, topic: string): Entity => {
+    let e = lastEntity !== undefined && lastEntity.id === id && !lastEntity.evicted ? lastEntity : entities.get(id);
     if (e === undefined) {
-      if (num > maxNum) maxNum = num;
       e = {
-        num,
+        id,
         topic,
         firstAt: at,
         lastAt: at,
         pub: undefined,
-        proc: undefined,
-        com: undefined,
+        hand: undefined,
+        facts: undefined,
         flags: 0,
         waiting: false,
         dirtyEpoch: 0,
@@ -371,7 +239,7 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
         flaggedAt: -1,
         evicted: false,
       };
-      entities.set(num, e);
+      entities.set(id, e);
       order.push(e);
       if (entities.size > cap) evictOldest();
     } else if (at > e.lastAt) e.lastAt = at;
@@ -387,7 +255,7 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       head += 1;
       if (e.evicted) continue;
       e.evicted = true;
-      entities.delete(e.num);
+      entities.delete(e.id);
       if (e.flaggedAt >= 0) unflag(e);
       if (e.waiting) waitingCount -= 1;
       evictedSinceFlush += 1;
@@ -402,19 +270,19 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     }
   };
 
-  const processedOffset = (e: Entity, partition: number, offset: number): boolean => {
-    const q = e.proc;
+  const handledOffset = (e: Entity, partition: number, offset: number): boolean => {
+    const q = e.hand;
     if (q === undefined) return false;
-    for (let i = 0; i < q.length; i += PROC) if (q[i + 3] === partition && q[i + 4] === offset) return true;
+    for (let i = 0; i < q.length; i += HAND) if (q[i + 1] === partition && q[i + 2] === offset) return true;
     return false;
   };
 
   const recompute = (e: Entity) => {
     let flags = 0;
-    let hasUnprocessed = false;
+    let hasUnhandled = false;
     const pub = e.pub;
     if (pub !== undefined) {
-      let prev = 0; // row 0 of the tables is "none"
+      let prev = 0; // row 0 of the tables is "no event yet"
       let seenMask = 0;
       for (let i = 0; i < pub.length; i += PUB) {
         const st = pub[i]!;
@@ -427,21 +295,23 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
         if ((DIRECT[prev]! & bit) === 0) flags |= (REACHABLE[prev]! & bit) !== 0 ? F_GAP : F_OUT_OF_ORDER;
         prev = st + 1;
       }
-      const done = processedSourceSeen ? settled.get(e.topic) : undefined;
-      for (let i = 0; i < pub.length; i += PUB) {
-        const partition = pub[i + 2]!;
-        const offset = pub[i + 3]!;
-        if (processedOffset(e, partition, offset)) continue;
-        hasUnprocessed = true;
-        const committed = done?.[partition];
-        if (committed !== undefined && committed > offset) flags |= F_MISSING;
+      if (handledStep !== undefined) {
+        const done = handledSourceSeen ? settled.get(e.topic) : undefined;
+        for (let i = 0; i < pub.length; i += PUB) {
+          const partition = pub[i + 2]!;
+          const offset = pub[i + 3]!;
+          if (handledOffset(e, partition, offset)) continue;
+          hasUnhandled = true;
+          const committed = done?.[partition];
+          if (committed !== undefined && committed > offset) flags |= F_MISSING;
+        }
       }
     }
-    const q = e.proc;
-    if (q !== undefined && q.length > PROC) {
-      for (let i = PROC; i < q.length; i += PROC) {
-        for (let j = 0; j < i; j += PROC) {
-          if ((q[i + 3] === q[j + 3] && q[i + 4] === q[j + 4]) || q[i] === q[j]) flags |= F_DUPLICATE;
+    const q = e.hand;
+    if (q !== undefined && q.length > HAND) {
+      for (let i = HAND; i < q.length; i += HAND) {
+        for (let j = 0; j < i; j += HAND) {
+          if ((q[i + 1] === q[j + 1] && q[i + 2] === q[j + 2]) || (q[i]! >= 0 && q[i] === q[j])) flags |= F_DUPLICATE;
         }
       }
     }
@@ -453,39 +323,16 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       } else if (flags === 0 && e.flaggedAt >= 0) unflag(e);
       e.flags = flags;
     }
-    if (hasUnprocessed !== e.waiting) {
-      if (hasUnprocessed) {
+    if (hasUnhandled !== e.waiting) {
+      if (hasUnhandled) {
         waitingList.push(e);
         waitingCount += 1;
       } else waitingCount -= 1;
-      e.waiting = hasUnprocessed;
+      e.waiting = hasUnhandled;
     }
   };
 
-  const addPublished = (
-    orderId: number,
-    status: OrderStatus | number,
-    at: number,
-    topic: string,
-    partition: number,
-    offset: number,
-  ) => {
-    const st = typeof status === 'number' ? status : STATUS_INDEX[status];
-    if (st === undefined) return;
-    const e = entity(orderId, at, topic);
-    if (e.topic === '') e.topic = topic;
-    const pub = e.pub;
-    if (pub === undefined) {
-      e.pub = [st, at, partition, offset];
-      firstPublished[partition] = (firstPublished[partition] ?? 0) + 1;
-    } else {
-      for (let i = 0; i < pub.length; i += PUB) if (pub[i + 2] === partition && pub[i + 3] === offset) return; // a re-read
-      // keep offset order: find the slot from the end (records of one key nearly always arrive in order)
-      let at_ = pub.length;
-      while (at_ > 0 && pub[at_ - PUB + 3]! > offset) at_ -= PUB;
-      if (at_ === pub.length) pub.push(st, at, partition, offset);
-      else pub.splice(at_, 0, st, at, partition, offset);
-    }
+  const changed = (e: Entity) => {
     if (!inBatch) {
       recompute(e);
       touch(e);
@@ -495,36 +342,62 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     }
   };
 
-  const statusesOf = (e: Entity): OrderStatus[] => {
-    const out: OrderStatus[] = [];
-    if (e.pub !== undefined) for (let i = 0; i < e.pub.length; i += PUB) out.push(ORDER_STATUSES[e.pub[i]!]!);
-    else if (e.com !== undefined) for (let i = 0; i < e.com.length; i += COM) out.push(ORDER_STATUSES[e.com[i]!]!);
+  const countFirst = (topic: string, partition: number) => {
+    let perPartition = firstPublished.get(topic);
+    if (perPartition === undefined) firstPublished.set(topic, (perPartition = []));
+    perPartition[partition] = (perPartition[partition] ?? 0) + 1;
+  };
+
+  const publish = (id: string, st: number, at: number, topic: string, partition: number, offset: number) => {
+    const e = entity(id, at, topic);
+    if (e.topic === '') e.topic = topic;
+    const pub = e.pub;
+    if (pub === undefined) {
+      e.pub = [st, at, partition, offset];
+      countFirst(topic, partition);
+    } else {
+      for (let i = 0; i < pub.length; i += PUB) if (pub[i + 2] === partition && pub[i + 3] === offset) return; // a re-read
+      // keep offset order: find the slot from the end (records of one key nearly always arrive in order)
+      let slot = pub.length;
+      while (slot > 0 && pub[slot - PUB + 3]! > offset) slot -= PUB;
+      if (slot === pub.length) pub.push(st, at, partition, offset);
+      else pub.splice(slot, 0, st, at, partition, offset);
+    }
+    changed(e);
+  };
+
+  const statusesOf = (e: Entity): string[] => {
+    const out: string[] = [];
+    if (e.pub !== undefined) for (let i = 0; i < e.pub.length; i += PUB) out.push(STATUSES[e.pub[i]!]!);
+    else if (e.facts !== undefined)
+      for (const f of e.facts)
+        if (f.status !== null && f.step !== handledStep && !out.includes(f.status)) out.push(f.status);
     return out;
   };
 
   const summary = (e: Entity): TimelineSummary => {
     const statuses = statusesOf(e);
-    let partition: number | null = e.pub?.[2] ?? e.proc?.[3] ?? null;
+    let partition: number | null = e.pub?.[2] ?? e.hand?.[1] ?? null;
     if (partition === undefined) partition = null;
-    const instances: string[] = [];
-    const q = e.proc;
-    if (q !== undefined) {
-      for (let i = 0; i < q.length; i += PROC) {
-        const name = instanceNames[q[i + 2]!]!;
-        if (!instances.includes(name)) instances.push(name);
+    const actors: string[] = [];
+    let lastHandled: string | null = null;
+    if (e.facts !== undefined) {
+      for (const f of e.facts) {
+        if (f.actor !== null && !actors.includes(f.actor)) actors.push(f.actor);
+        if (f.step === handledStep && f.status !== null) lastHandled = f.status;
       }
     }
     const flags: TimelineFlag[] = [];
     for (const [bit, name] of FLAG_BITS) if ((e.flags & bit) !== 0) flags.push(name);
-    const lastProcessed = q !== undefined && q.length > 0 ? ORDER_STATUSES[q[q.length - PROC]!]! : null;
     return {
-      orderId: String(e.num),
+      lab: lab.id,
+      entity: e.id,
       statuses,
-      lastStatus: statuses.at(-1) ?? lastProcessed,
+      lastStatus: statuses.at(-1) ?? lastHandled,
       firstAt: e.firstAt,
       lastAt: e.lastAt,
       partition,
-      instances,
+      actors,
       flags,
     };
   };
@@ -535,7 +408,7 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     if (e.flags & F_OUT_OF_ORDER)
       out.push({
         flag: 'out-of-order',
-        reason: `In offset order the statuses read ${path}, which is not a valid path of the order's status machine.`,
+        reason: `In offset order the statuses read ${path}, which is not a valid path of the status graph.`,
       });
     if (e.flags & F_GAP)
       out.push({
@@ -546,39 +419,35 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       out.push({
         flag: 'duplicate',
         reason:
-          'The same status was published or processed more than once (at-least-once delivery: a consumer must be idempotent).',
+          'The same status was published or handled more than once (at-least-once delivery: a consumer must be idempotent).',
       });
     if (e.flags & F_MISSING)
       out.push({
         flag: 'missing-step',
         reason:
-          'An event was published, the notifier group has committed past its offset (lag 0), but no notifier logged processing it.',
+          'An event was published, the handling group has committed past its offset (lag 0), but no instance reported handling it.',
       });
     return out;
   };
 
+  let lastTopic = '';
+  let lastScanner: RecordScanner | undefined;
+  const scanned = { entity: '', status: -1 };
+
   const store: TimelineStore = {
+    lab: lab.id,
+    follows: (topic) => scanners[topic] !== undefined,
     ingestRecord(topic, partition, offset, value, timestamp) {
       if (value === null) return false;
-      if (typeof value !== 'string') {
-        // The hot path: read order_id and status straight from the bytes (no JSON.parse, no garbage).
-        const fact = scanOrderEvent(value);
-        if (fact === undefined) return false;
-        addPublished(fact.orderId, fact.status, timestamp, topic, partition, offset);
-        return true;
+      if (topic !== lastTopic) {
+        lastTopic = topic;
+        lastScanner = scanners[topic];
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(value);
-      } catch {
-        return false;
-      }
-      if (typeof json !== 'object' || json === null) return false;
-      const v = json as { order_id?: unknown; status?: unknown };
-      if (typeof v.order_id !== 'number' || typeof v.status !== 'string') return false;
-      const st = STATUS_INDEX[v.status];
-      if (st === undefined) return false;
-      addPublished(v.order_id, st, timestamp, topic, partition, offset);
+      const scan = lastScanner;
+      if (scan === undefined) return false;
+      if (!scan(typeof value === 'string' ? Buffer.from(value) : value, scanned)) return false;
+      if (scanned.status < 0 || scanned.status >= STATUSES.length) return false;
+      publish(scanned.entity, scanned.status, timestamp, topic, partition, offset);
       return true;
     },
     beginBatch() {
@@ -594,45 +463,47 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       }
       pending.length = 0;
     },
-    addPublished(orderId, status, at, topic, partition, offset) {
-      const num = idNumber(orderId);
-      if (num !== undefined) addPublished(num, status, at, topic, partition, offset);
+    addPublished(id, status, at, topic, partition, offset) {
+      const st = STATUS_INDEX.get(status);
+      if (st !== undefined) publish(id, st, at, topic, partition, offset);
     },
-    addProcessed(orderId, status, at, instance, partition, offset, latencyMs) {
-      const st = STATUS_INDEX[status];
-      const num = idNumber(orderId);
-      if (st === undefined || num === undefined) return;
-      processedSourceSeen = true;
-      const e = entity(num, at, '');
-      const fact = [st, at, internInstance(instance), partition, offset, latencyMs ?? -1];
-      if (e.proc === undefined) e.proc = fact;
-      else e.proc.push(...fact);
-      recompute(e);
-      touch(e);
-    },
-    addCommitted(orderId, status, at, outboxId, sentAt) {
-      const st = STATUS_INDEX[status];
-      const num = idNumber(orderId);
-      if (st === undefined || num === undefined) return;
-      const id = Number(outboxId);
-      const e = entity(num, at, '');
-      if (e.com === undefined) e.com = [st, at, id, sentAt ?? -1];
-      else {
-        for (let i = 0; i < e.com.length; i += COM) if (e.com[i + 2] === id) return;
-        e.com.push(st, at, id, sentAt ?? -1);
+    addFact(fact) {
+      const e = entity(fact.entity, fact.at, '');
+      const w = fact.where;
+      if (fact.step === handledStep && w?.kind === 'record') {
+        handledSourceSeen = true;
+        const fresh = [
+          fact.status === null ? -1 : (STATUS_INDEX.get(fact.status) ?? -1),
+          w.partition,
+          Number(w.offset),
+        ];
+        if (e.hand === undefined) e.hand = fresh;
+        else e.hand.push(...fresh);
+        if (e.topic === '') e.topic = w.topic;
+      } else if (w?.kind === 'row' && e.facts !== undefined) {
+        // one fact per row: a row seen again only updates its sent time
+        for (const f of e.facts) {
+          if (f.where?.kind === 'row' && f.where.table === w.table && f.where.id === w.id && f.step === fact.step) {
+            if (w.sentAt !== undefined && f.where.sentAt !== w.sentAt) {
+              f.where = { ...f.where, sentAt: w.sentAt };
+              touch(e);
+            }
+            return;
+          }
+        }
       }
-      touch(e);
+      (e.facts ??= []).push(fact);
+      if (w?.kind === 'row')
+        touch(e); // a committed row changes no flag
+      else changed(e);
     },
-    markSent(orderId, outboxId, sentAt) {
-      const num = idNumber(orderId);
-      const e = num === undefined ? undefined : entities.get(num);
-      const com = e?.com;
-      if (e === undefined || com === undefined) return;
-      const id = Number(outboxId);
-      for (let i = 0; i < com.length; i += COM) {
-        if (com[i + 2] !== id) continue;
-        if (com[i + 3] === sentAt) return;
-        com[i + 3] = sentAt;
+    markSent(id, table, rowId, sentAt) {
+      const e = entities.get(id);
+      if (e?.facts === undefined) return;
+      for (const f of e.facts) {
+        if (f.where?.kind !== 'row' || f.where.table !== table || f.where.id !== rowId) continue;
+        if (f.where.sentAt === sentAt) return;
+        f.where = { ...f.where, sentAt };
         touch(e);
         return;
       }
@@ -649,7 +520,7 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       }
       if (perPartition[partition] === committedOffset) return;
       perPartition[partition] = committedOffset;
-      if (!processedSourceSeen) return;
+      if (!handledSourceSeen) return;
       const still: Entity[] = [];
       for (const e of waitingList) {
         if (e.evicted || !e.waiting) continue;
@@ -660,67 +531,41 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
       }
       waitingList = still;
     },
-    get(orderId) {
-      const num = idNumber(orderId);
-      const e = num === undefined ? undefined : entities.get(num);
+    get(id) {
+      const e = entities.get(id);
       if (e === undefined) return null;
-      // Statuses in the order they happened (published offset order, else commit order), then per status:
-      // committed → published → processed.
-      const seq: number[] = [];
-      const note = (st: number) => {
-        if (!seq.includes(st)) seq.push(st);
+      // Statuses in the order they happened (published offset order, else arrival order), then per status the steps in
+      // the lab's order, then time.
+      const seqOf: string[] = [];
+      const note = (st: string | null) => {
+        if (st !== null && !seqOf.includes(st)) seqOf.push(st);
       };
       const pub = e.pub ?? [];
-      const com = e.com ?? [];
-      const proc = e.proc ?? [];
-      for (let i = 0; i < pub.length; i += PUB) note(pub[i]!);
-      for (let i = 0; i < com.length; i += COM) note(com[i]!);
-      for (let i = 0; i < proc.length; i += PROC) note(proc[i]!);
-      const steps: { rank: number; step: TimelineStep }[] = [];
-      const rank = (st: number, kind: number, at: number) => seq.indexOf(st) * 1e15 + kind * 1e14 + at;
-      for (let i = 0; i < com.length; i += COM) {
-        const sent = com[i + 3]!;
-        steps.push({
-          rank: rank(com[i]!, 0, com[i + 1]!),
-          step: {
-            kind: 'committed',
-            status: ORDER_STATUSES[com[i]!]!,
-            at: com[i + 1]!,
-            outboxId: String(com[i + 2]),
-            sentAt: sent < 0 ? null : sent,
-          },
-        });
-      }
+      for (let i = 0; i < pub.length; i += PUB) note(STATUSES[pub[i]!]!);
+      for (const f of e.facts ?? []) note(f.status);
+      const steps: { rank: number; fact: TimelineFact }[] = [];
+      const rank = (st: string | null, step: string, at: number) =>
+        (st === null ? seqOf.length : seqOf.indexOf(st)) * 1e15 + (stepRank.get(step) ?? lab.steps.length) * 1e14 + at;
       for (let i = 0; i < pub.length; i += PUB) {
+        const status = STATUSES[pub[i]!]!;
         steps.push({
-          rank: rank(pub[i]!, 1, pub[i + 1]!),
-          step: {
-            kind: 'published',
-            status: ORDER_STATUSES[pub[i]!]!,
+          rank: rank(status, 'published', pub[i + 1]!),
+          fact: {
+            step: 'published',
+            status,
             at: pub[i + 1]!,
-            topic: e.topic,
-            partition: pub[i + 2]!,
-            offset: String(pub[i + 3]),
+            actor: null,
+            where: { kind: 'record', topic: e.topic, partition: pub[i + 2]!, offset: String(pub[i + 3]) },
+            latencyMs: null,
           },
         });
       }
-      for (let i = 0; i < proc.length; i += PROC) {
-        const lat = proc[i + 5]!;
-        steps.push({
-          rank: rank(proc[i]!, 2, proc[i + 1]!),
-          step: {
-            kind: 'processed',
-            status: ORDER_STATUSES[proc[i]!]!,
-            at: proc[i + 1]!,
-            instance: instanceNames[proc[i + 2]!]!,
-            partition: proc[i + 3]!,
-            offset: String(proc[i + 4]),
-            latencyMs: lat < 0 ? null : lat,
-          },
-        });
+      for (const f of e.facts ?? []) {
+        const { entity: _entity, ...fact } = f;
+        steps.push({ rank: rank(f.status, f.step, f.at), fact });
       }
       steps.sort((a, b) => a.rank - b.rank);
-      return { ...summary(e), steps: steps.map((x) => x.step), flagReasons: flagReasons(e) };
+      return { ...summary(e), steps: steps.map((x) => x.fact), flagReasons: flagReasons(e) };
     },
     flagged(flag, limit = 200) {
       const bit = flag === undefined ? -1 : (FLAG_BITS.find(([, n]) => n === flag)?.[0] ?? 0);
@@ -732,11 +577,11 @@ export function createTimelineStore(opts: TimelineStoreOptions = {}): TimelineSt
     recent(prefix, limit = 100) {
       const hits: Entity[] = [];
       for (const e of entities.values())
-        if (prefix === undefined || prefix === '' || String(e.num).startsWith(prefix)) hits.push(e);
+        if (prefix === undefined || prefix === '' || e.id.startsWith(prefix)) hits.push(e);
       hits.sort((a, b) => b.lastAt - a.lastAt);
       return hits.slice(0, limit).map(summary);
     },
-    keysFirstPublished: (partition) => firstPublished[partition] ?? 0,
+    keysFirstPublished: (topic, partition) => firstPublished.get(topic)?.[partition] ?? 0,
     get size() {
       return entities.size;
     },

@@ -1,0 +1,170 @@
+// Lab D's console module: how its instances are run (env), what their stdout lines and the topic's records say
+// (facts for the entity store), its outbox, faults, load and its own requests.
+import { z } from 'zod';
+import { AppError } from '../../../../services/shared/app-error.js';
+import {
+  NOTIFIER_GROUP_ID,
+  ORDER_EVENTS_TOPIC,
+  OUTBOX_TABLE,
+  RELAY_ADMIN_PATHS,
+  RelayStatus,
+  parseNotifierLine,
+} from '../../../../services/lab-d/schema.js';
+import type { LabContext, LabModule, ParsedLine } from '../types.js';
+import { LAB_D_MANIFEST } from './manifest.js';
+import { orderUnit } from './load.js';
+import { scanOrderRecord } from './scan.js';
+
+/** Lab D's settings (env, read once): where loms listens and its database, the topic and the notifiers' group. */
+const Settings = z.object({
+  EVENTSCOPE_LOMS_PORT: z.coerce.number().int().min(0).max(65535).default(8084),
+  EVENTSCOPE_LOMS_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  EVENTSCOPE_ORDER_TOPIC: z.string().min(1).default(ORDER_EVENTS_TOPIC),
+  EVENTSCOPE_NOTIFIER_GROUP: z.string().min(1).default(NOTIFIER_GROUP_ID),
+});
+
+function readSettings(env: NodeJS.ProcessEnv) {
+  const clean = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in Settings.shape && v !== ''));
+  const parsed = Settings.safeParse(clean);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new AppError('CONFIG_ERROR', `bad Lab D configuration: ${problems.join('; ')}`, {
+    variables: parsed.error.issues.map((i) => i.path.join('.')),
+  });
+}
+
+export function createLabD(env: NodeJS.ProcessEnv = process.env): LabModule {
+  const settings = readSettings(env);
+  const topic = settings.EVENTSCOPE_ORDER_TOPIC;
+  const group = settings.EVENTSCOPE_NOTIFIER_GROUP;
+  const manifest = {
+    ...LAB_D_MANIFEST,
+    topics: LAB_D_MANIFEST.topics.map((t) => (t.name === ORDER_EVENTS_TOPIC ? { ...t, name: topic } : t)),
+    groups: [group],
+    services: LAB_D_MANIFEST.services.map((s) =>
+      s.kind === 'loms' ? { ...s, port: settings.EVENTSCOPE_LOMS_PORT } : s,
+    ),
+  };
+  const databaseUrl = (ctx: LabContext) => settings.EVENTSCOPE_LOMS_DATABASE_URL ?? ctx.endpoints().postgres.url;
+  const lomsUrl = () => `http://127.0.0.1:${settings.EVENTSCOPE_LOMS_PORT}`;
+
+  const relay = async (action: keyof typeof RELAY_ADMIN_PATHS): Promise<RelayStatus> => {
+    const path = RELAY_ADMIN_PATHS[action];
+    let res: Response;
+    try {
+      res = await fetch(`${lomsUrl()}${path}`, {
+        method: action === 'status' ? 'GET' : 'POST',
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (err) {
+      throw new AppError('BROKER_UNAVAILABLE', `loms does not answer (${(err as Error).message}); start loms first`, {
+        path,
+      });
+    }
+    const body: unknown = await res.json().catch(() => undefined);
+    if (!res.ok) throw new AppError('INTERNAL', `loms answered ${res.status} on ${path}`, { body });
+    const parsed = RelayStatus.safeParse(body);
+    if (!parsed.success) throw new AppError('INTERNAL', `loms answered ${path} with an unexpected body`, { body });
+    return parsed.data;
+  };
+
+  const parseLine = (kind: string, _instance: string, text: string): ParsedLine | undefined => {
+    if (kind !== 'notifier') return undefined;
+    const line = parseNotifierLine(text);
+    if (line === undefined) return undefined;
+    if (line.type === 'event') {
+      return {
+        kind: 'event',
+        facts: [
+          {
+            entity: String(line.order_id),
+            step: 'processed',
+            status: line.status,
+            at: Date.parse(line.ts),
+            actor: line.instance,
+            where: { kind: 'record', topic: line.topic, partition: line.partition, offset: line.offset },
+            latencyMs: line.latency_ms,
+          },
+        ],
+      };
+    }
+    if (line.type === 'error') return { kind: 'error' };
+    if (line.state === 'joined')
+      return {
+        kind: 'lifecycle',
+        member: { groupId: line.group_id, assignment: line.assignment ?? {}, generationId: line.generation_id ?? null },
+      };
+    if (['disconnected', 'reconnecting', 'crashed', 'stopped'].includes(line.state))
+      return { kind: 'lifecycle', member: { groupId: line.group_id, assignment: null, generationId: null } };
+    return { kind: 'lifecycle' };
+  };
+
+  return {
+    manifest,
+    env(ctx, kind, instance): Record<string, string> {
+      const brokers = ctx.endpoints().kafka.brokers.join(',');
+      if (kind === 'loms')
+        return {
+          KAFKA_BROKERS: brokers,
+          PORT: String(settings.EVENTSCOPE_LOMS_PORT),
+          HOST: '127.0.0.1',
+          DATABASE_URL: databaseUrl(ctx),
+          LOMS_TOPIC: topic,
+        };
+      return { KAFKA_BROKERS: brokers, NOTIFIER_GROUP_ID: group, NOTIFIER_INSTANCE: instance, NOTIFIER_TOPIC: topic };
+    },
+    parseLine,
+    scanners: { [topic]: scanOrderRecord },
+    handledBy: { group, step: 'processed' },
+    outboxes: [
+      {
+        name: 'loms',
+        table: OUTBOX_TABLE,
+        columns: {
+          id: 'id',
+          entity: 'aggregate_id',
+          status: "payload->>'status'",
+          createdAt: 'created_at',
+          sentAt: 'sent_at',
+        },
+        step: 'committed',
+      },
+    ],
+    databaseUrl,
+    faults: [
+      { id: 'relay-pause', run: async () => `relay paused: ${(await relay('pause')).pending} rows pending` },
+      { id: 'relay-resume', run: async () => `relay resumed: ${(await relay('resume')).pending} rows pending` },
+      {
+        id: 'duplicate-event',
+        run: async (ctx, args) => {
+          const source =
+            args.partition !== undefined && args.offset !== undefined
+              ? { partition: Number(args.partition), offset: String(args.offset) }
+              : undefined;
+          const r = await ctx.records.duplicate(topic, source);
+          return `sent a copy of an order event to ${r.topic} p${r.partition}@${r.offset} (key ${r.key ?? 'none'})`;
+        },
+      },
+      {
+        id: 'poison-event',
+        run: async (ctx, args) => {
+          const r = await ctx.records.poison(
+            topic,
+            args.key === undefined ? undefined : String(args.key),
+            args.value === undefined ? undefined : String(args.value),
+          );
+          return `sent a poison record to ${r.topic} p${r.partition}@${r.offset}`;
+        },
+      },
+    ],
+    load: { unit: (_ctx, outcome, run) => orderUnit(lomsUrl(), outcome, run) },
+    requests: {
+      'lab-d:relay-status': () => relay('status'),
+      'lab-d:relay-pause': () => relay('pause'),
+      'lab-d:relay-resume': () => relay('resume'),
+    },
+  };
+}

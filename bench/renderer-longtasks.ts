@@ -100,7 +100,7 @@ export async function runRendererBench(log: (line: string) => void): Promise<Ben
     const size = await page.evaluate<number>('window.__bench.ready');
     log(`${size} orders preloaded into the timeline store in ${Date.now() - t0} ms`);
     await page.getByRole('tab', { name: /^Timeline/ }).click();
-    await page.getByTestId('orders-recent').getByTestId('order-row').first().waitFor();
+    await page.getByTestId('entities-recent').getByTestId('entity-row').first().waitFor();
 
     await page.evaluate(`window.__bench.start(${EVENTS_PER_SEC})`);
     const perView: Record<string, number> = {};

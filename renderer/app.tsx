@@ -1,44 +1,67 @@
-// The shell: a sidebar of views (tabs) and the current view. Every view reads its own domain store.
-import { useState } from 'react';
+// The shell: the lab picker, a sidebar of the selected lab's views (tabs, from its manifest) and the current view.
+// Every view reads its own domain store; a view the manifest names but the renderer has no component for is not
+// offered.
+import { useState, type ComponentType } from 'react';
+import type { ViewId } from '../main/console/contract/console-api';
 import { ConnectionBadge } from './features/console/components/connection-badge';
 import { Notices } from './features/console/components/notices';
 import { GroupsView } from './features/groups/components/groups-view';
 import { useGroupsStore } from './features/groups/store';
+import { LabPicker } from './features/labs/components/lab-picker';
+import { useLab } from './features/labs/store';
 import { OutboxView } from './features/outbox/components/outbox-view';
 import { useOutboxStore } from './features/outbox/store';
 import { StackView } from './features/stack/components/stack-view';
-import { COMPONENTS, useStackStore } from './features/stack/store';
+import { useStackStore } from './features/stack/store';
 import { TimelineView } from './features/timeline/components/timeline-view';
 import { useTimelineStore } from './features/timeline/store';
 import { TopicsView } from './features/topics/components/topics-view';
 import { useTopicsStore } from './features/topics/store';
 
-export const VIEWS = [
-  { id: 'stack', label: 'Stack', blurb: 'Start, stop, break' },
-  { id: 'topics', label: 'Topics & partitions', blurb: 'Where events land' },
-  { id: 'groups', label: 'Consumer groups', blurb: 'Who reads what' },
-  { id: 'outbox', label: 'Outbox', blurb: 'Events waiting for Kafka' },
-  { id: 'timeline', label: 'Timeline', blurb: 'One order, step by step' },
-] as const;
-export type ViewId = (typeof VIEWS)[number]['id'];
+interface ViewDef {
+  label: string;
+  /** one line under the label; `noun` is the lab's entity */
+  blurb: (noun: string) => string;
+  component: ComponentType;
+}
+
+/** The generic views the renderer has; the manifest's `views` picks which of them a lab shows, in its order. */
+export const VIEWS: Partial<Record<ViewId, ViewDef>> = {
+  stack: { label: 'Stack', blurb: () => 'Start, stop, break', component: StackView },
+  topics: { label: 'Topics & partitions', blurb: () => 'Where events land', component: TopicsView },
+  groups: { label: 'Consumer groups', blurb: () => 'Who reads what', component: GroupsView },
+  outbox: { label: 'Outbox', blurb: () => 'Events waiting for the broker', component: OutboxView },
+  timeline: { label: 'Timeline', blurb: (noun) => `One ${noun}, step by step`, component: TimelineView },
+};
+
+/** Before the first console:info only the Stack view is there. */
+const BEFORE_INFO: readonly ViewId[] = ['stack'];
 
 function NavCount({ view }: { view: ViewId }) {
-  const healthy = useStackStore((s) => COMPONENTS.filter((c) => s.health[c]?.state === 'healthy').length);
+  const lab = useLab();
+  const components = lab?.components;
+  const healthy = useStackStore((s) => (components ?? []).filter((c) => s.health[c]?.state === 'healthy').length);
   const partitions = useTopicsStore((s) => Object.keys(s.byId).length);
   const lag = useGroupsStore((s) => Object.values(s.byId).reduce((n, g) => n + g.totalLag, 0));
   const pending = useOutboxStore((s) => s.state?.pending ?? null);
-  const orders = useTimelineStore((s) => s.byId.size);
+  const entities = useTimelineStore((s) => s.byId.size);
   let text: string | null = null;
-  if (view === 'stack') text = `${healthy}/${COMPONENTS.length}`;
+  if (view === 'stack') text = components !== undefined ? `${healthy}/${components.length}` : null;
   else if (view === 'topics') text = partitions > 0 ? `${partitions} p` : null;
   else if (view === 'groups') text = lag > 0 ? `lag ${lag}` : null;
   else if (view === 'outbox') text = pending !== null ? `${pending}` : null;
-  else text = orders > 0 ? `${orders}` : null;
+  else if (view === 'timeline') text = entities > 0 ? `${entities}` : null;
   return text === null ? null : <span className="nav-count">{text}</span>;
 }
 
 export function App({ initialView = 'stack' }: { initialView?: ViewId }) {
-  const [view, setView] = useState<ViewId>(initialView);
+  const [chosen, setView] = useState<ViewId>(initialView);
+  const lab = useLab();
+  const offered = (lab?.views ?? BEFORE_INFO).filter((v) => VIEWS[v] !== undefined);
+  // a view the selected lab does not offer (after a switch) falls back to its first one
+  const view = offered.includes(chosen) ? chosen : (offered[0] ?? 'stack');
+  const View = VIEWS[view]?.component ?? StackView;
+  const noun = lab?.entity.noun ?? 'entity';
   return (
     <div className="app">
       <aside className="sidebar">
@@ -49,28 +72,32 @@ export function App({ initialView = 'stack' }: { initialView?: ViewId }) {
             </span>
             <div>
               <div className="brand-name">Eventscope</div>
-              <div className="sub">Lab D · orders, outbox, notifiers</div>
+              <div className="sub">labs on asynchronous architecture</div>
             </div>
           </div>
+          <LabPicker />
           <nav role="tablist" aria-label="Views" aria-orientation="vertical">
-            {VIEWS.map((v) => (
-              <button
-                key={v.id}
-                type="button"
-                role="tab"
-                id={`tab-${v.id}`}
-                aria-selected={view === v.id}
-                aria-controls={`panel-${v.id}`}
-                className={`nav-item ${view === v.id ? 'active' : ''}`}
-                onClick={() => setView(v.id)}
-              >
-                <span className="nav-label">{v.label}</span>
-                <span className="nav-blurb" aria-hidden="true">
-                  {v.blurb}
-                </span>
-                <NavCount view={v.id} />
-              </button>
-            ))}
+            {offered.map((id) => {
+              const def = VIEWS[id] as ViewDef;
+              return (
+                <button
+                  key={id}
+                  type="button"
+                  role="tab"
+                  id={`tab-${id}`}
+                  aria-selected={view === id}
+                  aria-controls={`panel-${id}`}
+                  className={`nav-item ${view === id ? 'active' : ''}`}
+                  onClick={() => setView(id)}
+                >
+                  <span className="nav-label">{def.label}</span>
+                  <span className="nav-blurb" aria-hidden="true">
+                    {def.blurb(noun)}
+                  </span>
+                  <NavCount view={id} />
+                </button>
+              );
+            })}
           </nav>
           <div className="sidebar-foot">
             <ConnectionBadge />
@@ -79,11 +106,7 @@ export function App({ initialView = 'stack' }: { initialView?: ViewId }) {
       </aside>
       <main className="main" role="tabpanel" id={`panel-${view}`} aria-labelledby={`tab-${view}`}>
         <Notices />
-        {view === 'stack' && <StackView />}
-        {view === 'topics' && <TopicsView />}
-        {view === 'groups' && <GroupsView />}
-        {view === 'outbox' && <OutboxView />}
-        {view === 'timeline' && <TimelineView />}
+        <View key={lab?.id ?? ''} />
       </main>
     </div>
   );

@@ -1,5 +1,6 @@
 // A synthetic console for the renderer bench: answers the snapshot requests and pushes batches the way main does
-// (every 50 ms, with seq numbers). It measures the renderer, not the brokers.
+// (every 50 ms, with seq numbers). It measures the renderer, not the brokers. Its lab is the Lab D-like manifest of the
+// test fixtures: instances, topic, group and status paths all come from there.
 import type {
   ConsoleClient,
   ConsoleRequests,
@@ -11,61 +12,78 @@ import type {
   TailRecord,
   TimelineSummary,
 } from '../../main/console/contract/console-api';
+import { LAB_D as LAB } from '../test/fixtures';
 
-type OrderStatus = TimelineSummary['statuses'][number];
-
-const TOPIC = 'loms.order-events';
+const TOPIC = LAB.topics[0]?.name ?? 'events';
+const PARTITIONS = LAB.topics[0]?.partitions ?? 2;
+const GROUP = LAB.groups[0] ?? 'group';
 const NO_ASSIGNMENT: Record<string, number[]> = {};
-const PATHS: OrderStatus[][] = [
-  ['new'],
-  ['new', 'awaiting payment'],
-  ['new', 'awaiting payment', 'paid'],
-  ['new', 'awaiting payment', 'cancelled'],
-  ['new', 'failed'],
-];
+/** the services that serve a port (the producer side) and the group members (the rest) */
+const PRODUCERS = LAB.services.filter((s) => s.port !== undefined);
+const MEMBERS = LAB.services.filter((s) => s.port === undefined).flatMap((s) => s.instances);
+const PRODUCER = PRODUCERS[0]?.kind ?? 'producer';
+
+/** Every path through the lab's status graph from "no event yet" (each prefix too: an entity may stop anywhere). */
+function statusPaths(next: Record<string, string[]>): string[][] {
+  const out: string[][] = [];
+  const walk = (path: string[]) => {
+    const from = path.length === 0 ? '' : (path[path.length - 1] as string);
+    for (const to of next[from] ?? []) {
+      if (path.includes(to)) continue;
+      const longer = [...path, to];
+      out.push(longer);
+      walk(longer);
+    }
+  };
+  walk([]);
+  return out;
+}
+const PATHS = statusPaths(LAB.entity.next);
+
+/** which member owns partition p (the first PARTITIONS members own one each, the others are idle) */
+const ownerOf = (p: number) => MEMBERS[p % Math.max(1, Math.min(PARTITIONS, MEMBERS.length))] ?? 'member';
 
 export function summaryOf(id: number, at: number): TimelineSummary {
-  const statuses = PATHS[id % PATHS.length] as OrderStatus[];
+  const statuses = PATHS[id % PATHS.length] ?? [];
+  const partition = id % PARTITIONS;
   return {
-    orderId: String(id),
+    lab: LAB.id,
+    entity: String(id),
     statuses,
     lastStatus: statuses[statuses.length - 1] ?? null,
     firstAt: at - 40,
     lastAt: at,
-    partition: id % 2,
-    instances: [id % 2 === 0 ? 'notifier-1' : 'notifier-2'],
+    partition,
+    actors: [ownerOf(partition)],
     flags: id % 997 === 0 ? ['duplicate'] : [],
   };
 }
 
 function instance(name: ServiceInstance['instance']): ServiceInstance {
+  const service = LAB.services.find((s) => s.instances.includes(name));
+  const member = MEMBERS.indexOf(name);
   return {
     instance: name,
-    kind: name === 'loms' ? 'loms' : 'notifier',
+    lab: LAB.id,
+    kind: service?.kind ?? name,
     state: 'running',
     pid: 100,
     startedAt: Date.now(),
     exitedAt: null,
     exitCode: null,
     exitSignal: null,
-    assignment:
-      name === 'notifier-1'
-        ? { [TOPIC]: [0] }
-        : name === 'notifier-2'
-          ? { [TOPIC]: [1] }
-          : name === 'notifier-3'
-            ? {}
-            : null,
+    brokenMode: null,
+    assignment: member < 0 ? null : member < PARTITIONS ? { [TOPIC]: [member] } : {},
     generationId: 3,
     eventsProcessed: 0,
     errors: 0,
-    port: name === 'loms' ? 8084 : null,
+    port: service?.port ?? null,
   };
 }
 
 export interface Feed {
   client: ConsoleClient;
-  /** pushes `eventsPerSec` order events (one tail record + one timeline update each), batched every `batchMs` */
+  /** pushes `eventsPerSec` events (one tail record + one timeline update each), batched every `batchMs` */
   start(eventsPerSec: number, batchMs?: number): void;
   stop(): void;
   readonly delivered: number;
@@ -80,14 +98,15 @@ export function createSyntheticFeed(preloaded: number): Feed {
   };
   const seq: Record<string, number> = {};
   const next = (name: string) => (seq[name] = (seq[name] ?? 0) + 1);
-  const offsets = [0, 0];
+  const offsets = Array.from({ length: PARTITIONS }, () => 0);
+  const partitionIds = offsets.map((_, p) => p);
   let idx = 0;
   let delivered = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
   let slow: ReturnType<typeof setInterval> | undefined;
 
   const partitions = (): PartitionState[] =>
-    [0, 1].map((p) => ({
+    partitionIds.map((p) => ({
       id: `${TOPIC}/${p}`,
       topic: TOPIC,
       partition: p,
@@ -98,25 +117,25 @@ export function createSyntheticFeed(preloaded: number): Feed {
       keysSeen: Math.floor(feed.nextId / 2),
     }));
   const group = (): GroupState => ({
-    groupId: 'notifier',
+    groupId: GROUP,
     state: 'Stable',
     protocol: 'sticky',
-    members: ['1', '2', '3'].map((n) => ({
-      memberId: `notifier-notifier-${n}-0000`,
-      clientId: `notifier-notifier-${n}`,
+    members: MEMBERS.map((name, i) => ({
+      memberId: `${GROUP}-${name}-0000`,
+      clientId: `${GROUP}-${name}`,
       clientHost: '/127.0.0.1',
-      assignment: n === '3' ? NO_ASSIGNMENT : { [TOPIC]: [Number(n) - 1] },
+      assignment: i < PARTITIONS ? { [TOPIC]: [i] } : NO_ASSIGNMENT,
     })),
-    partitions: [0, 1].map((p) => ({
+    partitions: partitionIds.map((p) => ({
       topic: TOPIC,
       partition: p,
       committedOffset: String(Math.max(0, (offsets[p] ?? 0) - 3)),
       logEndOffset: String(offsets[p]),
       lag: 3,
       lagSeconds: 0.006,
-      ownerMemberId: `notifier-notifier-${p + 1}-0000`,
+      ownerMemberId: `${GROUP}-${ownerOf(p)}-0000`,
     })),
-    totalLag: 6,
+    totalLag: 3 * PARTITIONS,
   });
   const outbox = () => ({
     reachable: true,
@@ -137,17 +156,20 @@ export function createSyntheticFeed(preloaded: number): Feed {
       observerGroupId: 'obs',
       topics: [TOPIC],
       timelineCap: 100_000,
+      labs: [LAB],
+      lab: LAB.id,
     }),
     'stack:status': () => ({
       provider: 'local',
-      health: (['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis'] as const).map((name) => ({
+      health: LAB.components.map((name) => ({
         name,
         state: 'healthy',
         endpoint: '127.0.0.1',
         detail: 'synthetic',
       })),
     }),
-    'services:list': () => ({ instances: (['loms', 'notifier-1', 'notifier-2', 'notifier-3'] as const).map(instance) }),
+    'services:list': () => ({ instances: LAB.services.flatMap((s) => s.instances).map(instance) }),
+    'faults:list': () => ({ faults: LAB.faults }),
     'services:logs': () => ({ lines: [] }),
     'load:status': () => ({ progress: null }),
     'outbox:history': () => ({ samples: [] }),
@@ -157,9 +179,8 @@ export function createSyntheticFeed(preloaded: number): Feed {
     'groups:rebalances': () => ({ rebalances: [] }),
     'timeline:recent': () => ({ items: [], size: preloaded, cap: 100_000 }),
     'timeline:flagged': () => ({ items: [], total: 0 }),
-    'relay:status': () => ({ paused: false, pending: 5, sent_total: delivered, last_error: null }),
     'timeline:get': (req) => ({
-      timeline: { ...summaryOf(Number((req as { orderId: string }).orderId), Date.now()), steps: [], flagReasons: [] },
+      timeline: { ...summaryOf(Number((req as { entity: string }).entity), Date.now()), steps: [], flagReasons: [] },
     }),
   };
 
@@ -198,9 +219,9 @@ export function createSyntheticFeed(preloaded: number): Feed {
         const records: TailRecord[] = [];
         const updated: TimelineSummary[] = [];
         for (let i = 0; i < perBatch; i += 1) {
-          // half of the events move existing orders on, half create new ones (which evicts the oldest)
+          // half of the events move existing entities on, half create new ones (which evicts the oldest)
           const id = i % 2 === 0 ? 1 + Math.floor(Math.random() * (feed.nextId - 1)) : feed.nextId++;
-          const p = id % 2;
+          const p = id % PARTITIONS;
           offsets[p] = (offsets[p] ?? 0) + 1;
           records.push({
             idx: idx++,
@@ -208,7 +229,12 @@ export function createSyntheticFeed(preloaded: number): Feed {
             partition: p,
             offset: String(offsets[p]),
             key: String(id),
-            value: `{"order_id":${id},"status":"new","moment":"${new Date(now).toISOString()}","source":"loms"}`,
+            value: JSON.stringify({
+              id,
+              status: LAB.entity.statuses[0],
+              moment: new Date(now).toISOString(),
+              source: PRODUCER,
+            }),
             timestamp: now,
           });
           updated.push(summaryOf(id, now));
@@ -223,15 +249,13 @@ export function createSyntheticFeed(preloaded: number): Feed {
         });
         emit('services:log', {
           seq: next('services:log'),
-          lines: records
-            .slice(0, 10)
-            .map((r) => ({
-              instance: r.partition === 0 ? 'notifier-1' : 'notifier-2',
-              stream: 'stdout',
-              at: now,
-              text: r.value ?? '',
-              kind: 'event',
-            })),
+          lines: records.slice(0, 10).map((r) => ({
+            instance: ownerOf(r.partition),
+            stream: 'stdout',
+            at: now,
+            text: r.value ?? '',
+            kind: 'event',
+          })),
         });
       }, batchMs);
       slow = setInterval(() => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsoleStore } from '../features/console/store';
 import { createGroupsStore } from '../features/groups/store';
+import { createLabsStore } from '../features/labs/store';
 import { createLoadStore } from '../features/load/store';
 import { createOutboxStore } from '../features/outbox/store';
 import { createServicesStore } from '../features/service-instances/store';
@@ -9,12 +10,13 @@ import { createTailStore } from '../features/topics/tail-store';
 import { createTimelineStore } from '../features/timeline/store';
 import { createTopicsStore } from '../features/topics/store';
 import { createFakeClient } from '../test/fake-client';
-import { partition, summary } from '../test/fixtures';
+import { LAB_X, info, instance, partition, summary } from '../test/fixtures';
 import { bindConsole, type Binding } from './bind-console';
 import type { Stores } from './stores';
 
 const makeStores = (): Stores => ({
   console: createConsoleStore(),
+  labs: createLabsStore(),
   stack: createStackStore(),
   services: createServicesStore(),
   load: createLoadStore(),
@@ -66,6 +68,48 @@ describe('bindConsole', () => {
     expect(stores.topics.getState().byId['t/0']?.logEndOffset).toBe('2');
   });
 
+  it('on labs:selected empties the lab-scoped stores, fetches again, and swaps the lab wiring', async () => {
+    let lab = 'lab-d';
+    const client = createFakeClient({
+      'console:info': () => info({ lab }),
+      'services:list': () => ({
+        instances: lab === 'lab-d' ? [instance('loms')] : [instance('api', { lab: 'lab-x', kind: 'api' })],
+      }),
+      'timeline:recent': () => ({
+        items: lab === 'lab-d' ? [summary('7')] : [summary('tlk-1', { lab: 'lab-x' })],
+        size: 1,
+        cap: 100_000,
+      }),
+    });
+    const wiring: string[] = [];
+    const stores = makeStores();
+    binding = bindConsole(client, stores, {
+      labs: {
+        'lab-d': { bind: () => (wiring.push('start lab-d'), () => wiring.push('stop lab-d')) },
+        'lab-x': { bind: () => (wiring.push('start lab-x'), () => wiring.push('stop lab-x')) },
+      },
+    });
+    await flush();
+    expect(stores.labs.getState().lab).toBe('lab-d');
+    expect(Object.keys(stores.services.getState().byName)).toEqual(['loms']);
+    expect([...stores.timeline.getState().byId.keys()]).toEqual(['7']);
+    expect(wiring).toEqual(['start lab-d']);
+
+    lab = LAB_X.id;
+    client.emit('labs:selected', { lab });
+    // at once: nothing of Lab D is left
+    expect(stores.services.getState().byName).toEqual({});
+    expect(stores.timeline.getState().byId.size).toBe(0);
+    expect(wiring).toEqual(['start lab-d', 'stop lab-d', 'start lab-x']);
+    // a late push of the lab selected before is not taken
+    client.emit('timeline:batch', { seq: 1, updated: [summary('8')], evicted: 0, size: 1 });
+    expect(stores.timeline.getState().byId.size).toBe(0);
+    await flush();
+    expect(Object.keys(stores.services.getState().byName)).toEqual(['api']);
+    expect([...stores.timeline.getState().byId.keys()]).toEqual(['tlk-1']);
+    expect(client.calls.filter((c) => c.name === 'console:info')).toHaveLength(2);
+  });
+
   it('stops listening when stopped', async () => {
     const client = createFakeClient();
     const stores = makeStores();
@@ -74,6 +118,7 @@ describe('bindConsole', () => {
     b.stop();
     client.emit('load:progress', {
       progress: {
+        lab: 'lab-d',
         runId: 'r',
         running: true,
         rate: 1,
@@ -81,9 +126,7 @@ describe('bindConsole', () => {
         startedAt: 0,
         elapsedMs: 0,
         created: 0,
-        paid: 0,
-        cancelled: 0,
-        failed: 0,
+        outcomes: {},
         errors: 0,
         lastError: null,
         endReason: null,

@@ -1,5 +1,7 @@
 // Wires one ConsoleClient to the stores: every pushed event goes to its store's action (one setState per batch, never
-// per Kafka record); snapshots are fetched at start, after a reconnect, and when a store saw a seq gap.
+// per Kafka record); snapshots are fetched at start, after a reconnect, and when a store saw a seq gap. When the
+// selected lab changes (labs:select from this window, or labs:selected from the console), the lab-scoped stores start
+// empty, everything is fetched again, and the lab's own wiring (renderer/labs/registry.ts) is swapped.
 import type {
   ConsoleClient,
   RequestName,
@@ -7,12 +9,14 @@ import type {
   RequestOf,
   Unsubscribe,
 } from '../../main/console/contract/console-api';
-import type { Stores } from './stores';
+import { LAB_UI, labUi } from '../labs/registry';
+import type { LabUiRegistry } from '../labs/lab-ui';
+import { applyInfo, resetLabScoped, type Stores } from './stores';
 
 export interface BindOptions {
-  /** how often the relay status is refreshed while loms runs (it has no push event) */
-  relayPollMs?: number;
   now?: () => number;
+  /** the labs' own UI (tests pass their own) */
+  labs?: LabUiRegistry;
 }
 
 export interface Binding {
@@ -22,7 +26,7 @@ export interface Binding {
 }
 
 export function bindConsole(client: ConsoleClient, stores: Stores, options: BindOptions = {}): Binding {
-  const { relayPollMs = 2000, now = Date.now } = options;
+  const { now = Date.now, labs = LAB_UI } = options;
   const unsubs: Unsubscribe[] = [];
   let stopped = false;
 
@@ -62,17 +66,29 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
       if (snap) stores.outbox.getState().applySnapshot(snap);
     });
   const resyncTimeline = () =>
-    once('timeline', async () => {
+    // per lab: a fetch for the lab selected before must not hold back the one for the new lab
+    once(`timeline:${stores.labs.getState().lab}`, async () => {
       const recent = await call('timeline:recent', { limit: 1000 });
       if (recent) stores.timeline.getState().applySummaries(recent.items.slice().reverse());
       const flagged = await call('timeline:flagged', { limit: 1000 });
       if (flagged) stores.timeline.getState().applySummaries(flagged.items.slice().reverse());
     });
-  const refreshRelay = () =>
-    once('relay', async () => {
-      const relay = await call('relay:status', {});
-      stores.outbox.getState().setRelay(relay ?? null);
-    });
+
+  // the selected lab: its own wiring runs while it is selected; a change empties the lab-scoped stores
+  let stopLab: (() => void) | undefined;
+  const startLab = (lab: string | null) => {
+    stopLab?.();
+    stopLab = labUi(lab, labs).bind?.(client, stores);
+  };
+  unsubs.push(
+    stores.labs.subscribe((s, prev) => {
+      if (s.lab === prev.lab || stopped) return;
+      resetLabScoped(stores, s.lab);
+      startLab(s.lab);
+      // the first console:info only names the lab: the start-up resync is already fetching the rest
+      if (prev.lab !== null) void resync();
+    }),
+  );
 
   unsubs.push(
     client.subscribe('stack:health', ({ health }) => stores.stack.getState().applyHealth(health, now())),
@@ -98,6 +114,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
     client.subscribe('load:progress', ({ progress }) => stores.load.getState().applyProgress(progress)),
     client.subscribe('console:error', (e) => stores.console.getState().pushNotice(e)),
     client.subscribe('console:recovered', (e) => stores.console.getState().clearNotices(e.source)),
+    client.subscribe('labs:selected', ({ lab }) => stores.labs.getState().applySelected(lab)),
   );
 
   const resync = async () => {
@@ -108,7 +125,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
       call('load:status', {}),
       call('outbox:history', {}),
     ]);
-    if (info) stores.console.getState().setInfo(info);
+    if (info) applyInfo(stores, info);
     if (status) stores.stack.getState().applyStatus(status);
     if (services) stores.services.getState().applyList(services.instances);
     if (load) stores.load.getState().applyProgress(load.progress);
@@ -117,12 +134,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
     resyncGroups();
     resyncOutbox();
     resyncTimeline();
-    refreshRelay();
   };
-
-  const relayTimer = setInterval(() => {
-    if (stores.services.getState().byName.loms?.state === 'running') refreshRelay();
-  }, relayPollMs);
 
   void resync();
 
@@ -130,7 +142,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
     resync,
     stop() {
       stopped = true;
-      clearInterval(relayTimer);
+      stopLab?.();
       for (const u of unsubs) u();
     },
   };

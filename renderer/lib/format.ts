@@ -21,15 +21,6 @@ export function formatRate(perSec: number | null | undefined): string {
   return perSec >= 10 ? `${Math.round(perSec)}/s` : `${perSec.toFixed(1)}/s`;
 }
 
-/**
- * The notifier instance behind a Kafka clientId or memberId (`notifier-notifier-2`, `notifier-notifier-2-<uuid>` →
- * `notifier-2`), else the id itself.
- */
-export function instanceOfClient(clientId: string): string {
-  const all = clientId.match(/notifier-\d+/g);
-  return all?.[all.length - 1] ?? clientId;
-}
-
 export function formatOffset(offset: string | null | undefined): string {
   return offset ?? '—';
 }

@@ -1,6 +1,8 @@
 // The set of domain stores of one page. The app uses the module-level ones; tests build their own with the factories.
+import type { ResponseOf } from '../../main/console/contract/console-api';
 import { useConsoleStore, type createConsoleStore } from '../features/console/store';
 import { useGroupsStore, type createGroupsStore } from '../features/groups/store';
+import { useLabsStore, type createLabsStore } from '../features/labs/store';
 import { useLoadStore, type createLoadStore } from '../features/load/store';
 import { useOutboxStore, type createOutboxStore } from '../features/outbox/store';
 import { useServicesStore, type createServicesStore } from '../features/service-instances/store';
@@ -11,6 +13,7 @@ import { useTopicsStore, type createTopicsStore } from '../features/topics/store
 
 export interface Stores {
   console: ReturnType<typeof createConsoleStore>;
+  labs: ReturnType<typeof createLabsStore>;
   stack: ReturnType<typeof createStackStore>;
   services: ReturnType<typeof createServicesStore>;
   load: ReturnType<typeof createLoadStore>;
@@ -23,6 +26,7 @@ export interface Stores {
 
 export const appStores: Stores = {
   console: useConsoleStore,
+  labs: useLabsStore,
   stack: useStackStore,
   services: useServicesStore,
   load: useLoadStore,
@@ -32,3 +36,16 @@ export const appStores: Stores = {
   outbox: useOutboxStore,
   timeline: useTimelineStore,
 };
+
+/** console:info (or the labs:select response) goes to the console store and the labs store together. */
+export function applyInfo(stores: Pick<Stores, 'console' | 'labs'>, info: ResponseOf<'console:info'>): void {
+  stores.console.getState().setInfo(info);
+  stores.labs.getState().applyInfo(info);
+}
+
+/** Another lab was selected: the stores that hold one lab's data start empty for `lab`. */
+export function resetLabScoped(stores: Stores, lab: string | null): void {
+  stores.timeline.getState().reset(lab);
+  stores.services.getState().reset(lab);
+  stores.load.getState().reset(lab);
+}

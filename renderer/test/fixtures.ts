@@ -1,20 +1,149 @@
-// Builders of contract objects for the tests.
+// Builders of contract objects for the tests, and lab manifests as data: a Lab D-like one (the renderer cannot import
+// main/console/labs, so it is written out here) and a small second lab to switch to.
 import type {
+  ConsoleInfo,
   GroupState,
+  LabManifest,
   PartitionState,
   ServiceInstance,
   TailRecord,
   TimelineSummary,
 } from '../../main/console/contract/console-api';
 
-export const summary = (orderId: string, over: Partial<TimelineSummary> = {}): TimelineSummary => ({
-  orderId,
+export const LAB_D: LabManifest = {
+  id: 'lab-d',
+  title: 'Lab D · LOMS',
+  summary: 'orders, outbox, notifiers',
+  seed: '003',
+  components: ['kafka', 'postgres'],
+  services: [
+    {
+      kind: 'loms',
+      instances: ['loms'],
+      role: 'the order service: HTTP API, Postgres, transactional outbox relayed to Kafka',
+      port: 8084,
+    },
+    {
+      kind: 'notifier',
+      instances: ['notifier-1', 'notifier-2', 'notifier-3'],
+      role: 'one consumer group: each member logs the events of the partitions it owns',
+      after: ['loms'],
+    },
+  ],
+  topics: [{ name: 'loms.order-events', partitions: 2, replication: 1, key: 'order id' }],
+  exchanges: [],
+  groups: ['notifier'],
+  entity: {
+    noun: 'order',
+    idPattern: '^[1-9]\\d{0,18}$',
+    idExample: '1042',
+    statuses: ['new', 'awaiting payment', 'failed', 'paid', 'cancelled'],
+    next: {
+      '': ['new'],
+      new: ['awaiting payment', 'failed'],
+      'awaiting payment': ['paid', 'cancelled'],
+      failed: [],
+      paid: [],
+      cancelled: [],
+    },
+    tones: { new: 'info', 'awaiting payment': 'warn', failed: 'bad', paid: 'ok', cancelled: 'bad' },
+    steps: [
+      { id: 'committed', label: 'committed in Postgres (outbox row)' },
+      { id: 'published', label: 'published to Kafka' },
+      { id: 'processed', label: 'processed by a notifier' },
+    ],
+  },
+  views: ['stack', 'topics', 'groups', 'outbox', 'timeline'],
+  hint: ['Start local stack', 'Start all services', 'Create orders'],
+  checks: [],
+  faults: [
+    { id: 'relay-pause', label: 'Pause the relay', description: 'loms keeps committing orders; outbox rows pile up.' },
+    { id: 'relay-resume', label: 'Resume the relay', description: 'The backlog drains in order per key.' },
+    {
+      id: 'duplicate-event',
+      label: 'Duplicate an event',
+      description: 'Re-sends the newest order event (or the one at partition/offset): the notifiers see it twice.',
+      args: { partition: 'partition of the record to copy', offset: 'offset of the record to copy' },
+    },
+  ],
+  brokenModes: [
+    {
+      id: 'relay-gives-up',
+      label: 'Relay gives up',
+      bug: 'the relay marks a row sent when the send failed',
+      services: ['loms'],
+      breaks: [],
+    },
+  ],
+  load: {
+    unit: 'orders',
+    mix: [
+      { id: 'pay', label: 'paid', weight: 5 },
+      { id: 'cancel', label: 'cancelled', weight: 2 },
+      { id: 'failed', label: 'failed (no stock)', weight: 1 },
+      { id: 'none', label: 'left awaiting payment', weight: 2 },
+    ],
+    maxRate: 1000,
+    defaultRate: 20,
+  },
+};
+
+/** A second lab, unlike Lab D: RabbitMQ and MongoDB, another noun, no topics, no load, fewer views. */
+export const LAB_X: LabManifest = {
+  id: 'lab-x',
+  title: 'Lab X · Talks',
+  summary: 'presentations, a queue, a projector',
+  seed: '999',
+  components: ['rabbitmq', 'mongodb'],
+  services: [
+    { kind: 'api', instances: ['api'], role: 'accepts talks', port: 9000 },
+    { kind: 'projector', instances: ['projector-a', 'projector-b'], role: 'writes the read model', after: ['api'] },
+  ],
+  topics: [],
+  exchanges: [{ name: 'talks', type: 'topic', queues: ['talks.projector'] }],
+  groups: [],
+  entity: {
+    noun: 'presentation',
+    idPattern: '^[a-z]{3}-\\d+$',
+    idExample: 'tlk-7',
+    statuses: ['draft', 'accepted', 'rejected'],
+    next: { '': ['draft'], draft: ['accepted', 'rejected'], accepted: [], rejected: [] },
+    tones: { draft: 'info', accepted: 'ok', rejected: 'bad' },
+    steps: [
+      { id: 'sent', label: 'sent to the exchange' },
+      { id: 'projected', label: 'projected into MongoDB' },
+    ],
+  },
+  views: ['stack', 'timeline'],
+  hint: ['Start local stack', 'Start all services'],
+  checks: [],
+  faults: [],
+  brokenModes: [],
+  load: null,
+};
+
+export const info = (over: Partial<ConsoleInfo> = {}): ConsoleInfo => ({
+  mode: 'web',
+  version: 'test',
+  provider: 'local',
+  pollIntervalMs: 1000,
+  observerGroupId: 'eventscope-observer',
+  topics: ['loms.order-events'],
+  timelineCap: 100_000,
+  labs: [LAB_D, LAB_X],
+  lab: 'lab-d',
+  ...over,
+});
+
+export const summary = (entity: string, over: Partial<TimelineSummary> = {}): TimelineSummary => ({
+  lab: 'lab-d',
+  entity,
   statuses: ['new', 'awaiting payment'],
   lastStatus: 'awaiting payment',
   firstAt: 1000,
   lastAt: 1000,
   partition: 0,
-  instances: ['notifier-1'],
+  actors: ['notifier-1'],
   flags: [],
   ...over,
 });
@@ -74,6 +203,7 @@ export const notifierGroup = (owners: Record<string, number[]>): GroupState => {
 
 export const instance = (name: ServiceInstance['instance'], over: Partial<ServiceInstance> = {}): ServiceInstance => ({
   instance: name,
+  lab: 'lab-d',
   kind: name === 'loms' ? 'loms' : 'notifier',
   state: 'running',
   pid: 1234,
@@ -81,6 +211,7 @@ export const instance = (name: ServiceInstance['instance'], over: Partial<Servic
   exitedAt: null,
   exitCode: null,
   exitSignal: null,
+  brokenMode: null,
   assignment: name === 'loms' ? null : {},
   generationId: 1,
   eventsProcessed: 0,

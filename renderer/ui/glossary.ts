@@ -5,10 +5,10 @@ export const GLOSSARY = {
   offset: 'The position of a record inside its partition: 0, 1, 2 … Consumers remember the next offset they will read.',
   'log-start': 'The oldest offset still stored on the partition (older records were deleted by retention).',
   'log-end': 'The offset the next record written to the partition will get. log-end − log-start = records stored.',
-  key: 'The record key (here: the order id). Kafka hashes it to pick the partition.',
+  key: 'The record key (the id of the entity the event is about). Kafka hashes it to pick the partition.',
   'consumer group':
     'Consumers that share the work of reading a topic. Each partition is owned by exactly one member; a member without a partition stays idle as a spare.',
-  member: 'One consumer process in the group (here: a notifier instance).',
+  member: 'One consumer process in the group (one service instance).',
   idle: 'This member owns no partition: the topic has fewer partitions than the group has members. It takes over when an owner leaves.',
   lag: 'How many records were written to the partition but not yet processed by the group: log-end offset − committed offset.',
   'lag (s)': 'The lag expressed in time: how long the group needs to catch up at the current write rate.',
@@ -20,13 +20,13 @@ export const GLOSSARY = {
     'The transactional outbox: the order change and its event are written to Postgres in one transaction; a relay later publishes the pending rows to Kafka. No event is lost while Kafka is down, and none is sent for a change that did not commit.',
   backlog: 'Outbox rows written to the database but not yet published to Kafka (pending).',
   'oldest pending': 'How long the oldest unpublished outbox row has been waiting.',
-  relay: 'The loop inside loms that reads pending outbox rows, publishes them to Kafka, and marks them sent.',
+  relay:
+    'The loop inside the service that reads pending outbox rows, publishes them to the broker, and marks them sent.',
   rate: 'Records appended to the partition per second over the last poll.',
-  'share of keys':
-    'How the distinct keys (orders) spread over the partitions. With a good key the split is close to even.',
+  'share of keys': 'How the distinct keys spread over the partitions. With a good key the split is close to even.',
   timeline:
-    'Every fact the console saw about one order: the database commit, the Kafka record, and the notifier that processed it.',
-  flag: 'Something looks wrong with this order: statuses out of order, processed twice, or a step missing.',
+    'Every fact the console saw about one entity: the database commit, the broker record, and the instance that processed it.',
+  flag: 'Something looks wrong with this entity: statuses out of order, processed twice, or a step missing.',
   health: 'What the console last saw when it probed the component: starting, healthy, unhealthy or stopped.',
   kill: 'SIGKILL: the process dies at once, without leaving the group. The group notices only after the session timeout.',
   stop: 'SIGTERM: the process finishes its work, leaves the group cleanly and exits; the group rebalances at once.',

@@ -1,5 +1,5 @@
 // The Lab D walk-through in the browser against web mode and the real local stack, driven only from the UI:
-// start the stack and the services, create 50 orders, see 3 members of which 2 own a partition, kill the active
+// pick Lab D in the lab picker (the default), start the stack and the services, create 50 orders, see 3 members of which 2 own a partition, kill the active
 // notifier and see its partition move to the idle one, stop Kafka (the outbox backlog rises), start it (the backlog
 // drains to 0), and read one order's timeline. A screenshot of every view goes to test-results/screenshots/.
 import { expect, test } from '@playwright/test';
@@ -29,6 +29,14 @@ test('Lab D from the UI: group assignment, failover, outbox through a Kafka outa
 
   await app.open(url());
   await app.screenshot('00-first-open');
+
+  await test.step('pick Lab D: its views and services come from its manifest', async () => {
+    await app.pickLab('Lab D · LOMS', 'orders, outbox, notifiers');
+    await expect(page.getByRole('tab')).toHaveText([/^Stack/, /^Topics/, /^Consumer groups/, /^Outbox/, /^Timeline/]);
+    for (const i of ['loms', 'notifier-1', 'notifier-2', 'notifier-3'])
+      await expect(page.getByTestId(`service-${i}`)).toBeVisible();
+    await expect(page.getByTestId('faults-panel').getByRole('button', { name: 'Pause the relay' })).toBeVisible();
+  });
 
   await test.step('start the local stack and the Lab D services', async () => {
     await stack.startStack();

@@ -16,22 +16,18 @@ describe('groups store', () => {
   it('upserts groups by id from diffs, removes the gone ones, and keeps rebalances newest first without duplicates', () => {
     const store = createGroupsStore(3);
     store.getState().applySnapshot({ seq: 3, groups: [notifierGroup({ '1': [0], '2': [1], '3': [] })] });
-    store
-      .getState()
-      .applyDiff({
-        seq: 4,
-        upsert: [{ ...notifierGroup({ '2': [1], '3': [0] }), groupId: 'notifier' }],
-        removed: [],
-        rebalances: [rebalance(10)],
-      });
-    store
-      .getState()
-      .applyDiff({
-        seq: 5,
-        upsert: [],
-        removed: [],
-        rebalances: [rebalance(10), rebalance(20), rebalance(30), rebalance(40)],
-      });
+    store.getState().applyDiff({
+      seq: 4,
+      upsert: [{ ...notifierGroup({ '2': [1], '3': [0] }), groupId: 'notifier' }],
+      removed: [],
+      rebalances: [rebalance(10)],
+    });
+    store.getState().applyDiff({
+      seq: 5,
+      upsert: [],
+      removed: [],
+      rebalances: [rebalance(10), rebalance(20), rebalance(30), rebalance(40)],
+    });
     expect(store.getState().byId.notifier?.members).toHaveLength(2);
     expect(store.getState().rebalances.map((r) => r.at)).toEqual([40, 30, 20]);
     store.getState().applyDiff({ seq: 6, upsert: [], removed: ['notifier'], rebalances: [] });
@@ -40,14 +36,12 @@ describe('groups store', () => {
 
   it("fills in a rebalance's generation when the console pushes the same rebalance again, without adding a row", () => {
     const store = createGroupsStore();
-    store
-      .getState()
-      .applyDiff({
-        seq: 1,
-        upsert: [],
-        removed: [],
-        rebalances: [rebalance(10), { ...rebalance(20), generationId: null }],
-      });
+    store.getState().applyDiff({
+      seq: 1,
+      upsert: [],
+      removed: [],
+      rebalances: [rebalance(10), { ...rebalance(20), generationId: null }],
+    });
     store
       .getState()
       .applyDiff({ seq: 2, upsert: [], removed: [], rebalances: [{ ...rebalance(20), generationId: 7 }] });

@@ -1,17 +1,22 @@
-// Mirrors the load generator: the current or last run's progress.
+// Mirrors the load generator: the current or last run's progress of the selected lab (lab-scoped).
 import { create } from 'zustand';
 import type { LoadProgress } from '../../../main/console/contract/console-api';
 
 export interface LoadState {
+  /** the selected lab (null before the first console:info: any progress is taken) */
+  lab: string | null;
   progress: LoadProgress | null;
   applyProgress: (progress: LoadProgress | null) => void;
+  reset: (lab: string | null) => void;
 }
 
 export const createLoadStore = () =>
   create<LoadState>()((set) => ({
+    lab: null,
     progress: null,
     applyProgress: (progress) =>
       set((s) => {
+        if (progress !== null && s.lab !== null && progress.lab !== s.lab) return {};
         // a late push of an older run never replaces a newer one
         if (
           progress !== null &&
@@ -22,6 +27,7 @@ export const createLoadStore = () =>
           return {};
         return { progress };
       }),
+    reset: (lab) => set({ lab, progress: null }),
   }));
 
 export const useLoadStore = createLoadStore();

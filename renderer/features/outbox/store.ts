@@ -1,24 +1,19 @@
-// Mirrors the outbox: the current backlog and a bounded series of samples for the chart (the last 10 minutes), plus
-// the relay's paused flag.
+// Mirrors the outbox: the current backlog and a bounded series of samples for the chart (the last 10 minutes).
 import { create } from 'zustand';
-import type { OutboxState, ResponseOf } from '../../../main/console/contract/console-api';
+import type { OutboxState } from '../../../main/console/contract/console-api';
 import { judgeSeq } from '../../lib/seq';
 
 export const SAMPLE_WINDOW_MS = 10 * 60_000;
 export const SAMPLE_CAP = 1200;
-
-export type RelayStatus = ResponseOf<'relay:status'>;
 
 export interface OutboxStoreState {
   state: OutboxState | null;
   seq: number | null;
   needsResync: boolean;
   samples: OutboxState[];
-  relay: RelayStatus | null;
   applySnapshot: (snapshot: { seq: number; state: OutboxState | null }) => void;
   applyDiff: (diff: { seq: number; changes: Partial<OutboxState> & { at: number } }) => void;
   applyHistory: (samples: OutboxState[]) => void;
-  setRelay: (relay: RelayStatus | null) => void;
 }
 
 function addSample(samples: OutboxState[], sample: OutboxState): OutboxState[] {
@@ -48,7 +43,6 @@ export const createOutboxStore = () =>
     seq: null,
     needsResync: false,
     samples: [],
-    relay: null,
     applySnapshot: ({ seq, state }) =>
       set((s) => {
         if (s.seq !== null && seq < s.seq && seq !== 0) return { needsResync: false };
@@ -71,7 +65,6 @@ export const createOutboxStore = () =>
         const cutoff = (newest?.at ?? 0) - SAMPLE_WINDOW_MS;
         return { samples: sorted.filter((x) => x.at >= cutoff).slice(-SAMPLE_CAP) };
       }),
-    setRelay: (relay) => set({ relay }),
   }));
 
 export const useOutboxStore = createOutboxStore();

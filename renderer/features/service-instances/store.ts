@@ -1,13 +1,14 @@
-// Mirrors the embedded service instances (loms, notifier-1..3): state per instance and a bounded buffer of their
-// live log lines (older lines are fetched on demand with services:logs).
+// Mirrors the selected lab's service instances (its manifest declares them): state per instance and a bounded buffer
+// of their live log lines (older lines are fetched on demand with services:logs). Lab-scoped: reset when the lab changes.
 import { create } from 'zustand';
 import type { ServiceInstance, ServiceInstanceName, ServiceLogLine } from '../../../main/console/contract/console-api';
 import { judgeSeq } from '../../lib/seq';
 
-export const INSTANCES: readonly ServiceInstanceName[] = ['loms', 'notifier-1', 'notifier-2', 'notifier-3'];
 export const LOG_CAP_PER_INSTANCE = 500;
 
 export interface ServicesState {
+  /** the lab whose instances these are (null: any, before the first console:info) */
+  lab: string | null;
   byName: Partial<Record<ServiceInstanceName, ServiceInstance>>;
   logs: Partial<Record<ServiceInstanceName, ServiceLogLine[]>>;
   logSeq: number | null;
@@ -19,10 +20,15 @@ export interface ServicesState {
   applyState: (instance: ServiceInstance) => void;
   applyLogBatch: (batch: { seq: number; lines: ServiceLogLine[] }) => void;
   setBusy: (instance: ServiceInstanceName, action: string | null) => void;
+  /** another lab was selected: forget the instances and logs of the last one */
+  reset: (lab: string | null) => void;
 }
+
+const ofOtherLab = (lab: string | null, instance: ServiceInstance) => lab !== null && instance.lab !== lab;
 
 export const createServicesStore = (cap = LOG_CAP_PER_INSTANCE) =>
   create<ServicesState>()((set) => ({
+    lab: null,
     byName: {},
     logs: {},
     logSeq: null,
@@ -31,12 +37,13 @@ export const createServicesStore = (cap = LOG_CAP_PER_INSTANCE) =>
     applyList: (instances) =>
       set((s) => {
         const byName: ServicesState['byName'] = {};
-        for (const i of instances) byName[i.instance] = isStale(s.byName[i.instance], i) ? s.byName[i.instance] : i;
+        for (const i of instances)
+          if (!ofOtherLab(s.lab, i)) byName[i.instance] = isStale(s.byName[i.instance], i) ? s.byName[i.instance] : i;
         return { byName };
       }),
     applyState: (instance) =>
       set((s) =>
-        isStale(s.byName[instance.instance], instance)
+        ofOtherLab(s.lab, instance) || isStale(s.byName[instance.instance], instance)
           ? {}
           : { byName: { ...s.byName, [instance.instance]: instance } },
       ),
@@ -68,6 +75,7 @@ export const createServicesStore = (cap = LOG_CAP_PER_INSTANCE) =>
         else busy[instance] = action;
         return { busy };
       }),
+    reset: (lab) => set({ lab, byName: {}, logs: {}, busy: {}, missedLogBatches: 0 }),
   }));
 
 export const useServicesStore = createServicesStore();

@@ -2,8 +2,6 @@
 import { create } from 'zustand';
 import type { ComponentHealth, ComponentName, ProviderKind } from '../../../main/console/contract/console-api';
 
-export const COMPONENTS: readonly ComponentName[] = ['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis'];
-
 export interface ComponentProgress {
   /** when this run first saw the component starting (or not yet healthy) */
   startingAt: number | null;

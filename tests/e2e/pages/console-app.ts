@@ -1,4 +1,4 @@
-// Page module of the whole console: navigation between views and a screenshot of each.
+// Page module of the whole console: the lab picker, navigation between views, and a screenshot of each.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect, type Page } from '@playwright/test';
@@ -20,6 +20,16 @@ export class ConsoleApp {
   async open(url: string): Promise<void> {
     await this.page.goto(url);
     await expect(this.page.getByTestId('connection')).toHaveText('connected', { timeout: 20_000 });
+  }
+
+  /** Picks a lab by its title in the sidebar's picker (a no-op when it is the selected one) and waits for it. */
+  async pickLab(title: string, summary?: string): Promise<void> {
+    const picker = this.page.getByRole('combobox', { name: 'Lab' });
+    await expect(picker.getByRole('option', { name: title })).toHaveCount(1, { timeout: 20_000 });
+    await picker.selectOption({ label: title });
+    await expect(picker).toBeEnabled({ timeout: 60_000 });
+    await expect(picker.locator('option:checked')).toHaveText(title);
+    if (summary !== undefined) await expect(this.page.getByTestId('lab-summary')).toHaveText(summary);
   }
 
   async show(view: ViewName): Promise<void> {

@@ -1,9 +1,12 @@
-// Page module of the Stack view: the stack, the Lab D services, load, faults.
+// Page module of the Stack view with Lab D selected: the stack, the Lab D services, load, faults.
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export const COMPONENTS = ['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis'] as const;
+/** the components Lab D's manifest needs (the Stack view shows only those) */
+export const COMPONENTS = ['kafka', 'postgres'] as const;
 export const INSTANCES = ['loms', 'notifier-1', 'notifier-2', 'notifier-3'] as const;
 export type Instance = (typeof INSTANCES)[number];
+/** Lab D's load mix (manifest `load.mix` ids) */
+export type OrderMix = Record<'pay' | 'cancel' | 'failed' | 'none', number>;
 
 export class StackPage {
   constructor(readonly page: Page) {}
@@ -29,18 +32,11 @@ export class StackPage {
     for (const i of INSTANCES) await expect(this.serviceState(i)).toHaveText('running', { timeout: 120_000 });
   }
 
-  async createOrders(
-    count: number,
-    rate: number,
-    mix: { pay: number; cancel: number; failed: number; none: number },
-  ): Promise<void> {
+  async createOrders(count: number, rate: number, mix: OrderMix): Promise<void> {
     const form = this.page.getByTestId('load-panel');
     await form.getByLabel('Rate (orders/s)').fill(String(rate));
     await form.getByLabel('Number of orders').fill(String(count));
-    await form.getByLabel('Pay weight').fill(String(mix.pay));
-    await form.getByLabel('Cancel weight').fill(String(mix.cancel));
-    await form.getByLabel('Fail weight').fill(String(mix.failed));
-    await form.getByLabel('Leave unpaid weight').fill(String(mix.none));
+    for (const [id, weight] of Object.entries(mix)) await form.getByTestId(`load-mix-${id}`).fill(String(weight));
     await form.getByRole('button', { name: 'Create orders' }).click();
   }
 

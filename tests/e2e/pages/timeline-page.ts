@@ -1,4 +1,5 @@
-// Page module of the Timeline view: search an order, read its steps.
+// Page module of the Timeline view with Lab D selected: search an order, read its steps (the columns are Lab D's
+// manifest steps: committed, published, processed).
 import { expect, type Page } from '@playwright/test';
 
 export interface StepRow {
@@ -14,8 +15,8 @@ export class TimelinePage {
   /** The id of a recent order whose status path includes `status` and that a notifier processed. */
   async recentOrderWith(status: string): Promise<string> {
     const row = this.page
-      .getByTestId('orders-recent')
-      .getByTestId('order-row')
+      .getByTestId('entities-recent')
+      .getByTestId('entity-row')
       .filter({ hasText: status })
       .filter({ hasText: /notifier-[123]/ })
       .first();
@@ -27,18 +28,20 @@ export class TimelinePage {
   async search(orderId: string): Promise<void> {
     await this.page.getByRole('searchbox', { name: 'Order id' }).fill(orderId);
     await this.page.getByRole('button', { name: 'Show timeline' }).click();
-    await expect(this.page.getByTestId('timeline-order-id')).toHaveText(orderId);
+    await expect(this.page.getByTestId('timeline-entity-id')).toHaveText(orderId);
   }
 
   async rows(): Promise<StepRow[]> {
     const rows = this.page.getByTestId('timeline-row');
     const out: StepRow[] = [];
     for (const row of await rows.all()) {
+      const published = row.locator('[data-step="published"]');
+      const processed = row.locator('[data-step="processed"]');
       out.push({
         status: (await row.getAttribute('data-status')) ?? '',
-        partition: ((await row.getByTestId('step-partition').allInnerTexts())[0] ?? '').trim(),
-        offset: ((await row.getByTestId('step-offset').allInnerTexts())[0] ?? '').trim(),
-        instance: ((await row.getByTestId('step-instance').allInnerTexts())[0] ?? '').trim(),
+        partition: ((await published.getByTestId('step-partition').allInnerTexts())[0] ?? '').trim(),
+        offset: ((await published.getByTestId('step-offset').allInnerTexts())[0] ?? '').trim(),
+        instance: ((await processed.getByTestId('step-actor').allInnerTexts())[0] ?? '').trim(),
       });
     }
     return out;

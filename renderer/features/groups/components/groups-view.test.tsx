@@ -1,10 +1,12 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
-import { notifierGroup } from '../../../test/fixtures';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { info, notifierGroup } from '../../../test/fixtures';
+import { useLabsStore } from '../../labs/store';
 import { useGroupsStore } from '../store';
 import { GroupsView } from './groups-view';
 
+beforeEach(() => useLabsStore.getState().applyInfo(info()));
 afterEach(() => {
   cleanup();
   useGroupsStore.setState({ byId: {}, seq: null, rebalances: [] });
@@ -13,10 +15,10 @@ afterEach(() => {
 describe('GroupsView', () => {
   it('explains what to do when no group exists yet', () => {
     render(<GroupsView />);
-    expect(screen.getByTestId('groups-empty').textContent).toMatch(/start the notifiers/i);
+    expect(screen.getByTestId('groups-empty').textContent).toMatch(/start the lab's services/i);
   });
 
-  it('shows who owns which partition and which member is idle', () => {
+  it("shows who owns which partition and which member is idle, by the lab's instance names", () => {
     useGroupsStore.getState().applySnapshot({ seq: 1, groups: [notifierGroup({ '1': [0], '2': [1], '3': [] })] });
     render(<GroupsView />);
     const matrix = screen.getByTestId('assignment-matrix');

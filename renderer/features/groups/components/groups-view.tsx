@@ -1,39 +1,51 @@
 // Consumer groups: who owns which partition (members × partitions), the lag per partition, and the rebalances.
 import { useMemo } from 'react';
 import type { GroupState } from '../../../../main/console/contract/console-api';
-import { formatDuration, formatTime, instanceOfClient } from '../../../lib/format';
+import { LabSlot } from '../../../labs/lab-slot';
+import { formatDuration, formatTime } from '../../../lib/format';
 import { Badge } from '../../../ui/badge';
 import { EmptyState } from '../../../ui/empty-state';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
+import { instanceOfClient, instancesOf } from '../../labs/manifest';
+import { useLab } from '../../labs/store';
 import { assignmentMatrix, useGroupsStore } from '../store';
 import { RebalancesPanel } from './rebalances-panel';
 
-/** Lab D's notifier group (services/lab-d/schema NOTIFIER_GROUP_ID) */
-const LAB_GROUP = 'notifier';
+const NO_GROUPS: readonly string[] = [];
 
 export function GroupsView() {
   const byId = useGroupsStore((s) => s.byId);
+  const lab = useLab();
+  const labGroups = lab?.groups ?? NO_GROUPS;
+  const instances = instancesOf(lab);
   const groups = useMemo(() => Object.values(byId).sort((a, b) => a.groupId.localeCompare(b.groupId)), [byId]);
-  // the lab's group (and any group with members) first; empty groups left behind by other runs folded away
-  const primary = groups.filter((g) => g.groupId === LAB_GROUP || g.members.length > 0);
+  // the lab's groups (and any group with members) first; empty groups left behind by other runs folded away
+  const primary = groups.filter((g) => labGroups.includes(g.groupId) || g.members.length > 0);
   const others = groups.filter((g) => !primary.includes(g));
   return (
     <div className="view" data-testid="view-groups">
       {groups.length === 0 ? (
         <Panel title="Consumer groups">
           <EmptyState title="No consumer groups yet" testId="groups-empty">
-            A <Term term="consumer group" /> appears when its first member joins: start the notifiers on the Stack view.
+            A <Term term="consumer group" /> appears when its first member joins: start the lab&apos;s services on the
+            Stack view.
           </EmptyState>
         </Panel>
       ) : (
-        primary.map((g) => <GroupPanel key={g.groupId} group={g} />)
+        primary.map((g) => <GroupPanel key={g.groupId} group={g} instances={instances} />)
       )}
       {groups.length > 0 && primary.length === 0 && (
         <Panel title="Consumer groups">
-          <EmptyState title="The notifier group has no members yet" testId="groups-empty">
-            Start the notifiers on the Stack view: each joins the <Term term="consumer group" />{' '}
-            <code>{LAB_GROUP}</code>.
+          <EmptyState title={`${labGroups.join(', ') || 'The lab'} has no members yet`} testId="groups-empty">
+            Start the lab&apos;s services on the Stack view: each consumer joins its <Term term="consumer group" />
+            {labGroups.length > 0 ? (
+              <>
+                {' '}
+                <code>{labGroups.join(', ')}</code>
+              </>
+            ) : null}
+            .
           </EmptyState>
         </Panel>
       )}
@@ -41,20 +53,21 @@ export function GroupsView() {
         <details className="panel others">
           <summary>Other groups without members ({others.length})</summary>
           {others.map((g) => (
-            <GroupPanel key={g.groupId} group={g} />
+            <GroupPanel key={g.groupId} group={g} instances={instances} />
           ))}
         </details>
       )}
+      <LabSlot view="groups" />
       <RebalancesPanel />
     </div>
   );
 }
 
-function GroupPanel({ group }: { group: GroupState }) {
+function GroupPanel({ group, instances }: { group: GroupState; instances: readonly string[] }) {
   const { columns, rows } = useMemo(() => assignmentMatrix(group), [group]);
   const owning = rows.filter((r) => !r.idle).length;
   const lagByKey = new Map(group.partitions.map((p) => [`${p.topic}/${p.partition}`, p]));
-  const nameOfMember = new Map(group.members.map((m) => [m.memberId, instanceOfClient(m.clientId)]));
+  const nameOfMember = new Map(group.members.map((m) => [m.memberId, instanceOfClient(m.clientId, instances)]));
   return (
     <Panel
       title={
@@ -78,7 +91,7 @@ function GroupPanel({ group }: { group: GroupState }) {
       <h3>Who owns which partition</h3>
       {rows.length === 0 ? (
         <EmptyState title="No members">
-          Every notifier of this group is down: its partitions wait, and the lag grows.
+          Every member of this group is down: its partitions wait, and the lag grows.
         </EmptyState>
       ) : (
         <table className="table matrix" aria-label={`Assignment of ${group.groupId}`} data-testid="assignment-matrix">
@@ -95,7 +108,7 @@ function GroupPanel({ group }: { group: GroupState }) {
           </thead>
           <tbody>
             {rows.map((r) => {
-              const name = instanceOfClient(r.clientId);
+              const name = instanceOfClient(r.clientId, instances);
               return (
                 <tr key={r.memberId} data-testid={`member-${name}`} data-idle={r.idle ? 'true' : 'false'}>
                   <th scope="row">
@@ -183,7 +196,7 @@ function GroupPanel({ group }: { group: GroupState }) {
         </tbody>
       </table>
       <p className="hint">
-        Updated {formatTime(Date.now())}. Kill an active notifier on the Stack view and watch its partition move to the
+        Updated {formatTime(Date.now())}. Kill an active member on the Stack view and watch its partition move to an
         idle one.
       </p>
     </Panel>

@@ -1,12 +1,16 @@
 // The rebalance history: when the group redistributed its partitions, and which partition moved from whom to whom.
-import { formatTime, instanceOfClient } from '../../../lib/format';
+import { formatTime } from '../../../lib/format';
 import { EmptyState } from '../../../ui/empty-state';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
+import { instanceOfClient, instancesOf } from '../../labs/manifest';
+import { useLab } from '../../labs/store';
 import { useGroupsStore } from '../store';
 
 export function RebalancesPanel() {
   const rebalances = useGroupsStore((s) => s.rebalances);
+  const instances = instancesOf(useLab());
+  const nameOf = (clientId: string) => instanceOfClient(clientId, instances);
   return (
     <Panel
       title="Rebalance history"
@@ -41,20 +45,18 @@ export function RebalancesPanel() {
                 <td
                   className="num"
                   data-testid="rebalance-generation"
-                  title={
-                    r.generationId === null ? 'not known yet: the notifiers report it once they rejoin' : undefined
-                  }
+                  title={r.generationId === null ? 'not known yet: the members report it once they rejoin' : undefined}
                 >
                   {r.generationId ?? '—'}
                 </td>
-                <td>{r.membersAfter.map(instanceOfClient).join(', ') || 'none'}</td>
+                <td>{r.membersAfter.map(nameOf).join(', ') || 'none'}</td>
                 <td>
                   {r.moves.length === 0
                     ? 'no partition moved'
                     : r.moves
                         .map(
                           (m) =>
-                            `p${m.partition}: ${m.from !== null ? instanceOfClient(m.from) : 'nobody'} → ${m.to !== null ? instanceOfClient(m.to) : 'nobody'}`,
+                            `p${m.partition}: ${m.from !== null ? nameOf(m.from) : 'nobody'} → ${m.to !== null ? nameOf(m.to) : 'nobody'}`,
                         )
                         .join(' · ')}
                 </td>

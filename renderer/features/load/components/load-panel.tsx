@@ -1,28 +1,31 @@
-// Create orders from the UI: a rate, a count, and what happens to each order (pay, cancel, fail, leave awaiting).
+// The lab's load from the UI (its manifest's `load`): a rate, a count, and the mix of what happens to each unit.
 import { useState } from 'react';
-import type { LoadMix } from '../../../../main/console/contract/console-api';
+import type { LoadMix, LoadProgress, ManifestLoad } from '../../../../main/console/contract/console-api';
 import { useClient } from '../../../lib/client-context';
 import { formatDuration } from '../../../lib/format';
 import { useAction } from '../../../lib/use-action';
 import { Panel } from '../../../ui/panel';
+import { capitalize } from '../../labs/manifest';
 import { useLoadStore } from '../store';
 
-const MIX_LABELS: { key: keyof LoadMix; label: string; tip: string }[] = [
-  { key: 'pay', label: 'Pay', tip: 'new → awaiting payment → paid' },
-  { key: 'cancel', label: 'Cancel', tip: 'new → awaiting payment → cancelled' },
-  { key: 'failed', label: 'Fail', tip: 'a sku without stock: new → failed (loms answers 400)' },
-  { key: 'none', label: 'Leave unpaid', tip: 'stays awaiting payment' },
-];
+const defaultMix = (load: ManifestLoad): LoadMix => Object.fromEntries(load.mix.map((m) => [m.id, m.weight]));
 
-export function LoadPanel() {
+/** The outcomes of a run by the mix's labels (an outcome the mix does not name keeps its id). */
+export function outcomeText(load: ManifestLoad, progress: LoadProgress): string {
+  return Object.entries(progress.outcomes)
+    .map(([id, n]) => `${load.mix.find((m) => m.id === id)?.label ?? id} ${n}`)
+    .join(' · ');
+}
+
+export function LoadPanel({ load, lab }: { load: ManifestLoad; lab: string }) {
   const client = useClient();
   const progress = useLoadStore((s) => s.progress);
   const applyProgress = useLoadStore((s) => s.applyProgress);
-  const [rate, setRate] = useState(10);
+  const [rate, setRate] = useState(load.defaultRate);
   const [count, setCount] = useState(50);
-  const [mix, setMix] = useState<LoadMix>({ pay: 70, cancel: 15, failed: 10, none: 5 });
+  const [mix, setMix] = useState<LoadMix>(() => defaultMix(load));
   const start = useAction('load:start', async () => {
-    applyProgress(await client.request['load:start']({ rate, count, mix }));
+    applyProgress(await client.request['load:start']({ lab, rate, count, mix }));
   });
   const stop = useAction('load:stop', async () => {
     const res = await client.request['load:stop']({});
@@ -30,11 +33,13 @@ export function LoadPanel() {
   });
   const running = progress?.running === true;
   const mixValid = Object.values(mix).some((v) => v > 0);
+  const unit = load.unit;
+  const outcomes = progress !== null ? outcomeText(load, progress) : '';
   return (
     <Panel
-      title="Create orders"
+      title={`Create ${unit}`}
       testId="load-panel"
-      hint="Sends real HTTP requests to loms (POST /order/create, then /order/pay or /order/cancel), as a shop would."
+      hint={`Sends real requests to the lab's services, as a client would, at the rate you set (up to ${load.maxRate}/s).`}
     >
       <form
         className="load-form"
@@ -44,18 +49,18 @@ export function LoadPanel() {
         }}
       >
         <label>
-          Rate (orders/s)
+          Rate ({unit}/s)
           <input
             type="number"
             min={0.1}
-            max={500}
+            max={load.maxRate}
             step={0.1}
             value={rate}
             onChange={(e) => setRate(Number(e.target.value))}
           />
         </label>
         <label>
-          Number of orders
+          Number of {unit}
           <input
             type="number"
             min={1}
@@ -65,29 +70,38 @@ export function LoadPanel() {
             onChange={(e) => setCount(Math.floor(Number(e.target.value)))}
           />
         </label>
-        <fieldset className="mix">
-          <legend>What happens to each order (weights)</legend>
-          {MIX_LABELS.map(({ key, label, tip }) => (
-            <label key={key} title={tip}>
-              {label}
-              <input
-                type="number"
-                min={0}
-                max={100}
-                value={mix[key]}
-                aria-label={`${label} weight`}
-                onChange={(e) => setMix({ ...mix, [key]: Math.max(0, Number(e.target.value)) })}
-              />
-            </label>
-          ))}
-        </fieldset>
+        {load.mix.length > 0 && (
+          <fieldset className="mix">
+            <legend>What happens to each of the {unit} (weights)</legend>
+            {load.mix.map(({ id, label }) => (
+              <label key={id}>
+                {capitalize(label)}
+                <input
+                  type="number"
+                  min={0}
+                  max={100}
+                  value={mix[id] ?? 0}
+                  aria-label={`${capitalize(label)} weight`}
+                  data-testid={`load-mix-${id}`}
+                  onChange={(e) => setMix({ ...mix, [id]: Math.max(0, Number(e.target.value)) })}
+                />
+              </label>
+            ))}
+          </fieldset>
+        )}
         <div className="form-actions">
           <button
             type="submit"
             className="primary"
-            disabled={running || start.pending || !mixValid || !(rate > 0) || !(count > 0)}
+            disabled={
+              running ||
+              start.pending ||
+              (load.mix.length > 0 && !mixValid) ||
+              !(rate > 0 && rate <= load.maxRate) ||
+              !(count > 0)
+            }
           >
-            Create orders
+            Create {unit}
           </button>
           <button type="button" onClick={() => void stop.invoke()} disabled={!running}>
             Stop
@@ -96,16 +110,16 @@ export function LoadPanel() {
       </form>
       {progress === null ? (
         <p className="muted" data-testid="load-status">
-          No orders created yet. Start the stack and the services, then press Create orders.
+          Nothing created yet. Start the stack and the services, then press Create {unit}.
         </p>
       ) : (
         <div className="load-progress">
-          <progress max={progress.target} value={progress.created} aria-label="Orders created" />
+          <progress max={progress.target} value={progress.created} aria-label={`${capitalize(unit)} created`} />
           <p data-testid="load-status" role="status">
             {running ? 'Running' : `Finished (${progress.endReason ?? 'stopped'})`}:{' '}
             <strong data-testid="load-created">{progress.created}</strong>/{progress.target} created at {progress.rate}
-            /s in {formatDuration(progress.elapsedMs)} · paid {progress.paid} · cancelled {progress.cancelled} · failed{' '}
-            {progress.failed}
+            /s in {formatDuration(progress.elapsedMs)}
+            {outcomes !== '' && <span data-testid="load-outcomes"> · {outcomes}</span>}
             {progress.errors > 0 && (
               <span className="text-bad">
                 {' '}

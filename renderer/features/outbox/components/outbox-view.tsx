@@ -6,8 +6,8 @@ import { EmptyState } from '../../../ui/empty-state';
 import { LineChart } from '../../../ui/line-chart';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
+import { LabSlot } from '../../../labs/lab-slot';
 import { SAMPLE_WINDOW_MS, useOutboxStore } from '../store';
-import { RelayControls } from './relay-controls';
 
 const CHART_MAX_WINDOW_MS = 5 * 60_000;
 const CHART_MIN_WINDOW_MS = 60_000;
@@ -39,8 +39,8 @@ export function OutboxView() {
         testId="outbox-panel"
         hint={
           <>
-            The <Term term="outbox" /> is how loms avoids losing events. Its <Term term="backlog" /> grows while Kafka
-            is down or the relay is paused, and drains when they are back.
+            The <Term term="outbox" /> is how the lab&apos;s service avoids losing events. Its <Term term="backlog" />{' '}
+            grows while the broker is down or the relay is paused, and drains when they are back.
           </>
         }
         actions={
@@ -54,8 +54,8 @@ export function OutboxView() {
       >
         {state === null ? (
           <EmptyState title="No outbox data yet" testId="outbox-empty">
-            The console reads the outbox table in Postgres once the stack runs and loms has created it (start loms on
-            the Stack view).
+            The console reads the outbox table in Postgres once the stack runs and the lab&apos;s service has created it
+            (start the services on the Stack view).
           </EmptyState>
         ) : (
           <>
@@ -107,7 +107,7 @@ export function OutboxView() {
                 </div>
               </div>
             </div>
-            <RelayControls />
+            <LabSlot view="outbox" />
             {state.detail !== '' && <p className="sub">{state.detail}</p>}
             <p className="sub">Last read {formatTime(state.at)}</p>
           </>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readableLine } from './log-line';
 
 describe('readableLine', () => {
-  it('reads a notifier event line as partition, offset, order and status', () => {
+  it('reads a consumer event line as partition, offset, key and status', () => {
     const line = readableLine(
       JSON.stringify({
         type: 'event',
@@ -22,8 +22,16 @@ describe('readableLine', () => {
     expect(line).toEqual({
       level: 'event',
       tone: 'event',
-      text: 'notifier-2 p1 @12 order 42 → paid (31 ms after commit)',
+      text: 'notifier-2 p1 @12 key 42 → paid (31 ms after commit)',
     });
+  });
+
+  it('lets a lab read its own lines first', () => {
+    const reader = (j: Record<string, unknown>) =>
+      j.type === 'event' ? { level: 'event', tone: 'event' as const, text: `talk ${String(j.talk)}` } : undefined;
+    const text = JSON.stringify({ type: 'event', partition: 0, talk: 'tlk-1' });
+    expect(readableLine(text, undefined, reader).text).toBe('talk tlk-1');
+    expect(readableLine(JSON.stringify({ level: 30, msg: 'hi' }), undefined, reader).text).toBe('hi');
   });
 
   it('reads notifier lifecycle lines: a join with its generation and partitions, losing the broker as a warning', () => {

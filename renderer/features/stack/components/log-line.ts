@@ -1,5 +1,5 @@
-// Turns a captured log line into something a student can read: pino JSON becomes "level message key=value",
-// a notifier event line becomes "p0 @12 order 42 → paid".
+// Turns a captured log line into something a student can read: pino JSON becomes "level message key=value", a
+// consumer's event line becomes "p0 @12 key 42 → <status>" (a lab may read its own lines first: LabUi.readLine).
 import type { ServiceLogLine } from '../../../../main/console/contract/console-api';
 
 export interface ReadableLine {
@@ -30,15 +30,25 @@ function brief(value: unknown): string {
   return json.length > 80 ? `${json.slice(0, 80)}…` : json;
 }
 
-export function readableLine(text: string, meta?: Pick<ServiceLogLine, 'kind' | 'stream' | 'level'>): ReadableLine {
+/** A lab's own reading of one of its JSON lines; undefined leaves it to the generic reading. */
+export type LineReader = (json: Record<string, unknown>) => ReadableLine | undefined;
+
+export function readableLine(
+  text: string,
+  meta?: Pick<ServiceLogLine, 'kind' | 'stream' | 'level'>,
+  labReader?: LineReader,
+): ReadableLine {
   if (text.startsWith('{')) {
     try {
       const j = JSON.parse(text) as Record<string, unknown>;
+      const own = labReader?.(j);
+      if (own !== undefined) return own;
       if (j.type === 'event' && typeof j.partition === 'number') {
+        const latency = typeof j.latency_ms === 'number' ? ` (${j.latency_ms} ms after commit)` : '';
         return {
           level: 'event',
           tone: 'event',
-          text: `${String(j.instance)} p${j.partition} @${String(j.offset)} order ${String(j.order_id)} → ${String(j.status)} (${String(j.latency_ms)} ms after commit)`,
+          text: `${String(j.instance)} p${j.partition} @${String(j.offset)} key ${String(j.key)} → ${String(j.status)}${latency}`,
         };
       }
       if (j.type === 'lifecycle') {
@@ -48,7 +58,7 @@ export function readableLine(text: string, meta?: Pick<ServiceLogLine, 'kind' | 
           typeof j.attempt === 'number'
             ? ` #${j.attempt}${typeof j.retry_in_ms === 'number' ? ` in ${j.retry_in_ms} ms` : ''}`
             : '';
-        // lost the broker / trying again: a warning; crashed: the notifier is gone
+        // lost the broker / trying again: a warning; crashed: the consumer is gone
         const tone =
           j.state === 'crashed' ? 'bad' : j.state === 'disconnected' || j.state === 'reconnecting' ? 'warn' : 'event';
         return {

@@ -1,22 +1,51 @@
-// The stack's components with their health, "Start local stack" with per-component progress, and the Kafka fault.
+// The components the selected lab needs (its manifest) with their health, "Start local stack" with per-component
+// progress, and the fault of stopping / starting one component.
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ComponentName } from '../../../../main/console/contract/console-api';
+import type { ComponentName, LabManifest } from '../../../../main/console/contract/console-api';
 import { useClient } from '../../../lib/client-context';
 import { formatDuration } from '../../../lib/format';
 import { useAction } from '../../../lib/use-action';
 import { Badge } from '../../../ui/badge';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
-import { COMPONENTS, useStackStore } from '../store';
+import { useLab } from '../../labs/store';
+import { useStackStore } from '../store';
 
-const ROLE: Record<ComponentName, string> = {
-  kafka: 'Event log: topic loms.order-events (2 partitions)',
-  postgres: 'loms database: orders, stock, outbox',
-  rabbitmq: 'Message broker (labs B and C)',
-  mongodb: 'Read models (lab A)',
-  redis: 'Cache and pub/sub (labs A and C)',
+const LABEL: Record<ComponentName, string> = {
+  kafka: 'Kafka',
+  postgres: 'Postgres',
+  rabbitmq: 'RabbitMQ',
+  mongodb: 'MongoDB',
+  redis: 'Redis',
 };
+
+const NO_COMPONENTS: readonly ComponentName[] = [];
+
+/** What a component is for in the selected lab: its kind, and the lab's topics or exchanges on it. */
+export function componentRole(name: ComponentName, lab: LabManifest | null): string {
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  switch (name) {
+    case 'kafka': {
+      const topics = lab?.topics ?? [];
+      return topics.length === 0
+        ? 'Event log'
+        : `Event log: ${topics.map((t) => `${t.name} (${count(t.partitions, 'partition')})`).join(', ')}`;
+    }
+    case 'rabbitmq': {
+      const exchanges = lab?.exchanges ?? [];
+      return exchanges.length === 0
+        ? 'Message broker'
+        : `Message broker: ${exchanges.map((e) => `${e.name} (${e.type}, ${count(e.queues.length, 'queue')})`).join(', ')}`;
+    }
+    case 'postgres':
+      return 'Database of the services (and their outbox / inbox tables)';
+    case 'mongodb':
+      return 'Document store: read models';
+    case 'redis':
+      return 'Cache and pub/sub';
+  }
+}
 
 function useNow(active: boolean, everyMs = 250): number {
   const [now, setNow] = useState(() => Date.now());
@@ -33,7 +62,9 @@ export function StackPanel({ onShowLogs }: { onShowLogs: (source: ComponentName)
   const { provider, op, beginOp, endOp } = useStackStore(
     useShallow((s) => ({ provider: s.provider, op: s.op, beginOp: s.beginOp, endOp: s.endOp })),
   );
-  const healthyCount = useStackStore((s) => COMPONENTS.filter((c) => s.health[c]?.state === 'healthy').length);
+  const lab = useLab();
+  const components = lab?.components ?? NO_COMPONENTS;
+  const healthyCount = useStackStore((s) => components.filter((c) => s.health[c]?.state === 'healthy').length);
   const running = op !== null && op.finishedAt === null;
   const now = useNow(running);
 
@@ -63,7 +94,7 @@ export function StackPanel({ onShowLogs }: { onShowLogs: (source: ComponentName)
   let summary: string;
   if (op === null)
     summary =
-      healthyCount === COMPONENTS.length
+      components.length > 0 && healthyCount === components.length
         ? 'All components are healthy.'
         : 'The stack is not started from this window yet.';
   else if (running)
@@ -79,7 +110,8 @@ export function StackPanel({ onShowLogs }: { onShowLogs: (source: ComponentName)
       testId="stack-panel"
       hint={
         <>
-          The servers the lab needs. <strong>Start local stack</strong> runs them on this machine
+          The servers {lab !== null ? lab.title : 'the lab'} needs. <strong>Start local stack</strong> runs them on this
+          machine
           {provider !== null ? ` (provider: ${provider})` : ''}; each one shows its <Term term="health" />.
         </>
       }
@@ -96,13 +128,13 @@ export function StackPanel({ onShowLogs }: { onShowLogs: (source: ComponentName)
     >
       <div className="stack-summary">
         <progress
-          max={COMPONENTS.length}
+          max={Math.max(1, components.length)}
           value={healthyCount}
           aria-label="Components healthy"
           data-testid="stack-progress"
         />
         <span data-testid="stack-summary" role="status" className={op?.error ? 'text-bad' : ''}>
-          {healthyCount}/{COMPONENTS.length} healthy · {summary}
+          {healthyCount}/{components.length} healthy · {summary}
         </span>
       </div>
       <table className="table" aria-label="Stack components">
@@ -117,8 +149,8 @@ export function StackPanel({ onShowLogs }: { onShowLogs: (source: ComponentName)
           </tr>
         </thead>
         <tbody>
-          {COMPONENTS.map((c) => (
-            <ComponentRow key={c} name={c} now={now} onShowLogs={onShowLogs} />
+          {components.map((c) => (
+            <ComponentRow key={c} name={c} role={componentRole(c, lab)} now={now} onShowLogs={onShowLogs} />
           ))}
         </tbody>
       </table>
@@ -128,10 +160,12 @@ export function StackPanel({ onShowLogs }: { onShowLogs: (source: ComponentName)
 
 function ComponentRow({
   name,
+  role,
   now,
   onShowLogs,
 }: {
   name: ComponentName;
+  role: string;
   now: number;
   onShowLogs: (c: ComponentName) => void;
 }) {
@@ -149,7 +183,7 @@ function ComponentRow({
     <tr data-testid={`component-${name}`}>
       <th scope="row">
         <div className="name">{name}</div>
-        <div className="sub">{ROLE[name]}</div>
+        <div className="sub">{role}</div>
       </th>
       <td>
         <Badge state={state} testId={`health-${name}`} />
@@ -161,27 +195,23 @@ function ComponentRow({
         <button type="button" className="small" onClick={() => onShowLogs(name)} aria-label={`Logs of ${name}`}>
           Logs
         </button>
-        {name === 'kafka' && (
-          <>
-            <button
-              type="button"
-              className="small danger"
-              title="Fault: stop the Kafka broker. The outbox keeps the events until it is back."
-              onClick={() => void stop.invoke()}
-              disabled={stop.pending || state === 'stopped'}
-            >
-              Stop Kafka
-            </button>
-            <button
-              type="button"
-              className="small"
-              onClick={() => void start.invoke()}
-              disabled={start.pending || state === 'healthy'}
-            >
-              Start Kafka
-            </button>
-          </>
-        )}
+        <button
+          type="button"
+          className="small danger"
+          title={`Fault: stop ${LABEL[name]}. Watch what the services do while it is gone, and when it is back.`}
+          onClick={() => void stop.invoke()}
+          disabled={stop.pending || state === 'stopped'}
+        >
+          Stop {LABEL[name]}
+        </button>
+        <button
+          type="button"
+          className="small"
+          onClick={() => void start.invoke()}
+          disabled={start.pending || state === 'healthy'}
+        >
+          Start {LABEL[name]}
+        </button>
       </td>
     </tr>
   );

@@ -1,37 +1,41 @@
-// The Stack view: the brokers, the lab services, the relay fault, creating orders, and logs.
+// The Stack view: the brokers, the lab's services, its faults, its load, and logs. The first-time hint is the lab's.
 import { useState } from 'react';
+import { LabSlot } from '../../../labs/lab-slot';
+import { FaultsPanel } from '../../faults/components/faults-panel';
+import { instancesOf } from '../../labs/manifest';
+import { useLab } from '../../labs/store';
 import { LoadPanel } from '../../load/components/load-panel';
-import { RelayControls } from '../../outbox/components/relay-controls';
 import { ServicesPanel } from '../../service-instances/components/services-panel';
 import { LogsPanel, type LogSource } from './logs-panel';
 import { StackPanel } from './stack-panel';
 
 export function StackView() {
-  const [logSource, setLogSource] = useState<LogSource>('loms');
+  const lab = useLab();
+  const [picked, setLogSource] = useState<LogSource | null>(null);
+  const logSource = picked ?? instancesOf(lab)[0] ?? lab?.components[0] ?? null;
+  const hint = lab?.hint ?? [];
   return (
     <div className="view" data-testid="view-stack">
-      <p className="intro">
-        Start here: <strong>1.</strong> Start local stack · <strong>2.</strong> Start all services · <strong>3.</strong>{' '}
-        Create orders. Then follow the events in the other views, and break things on purpose (kill a notifier, stop
-        Kafka, pause the relay) to see what happens.
-      </p>
+      {hint.length > 0 && (
+        <p className="intro" data-testid="lab-hint">
+          Start here:{' '}
+          {hint.map((step, i) => (
+            <span key={step}>
+              {i > 0 && ' · '}
+              <strong>{i + 1}.</strong> {step}
+            </span>
+          ))}
+          . Then follow the events in the other views, and break things on purpose to see what happens.
+        </p>
+      )}
       <StackPanel onShowLogs={setLogSource} />
       <ServicesPanel onShowLogs={setLogSource} />
       <div className="grid-2">
-        <LoadPanel />
-        <section className="panel" aria-label="Faults">
-          <header className="panel-head">
-            <div>
-              <h2>Faults</h2>
-              <p className="hint">
-                Break the system on purpose. Kill or stop a notifier in the table above; stop Kafka in the stack table.
-              </p>
-            </div>
-          </header>
-          <RelayControls />
-        </section>
+        {lab?.load != null && <LoadPanel load={lab.load} lab={lab.id} />}
+        <FaultsPanel />
       </div>
-      <LogsPanel source={logSource} onSource={setLogSource} />
+      <LabSlot view="stack" />
+      {logSource !== null && <LogsPanel source={logSource} onSource={setLogSource} />}
     </div>
   );
 }

@@ -1,24 +1,48 @@
-// Timeline: search an order id and see its steps (DB commit → outbox → Kafka partition/offset → notifier), with flags;
-// the recent orders and the flagged ones.
+// Timeline: search an entity id (the lab's noun, id pattern and example) and see its facts step by step with flags;
+// the recent entities and the flagged ones.
 import { useState } from 'react';
+import type { LabManifest } from '../../../../main/console/contract/console-api';
+import { LabSlot } from '../../../labs/lab-slot';
+import { EmptyState } from '../../../ui/empty-state';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
-import { OrderDetail } from './order-detail';
-import { OrderList } from './order-list';
+import { capitalize, idRegex } from '../../labs/manifest';
+import { useLab } from '../../labs/store';
+import { EntityDetail } from './entity-detail';
+import { EntityList } from './entity-list';
 
 export function TimelineView() {
+  const lab = useLab();
+  if (lab === null)
+    return (
+      <div className="view" data-testid="view-timeline">
+        <EmptyState title="No lab selected yet" />
+      </div>
+    );
+  return <LabTimeline key={lab.id} lab={lab} />;
+}
+
+function LabTimeline({ lab }: { lab: LabManifest }) {
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
-  const valid = /^\d{1,20}$/.test(query.trim());
+  const { noun, idExample, steps } = lab.entity;
+  const pattern = idRegex(lab);
+  const id = query.trim();
+  const valid = id !== '' && id.length <= 200 && (pattern === null || pattern.test(id));
+  const Noun = capitalize(noun);
+  const pick = (entity: string) => {
+    setQuery(entity);
+    setSelected(entity);
+  };
   return (
     <div className="view" data-testid="view-timeline">
       <Panel
-        title="Order timeline"
+        title={`${Noun} timeline`}
         hint={
           <>
-            Type an order id to see its <Term term="timeline" />: when each status was committed in Postgres, when the
-            relay sent it to Kafka (which <Term term="partition" /> and <Term term="offset" />
-            ), and which notifier processed it.
+            Type {/^[aeiou]/i.test(noun) ? 'an' : 'a'} {noun} id to see its <Term term="timeline" />:{' '}
+            {steps.map((s) => s.label).join(', then ')}; with the <Term term="partition" /> and <Term term="offset" />{' '}
+            of each record and the instance that handled it.
           </>
         }
       >
@@ -27,15 +51,14 @@ export function TimelineView() {
           role="search"
           onSubmit={(e) => {
             e.preventDefault();
-            if (valid) setSelected(query.trim());
+            if (valid) setSelected(id);
           }}
         >
           <label>
-            Order id
+            {Noun} id
             <input
               type="search"
-              inputMode="numeric"
-              placeholder="e.g. 42"
+              placeholder={`e.g. ${idExample}`}
               value={query}
               onChange={(e) => setQuery(e.target.value)}
               aria-invalid={query !== '' && !valid}
@@ -44,31 +67,24 @@ export function TimelineView() {
           <button type="submit" className="primary" disabled={!valid}>
             Show timeline
           </button>
-          {query !== '' && !valid && <span className="text-bad sub">An order id is a number.</span>}
+          {query !== '' && !valid && (
+            <span className="text-bad sub" data-testid="timeline-id-invalid">
+              Not {/^[aeiou]/i.test(noun) ? 'an' : 'a'} {noun} id: one looks like {idExample}.
+            </span>
+          )}
         </form>
         {selected === null ? (
           <p className="muted" data-testid="timeline-hint">
-            Pick an order from the lists below, or search one by id.
+            Pick {/^[aeiou]/i.test(noun) ? 'an' : 'a'} {noun} from the lists below, or search one by id.
           </p>
         ) : (
-          <OrderDetail orderId={selected} />
+          <EntityDetail entity={selected} lab={lab} />
         )}
       </Panel>
+      <LabSlot view="timeline" />
       <div className="stack-col">
-        <OrderList
-          kind="recent"
-          onPick={(id) => {
-            setQuery(id);
-            setSelected(id);
-          }}
-        />
-        <OrderList
-          kind="flagged"
-          onPick={(id) => {
-            setQuery(id);
-            setSelected(id);
-          }}
-        />
+        <EntityList kind="recent" lab={lab} onPick={pick} />
+        <EntityList kind="flagged" lab={lab} onPick={pick} />
       </div>
     </div>
   );

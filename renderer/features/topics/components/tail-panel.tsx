@@ -22,7 +22,7 @@ export function TailPanel() {
       hint={
         <>
           The newest {TAIL_CAP.toLocaleString('en')} records of all partitions, merged by time (newest on top). Each
-          row: time, <Term term="partition" />, <Term term="offset" />, <Term term="key" /> and the JSON value loms
+          row: time, <Term term="partition" />, <Term term="offset" />, <Term term="key" /> and the value the service
           published.
         </>
       }
@@ -42,7 +42,7 @@ export function TailPanel() {
     >
       {records.length === 0 ? (
         <EmptyState title="No records yet" testId="tail-empty">
-          Records appear here as loms publishes them: create some orders on the Stack view.
+          Records appear here as the lab&apos;s services publish them: start them on the Stack view.
         </EmptyState>
       ) : (
         <VirtualList

@@ -1,6 +1,8 @@
 // Topics & partitions: per partition offsets, rate and share of keys; the live tail merged across partitions.
 import { useMemo } from 'react';
-import { useConsoleStore } from '../../console/store';
+import { LabSlot } from '../../../labs/lab-slot';
+import { useLab } from '../../labs/store';
+import type { LabManifest } from '../../../../main/console/contract/console-api';
 import { formatRate } from '../../../lib/format';
 import { EmptyState } from '../../../ui/empty-state';
 import { Panel } from '../../../ui/panel';
@@ -8,31 +10,42 @@ import { Term } from '../../../ui/term';
 import { groupByTopic, useTopicsStore, type TopicView } from '../store';
 import { TailPanel } from './tail-panel';
 
-const NO_TOPICS: string[] = [];
+const NO_TOPICS: LabTopic[] = [];
+type LabTopic = LabManifest['topics'][number];
 
 export function TopicsView() {
   const byId = useTopicsStore((s) => s.byId);
   const topics = useMemo(() => groupByTopic(byId), [byId]);
-  const watched = useConsoleStore((s) => s.info?.topics ?? NO_TOPICS);
+  const labTopics = useLab()?.topics ?? NO_TOPICS;
+  const watched = useMemo(() => labTopics.map((t) => t.name), [labTopics]);
+  const first = labTopics[0];
   // the lab's topics first; other topics on the broker (another lab, a test) folded away
-  const primary = topics.filter((t) => watched.length === 0 || watched.includes(t.topic));
+  const primary = topics.filter((t) => watched.includes(t.topic));
   const others = topics.filter((t) => !primary.includes(t));
   return (
     <div className="view" data-testid="view-topics">
       {topics.length === 0 ? (
         <Panel title="Topics & partitions">
           <EmptyState title="No topics yet" testId="topics-empty">
-            The console reads Kafka once the stack runs. Start it on the Stack view; loms creates{' '}
-            <code>{watched[0] ?? 'loms.order-events'}</code> with 2 partitions.
+            The console reads Kafka once the stack runs. Start it on the Stack view
+            {first !== undefined ? (
+              <>
+                ; the lab&apos;s services create <code>{first.name}</code> with {first.partitions} partitions.
+              </>
+            ) : (
+              '.'
+            )}
           </EmptyState>
         </Panel>
       ) : (
-        primary.map((t) => <TopicPanel key={t.topic} view={t} />)
+        primary.map((t) => (
+          <TopicPanel key={t.topic} view={t} keyIs={labTopics.find((l) => l.name === t.topic)?.key ?? null} />
+        ))
       )}
       {topics.length > 0 && primary.length === 0 && (
         <Panel title="Topics & partitions">
           <EmptyState title={`No ${watched.join(', ')} yet`} testId="topics-empty">
-            loms creates it when it starts: start the services on the Stack view.
+            The lab&apos;s services create it when they start: start them on the Stack view.
           </EmptyState>
         </Panel>
       )}
@@ -40,16 +53,18 @@ export function TopicsView() {
         <details className="panel others">
           <summary>Other topics on this broker ({others.length})</summary>
           {others.map((t) => (
-            <TopicPanel key={t.topic} view={t} />
+            <TopicPanel key={t.topic} view={t} keyIs={null} />
           ))}
         </details>
       )}
+      <LabSlot view="topics" />
       <TailPanel />
     </div>
   );
 }
 
-function TopicPanel({ view }: { view: TopicView }) {
+/** `keyIs`: what the record key is on this topic (the lab's manifest), null for a topic of no lab */
+function TopicPanel({ view, keyIs }: { view: TopicView; keyIs: string | null }) {
   const stored = view.partitions.reduce((n, p) => n + (Number(p.logEndOffset) - Number(p.logStartOffset)), 0);
   return (
     <Panel
@@ -62,8 +77,9 @@ function TopicPanel({ view }: { view: TopicView }) {
       hint={
         <>
           {view.partitions.length} <Term term="partition">partitions</Term>, {stored} records stored. The record{' '}
-          <Term term="key" /> (the order id) decides the partition, so all events of one order stay in order on one
-          partition.
+          <Term term="key" />
+          {keyIs !== null ? ` (the ${keyIs})` : ''} decides the partition, so all events with one key stay in order on
+          one partition.
         </>
       }
     >
@@ -123,7 +139,7 @@ function TopicPanel({ view }: { view: TopicView }) {
       {view.totalKeys > 0 && view.partitions.length > 1 && (
         <p className="hint">
           An even spread is {Math.round(100 / view.partitions.length)}% each; with a hashed key it stays close to that
-          as orders grow.
+          as keys grow.
         </p>
       )}
     </Panel>

@@ -1,16 +1,16 @@
-// Pause / resume the loms outbox relay (a fault: rows stay pending while it is paused).
-import { useClient } from '../../../lib/client-context';
-import { useAction } from '../../../lib/use-action';
-import { Badge } from '../../../ui/badge';
-import { Term } from '../../../ui/term';
-import { useOutboxStore } from '../store';
+// Lab D, Outbox view: pause / resume the loms outbox relay (a fault: rows stay pending while it is paused).
+import { useClient } from '../../lib/client-context';
+import { useAction } from '../../lib/use-action';
+import { Badge } from '../../ui/badge';
+import { Term } from '../../ui/term';
+import { useRelayStore } from './relay-store';
 
 export function RelayControls() {
   const client = useClient();
-  const relay = useOutboxStore((s) => s.relay);
-  const setRelay = useOutboxStore((s) => s.setRelay);
-  const pause = useAction('relay:pause', async () => setRelay(await client.request['relay:pause']({})));
-  const resume = useAction('relay:resume', async () => setRelay(await client.request['relay:resume']({})));
+  const relay = useRelayStore((s) => s.relay);
+  const setRelay = useRelayStore((s) => s.setRelay);
+  const pause = useAction('lab-d:relay-pause', async () => setRelay(await client.request['lab-d:relay-pause']({})));
+  const resume = useAction('lab-d:relay-resume', async () => setRelay(await client.request['lab-d:relay-resume']({})));
   return (
     <div className="relay" data-testid="relay-controls">
       <span>

@@ -1,0 +1,66 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { App } from './app';
+import { useConsoleStore } from './features/console/store';
+import { useLabsStore } from './features/labs/store';
+import { ClientProvider } from './lib/client-context';
+import { createFakeClient } from './test/fake-client';
+import { LAB_X, info } from './test/fixtures';
+
+const tabs = () => screen.getAllByRole('tab').map((t) => t.id.replace(/^tab-/, ''));
+
+beforeEach(() => useLabsStore.getState().applyInfo(info()));
+afterEach(() => {
+  cleanup();
+  useLabsStore.setState({ labs: [], lab: null });
+});
+
+describe('App', () => {
+  it("offers the selected lab's views, in its order, and only those the renderer has", () => {
+    const client = createFakeClient({ 'faults:list': () => ({ faults: [] }) });
+    render(
+      <ClientProvider client={client}>
+        <App />
+      </ClientProvider>,
+    );
+    expect(tabs()).toEqual(['stack', 'topics', 'groups', 'outbox', 'timeline']);
+    expect(screen.getByTestId('lab-hint').textContent).toContain('Create orders');
+    // a view id the renderer has no component for (checks, queues) is not offered
+    act(() =>
+      useLabsStore
+        .getState()
+        .applyInfo(info({ lab: LAB_X.id, labs: [{ ...LAB_X, views: ['checks', 'timeline', 'stack'] }] })),
+    );
+    expect(tabs()).toEqual(['timeline', 'stack']);
+  });
+
+  it('switches the lab from the picker with labs:select, and falls back to a view the new lab offers', async () => {
+    const client = createFakeClient({
+      'faults:list': () => ({ faults: [] }),
+      'labs:select': (req) => info({ lab: (req as { lab: string }).lab }),
+    });
+    render(
+      <ClientProvider client={client}>
+        <App />
+      </ClientProvider>,
+    );
+    fireEvent.click(screen.getByRole('tab', { name: /Outbox/ }));
+    expect(screen.getByTestId('view-outbox')).toBeTruthy();
+    const picker = screen.getByRole<HTMLSelectElement>('combobox', { name: 'Lab' });
+    expect([...picker.options].map((o) => o.textContent)).toEqual(['Lab D · LOMS', 'Lab X · Talks']);
+    expect(screen.getByTestId('lab-summary').textContent).toBe('orders, outbox, notifiers');
+    fireEvent.change(picker, { target: { value: LAB_X.id } });
+    await waitFor(() => expect(useLabsStore.getState().lab).toBe(LAB_X.id));
+    expect(client.calls.filter((c) => c.name === 'labs:select')).toEqual([
+      { name: 'labs:select', req: { lab: LAB_X.id } },
+    ]);
+    expect(useConsoleStore.getState().info?.lab).toBe(LAB_X.id);
+    expect(screen.getByTestId('lab-summary').textContent).toBe('presentations, a queue, a projector');
+    expect(tabs()).toEqual(['stack', 'timeline']);
+    // the outbox view is gone: the first view of the new lab shows
+    expect(screen.getByTestId('view-stack')).toBeTruthy();
+    fireEvent.click(screen.getByRole('tab', { name: /Timeline/ }));
+    expect(screen.getByRole('searchbox', { name: 'Presentation id' }).getAttribute('placeholder')).toBe('e.g. tlk-7');
+  });
+});

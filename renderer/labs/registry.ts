@@ -1,0 +1,14 @@
+// The renderer's lab registry: one line per lab that has UI of its own. A lab without an entry gets the generic
+// views only.
+import { LAB_D_UI } from './lab-d';
+import type { LabUi, LabUiRegistry } from './lab-ui';
+
+export const LAB_UI: LabUiRegistry = {
+  'lab-d': LAB_D_UI,
+};
+
+const NONE: LabUi = {};
+
+export function labUi(lab: string | null, registry: LabUiRegistry = LAB_UI): LabUi {
+  return (lab !== null ? registry[lab] : undefined) ?? NONE;
+}

@@ -75,7 +75,7 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
   const joined = new Set<string>();
   const children: Child[] = [];
   try {
-    const loms = new Child('loms', {
+    const loms = new Child('lab-d/loms', {
       PORT: String(port),
       DATABASE_URL: db.url,
       KAFKA_BROKERS: brokers,
@@ -99,7 +99,7 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
     for (const i of [1, 2, 3]) {
       children.push(
         new Child(
-          'notifier',
+          'lab-d/notifier',
           {
             KAFKA_BROKERS: brokers,
             NOTIFIER_GROUP_ID: groupId,

@@ -3,7 +3,7 @@
 // size to the same topic, in the same run.
 import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
 import pg from 'pg';
-import { createLoms } from '../services/loms/service.js';
+import { createLoms } from '../services/lab-d/loms/service.js';
 import { createLogger } from '../services/shared/logger.js';
 import type { BenchContext } from './types.js';
 import { createDatabase, uniqueSuffix, waitUntil } from './lab-d-support.js';

@@ -45,7 +45,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] as number;
 }
 
-/** `node --import tsx services/cli.ts <name>` with stdout parsed as notifier lines. Killed by PID in stop(). */
+/** `node --import tsx services/cli.ts <lab>/<service>` with stdout parsed as notifier lines. Killed by PID in stop(). */
 export class Child {
   private readonly child: ChildProcess;
   readonly exited: Promise<void>;

@@ -1,7 +1,7 @@
 // Lab D's services for the standalone runner and the console's supervisor: `npm run service -- lab-d/loms`.
-import { lomsConfigFromEnv, notifierConfigFromEnv } from '../config.js';
-import { createLoms } from '../loms/service.js';
-import { createNotifier } from '../notifier/notifier.js';
+import { lomsConfigFromEnv, notifierConfigFromEnv } from './config.js';
+import { createLoms } from './loms/service.js';
+import { createNotifier } from './notifier/notifier.js';
 import type { ServiceEntries } from '../shared/service-entry.js';
 
 export const services: ServiceEntries = {

@@ -81,7 +81,9 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     const explicit = e.details?.status;
     const status = typeof explicit === 'number' ? explicit : (statusByCode[e.code] ?? 500);
     const body = e.toJSON();
-    if (body.details !== undefined) {
+    // a numeric `details.status` is the HTTP status chosen above, not part of the answer; any other `status` (an order's
+    // status in a CONFLICT, say) is the lab's data and stays
+    if (body.details !== undefined && typeof explicit === 'number') {
       const { status: _status, ...rest } = body.details;
       if (Object.keys(rest).length === 0) delete body.details;
       else body.details = rest;

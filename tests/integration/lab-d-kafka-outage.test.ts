@@ -5,8 +5,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKafka } from '../../main/console/stack/local/kafka.js';
 import type { OrderStatus, RelayStatus } from '../../services/lab-d/schema.js';
-import type { Loms } from '../../services/loms/service.js';
-import { checkPath } from '../../services/loms/status-machine.js';
+import type { Loms } from '../../services/lab-d/loms/service.js';
+import { checkPath } from '../../services/lab-d/loms/status-machine.js';
 import { createTestDatabase, uniqueName, type TestDatabase } from './support/index.js';
 import { LomsClient, readTopic, startLoms, startScopedKafka, waitFor, type ScopedKafka } from './lab-d/harness.js';
 

@@ -1,7 +1,7 @@
 // Lab D invariants 1–4: topic shape, the four status sequences, per-order ordering, and the spread over partitions.
 // LOMS runs in-process (the library entry) against the stack's Kafka and a throwaway Postgres database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPath } from '../../services/loms/status-machine.js';
+import { checkPath } from '../../services/lab-d/loms/status-machine.js';
 import {
   ORDER_EVENTS_PARTITIONS,
   OrderEvent,

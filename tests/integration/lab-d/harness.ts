@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssignerProtocol, Kafka, logLevel, type Consumer } from 'kafkajs';
 import { parseNotifierLine, type NotifierLine, type OrderEvent } from '../../../services/lab-d/schema.js';
-import { createLoms, type Loms, type LomsConfig } from '../../../services/loms/service.js';
+import { createLoms, type Loms, type LomsConfig } from '../../../services/lab-d/loms/service.js';
 import { createLogger } from '../../../services/shared/logger.js';
 import { waitFor } from '../../../services/shared/wait.js';
 import { LocalKafka } from '../../../main/console/stack/local/kafka.js';
@@ -379,7 +379,7 @@ export class NotifierProcess extends ServiceProcess {
     readonly instance: string,
     env: { brokers: string[]; groupId: string; topic: string; sessionTimeoutMs?: number },
   ) {
-    super('notifier', {
+    super('lab-d/notifier', {
       KAFKA_BROKERS: env.brokers.join(','),
       NOTIFIER_GROUP_ID: env.groupId,
       NOTIFIER_INSTANCE: instance,

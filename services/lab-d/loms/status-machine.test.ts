@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ORDER_STATUSES } from '../lab-d/schema.js';
+import { ORDER_STATUSES } from '../schema.js';
 import { canTransition, checkPath, isTerminal } from './status-machine.js';
 
 describe('status machine', () => {

@@ -7,7 +7,7 @@ import {
   KafkaJSSASLAuthenticationError,
 } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { describeFailure, isBrokerUnavailable, reconnectDelayMs } from './reconnect.js';
+import { describeFailure, isBrokerUnavailable, reconnectDelayMs } from './kafka-group-member.js';
 
 // Built the way kafkajs builds them (src/retry/index.js, src/errors.js); its typings leave out some constructor arguments.
 type AnyErrorClass = new (...args: unknown[]) => Error;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NotifierLine, parseNotifierLine } from '../lab-d/schema.js';
+import { NotifierLine, parseNotifierLine } from '../schema.js';
 import { recordToLine } from './notifier.js';
 
 const now = new Date('2026-11-22T03:00:00.250Z');

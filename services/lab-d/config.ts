@@ -1,26 +1,10 @@
-// Env config of the standalone services, read once with zod. Names are fixed (docker/compose.yml uses them).
+// Lab D's env config (loms, notifier), read once with zod. Names are fixed: docker/compose.yml uses them.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { AppError } from './shared/app-error.js';
-import { NOTIFIER_GROUP_ID, ORDER_EVENTS_TOPIC } from './lab-d/schema.js';
+import { Brokers, Millis, Port, parseEnv } from '../shared/config.js';
+import { NOTIFIER_GROUP_ID, ORDER_EVENTS_TOPIC } from './schema.js';
 import type { LomsConfig } from './loms/service.js';
 import type { NotifierConfig } from './notifier/notifier.js';
-
-const Brokers = z
-  .string()
-  .default('127.0.0.1:9092')
-  .transform((s) =>
-    s
-      .split(',')
-      .map((b) => b.trim())
-      .filter(Boolean),
-  )
-  .refine(
-    (list) => list.length > 0 && list.every((b) => /^[^:\s]+:\d{1,5}$/.test(b)),
-    'must be host:port[,host:port…]',
-  );
-const Port = z.coerce.number().int().min(0).max(65535);
-const Millis = z.coerce.number().int().min(100).max(300_000);
 
 export const LomsEnv = z.object({
   PORT: Port.default(8084),
@@ -43,16 +27,6 @@ export const NotifierEnv = z.object({
   NOTIFIER_SESSION_TIMEOUT_MS: Millis.optional(),
   NOTIFIER_HEARTBEAT_MS: Millis.optional(),
 });
-
-function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
-  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(clean);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  throw new AppError('CONFIG_ERROR', `bad configuration: ${problems.join('; ')}`, {
-    variables: result.error.issues.map((i) => i.path.join('.')),
-  });
-}
 
 export function lomsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LomsConfig {
   const e = parseEnv(LomsEnv, env);

@@ -1,7 +1,7 @@
 // Parsing of the LOMS HTTP requests (the course's gateway contract). int64 ids are accepted as decimal strings or as
 // JSON integers and are kept as decimal strings; every rejection is an INVALID_INPUT naming the field.
 import { z } from 'zod';
-import { AppError } from '../shared/app-error.js';
+import { AppError } from '../../shared/app-error.js';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
 const UINT32_MAX = 4_294_967_295;

@@ -1,6 +1,6 @@
 // The order status machine (pure). The transitions themselves live in the Lab D schema (NEXT_STATUSES), so that the
 // console's checks and the service agree on what a valid path is.
-import { NEXT_STATUSES, type OrderStatus } from '../lab-d/schema.js';
+import { NEXT_STATUSES, type OrderStatus } from '../schema.js';
 
 export type StatusOrNone = OrderStatus | 'none';
 

@@ -1,0 +1,132 @@
+// LOMS as a library: `createLoms(config).start()` runs the HTTP API, the migrations and the outbox relay in this
+// process; `stop()` closes the server, drains the relay and disconnects everything. Both are idempotent.
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { createLogger, type Logger } from '../../shared/logger.js';
+import { listen } from '../../shared/http.js';
+import { OutboxRelay } from '../../shared/outbox-relay.js';
+import { ORDER_EVENTS_PARTITIONS, ORDER_EVENTS_TOPIC, OUTBOX_TABLE, type RelayStatus } from '../schema.js';
+import { createLomsApp } from './http.js';
+import { OUTBOX_CHANNEL, migrate } from './migrations.js';
+import { OrderStore } from './store.js';
+
+export interface LomsConfig {
+  /** 0 picks a free port */
+  port: number;
+  host?: string;
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  topic?: string;
+  relay?: { batchSize?: number; pollIntervalMs?: number; maxBackoffMs?: number; ackWindowMs?: number };
+  /** Postgres pool size (default 10) */
+  poolSize?: number;
+}
+
+export interface Loms {
+  start(): Promise<{ port: number; url: string }>;
+  stop(): Promise<void>;
+  readonly relay: OutboxRelay;
+  readonly url: string;
+}
+
+/** Lab D's outbox (see OutboxRow in ../schema.ts): keyed by order id, the payload is the record value. */
+export function lomsRelay(opts: {
+  pool: pg.Pool;
+  databaseUrl: string;
+  brokers: string[];
+  topic: string;
+  logger: Logger;
+  tuning?: LomsConfig['relay'];
+}): OutboxRelay {
+  return new OutboxRelay({
+    pool: opts.pool,
+    databaseUrl: opts.databaseUrl,
+    logger: opts.logger,
+    table: OUTBOX_TABLE,
+    keyColumn: 'key',
+    columns: 'payload::text AS payload',
+    toRecord: (row) => ({ key: row.key, value: row.payload as string, headers: { outbox_id: row.id } }),
+    lockKey: 'loms:outbox-relay',
+    channel: OUTBOX_CHANNEL,
+    topic: opts.topic,
+    partitions: ORDER_EVENTS_PARTITIONS,
+    replicationFactor: 1,
+    brokers: opts.brokers,
+    clientId: 'loms',
+    ...opts.tuning,
+  });
+}
+
+export function createLoms(config: LomsConfig, deps: { logger?: Logger } = {}): Loms {
+  const logger = deps.logger ?? createLogger({ name: 'loms' });
+  const topic = config.topic ?? ORDER_EVENTS_TOPIC;
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: config.poolSize ?? 10,
+    connectionTimeoutMillis: 3000,
+    query_timeout: 15_000,
+    idleTimeoutMillis: 10_000,
+  });
+  pool.on('error', (err) => logger.warn({ err: err.message }, 'postgres: idle client error'));
+  const relay = lomsRelay({
+    pool,
+    databaseUrl: config.databaseUrl,
+    brokers: config.kafkaBrokers,
+    topic,
+    logger: logger.child({ component: 'relay' }),
+    tuning: config.relay,
+  });
+  const relayControl = {
+    async status(): Promise<RelayStatus> {
+      const s = await relay.status();
+      return { paused: s.paused, pending: s.pending, sent_total: s.sentTotal, last_error: s.lastError };
+    },
+    pause: () => relay.pause(),
+    resume: () => relay.resume(),
+  };
+  const store = new OrderStore(pool, topic, () => relay.committed());
+  let app: FastifyInstance | undefined;
+  let started: Promise<{ port: number; url: string }> | undefined;
+  let stopped: Promise<void> | undefined;
+  let url = '';
+
+  return {
+    relay,
+    get url() {
+      return url;
+    },
+    start() {
+      started ??= (async () => {
+        const applied = await migrate(pool);
+        logger.info({ applied }, 'migrations applied');
+        relay.start();
+        app = createLomsApp(store, relayControl, logger);
+        const bound = await listen(app, config.port, config.host ?? '127.0.0.1');
+        url = bound.url;
+        logger.info({ url, topic }, 'loms listening');
+        return bound;
+      })();
+      return started;
+    },
+    stop() {
+      stopped ??= (async () => {
+        await started?.catch(() => undefined);
+        const server = app;
+        // no new requests; the ones in flight finish (their commits reach the outbox), idle keep-alives are closed
+        const closing = server
+          ? (async () => {
+              const force = setTimeout(() => server.server.closeAllConnections(), 2000);
+              force.unref();
+              server.server.closeIdleConnections();
+              await server.close();
+              clearTimeout(force);
+            })()
+          : Promise.resolve();
+        await Promise.allSettled([closing, relay.stop()]);
+        await Promise.allSettled([pool.end()]);
+        logger.info('loms stopped');
+      })();
+      return stopped;
+    },
+  };
+}

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { createTailBuffer, createTopicTail, type TailBuffer } from '../main/console/observe/topic-tail.js';
+import { createLabD } from '../main/console/labs/lab-d/index.js';
+import { timelineLabOf } from '../main/console/labs/timeline-lab.js';
 import { createTimelineStore } from '../main/console/timeline/timeline-store.js';
 import { createLogger } from '../services/shared/logger.js';
 import type { BenchContext, BenchReport, BenchSuite } from './types.js';
@@ -127,12 +129,17 @@ async function bare(kafka: Kafka, topic: string, style: 'eachBatch' | 'eachMessa
 /** The console's tail with the timeline store behind it (and a subscriber for the batched pushes). */
 async function console_(kafka: Kafka, topic: string): Promise<Timing & { entities: number; batches: number }> {
   let batches = 0;
-  const timeline = createTimelineStore({ cap: 100_000, batchMs: 50, onBatch: () => void (batches += 1) });
+  const timeline = createTimelineStore({
+    lab: timelineLabOf(createLabD({ EVENTSCOPE_ORDER_TOPIC: topic })),
+    cap: 100_000,
+    batchMs: 50,
+    onBatch: () => void (batches += 1),
+  });
   let first = 0;
   let cpu0 = process.cpuUsage();
   let done!: (r: Timing) => void;
   const finished = new Promise<Timing>((resolve) => (done = resolve));
-  const buffer = createTailBuffer({ orderTopic: topic, timeline, onBatch: () => void (batches += 1) });
+  const buffer = createTailBuffer({ timeline: () => timeline, onBatch: () => void (batches += 1) });
   const counting: TailBuffer = {
     ingest: (t, p, messages) => {
       if (first === 0) {

@@ -2,6 +2,8 @@
 // its 100 000-entity cap (the same code path the Kafka tail drives), then RSS after a GC. Run in its own process:
 // `node --expose-gc --import tsx bench/console-memory.ts [events] [cap]` prints one JSON line.
 import { createTailBuffer } from '../main/console/observe/topic-tail.js';
+import { createLabD } from '../main/console/labs/lab-d/index.js';
+import { timelineLabOf } from '../main/console/labs/timeline-lab.js';
 import { createTimelineStore } from '../main/console/timeline/timeline-store.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
@@ -17,8 +19,13 @@ const PATHS = [
 async function main() {
   const rssBefore = process.memoryUsage().rss;
   let batches = 0;
-  const timeline = createTimelineStore({ cap: CAP, batchMs: 50, onBatch: () => void (batches += 1) });
-  const tail = createTailBuffer({ orderTopic: TOPIC, timeline, capacity: 10_000, onBatch: () => undefined });
+  const timeline = createTimelineStore({
+    lab: timelineLabOf(createLabD({ EVENTSCOPE_ORDER_TOPIC: TOPIC })),
+    cap: CAP,
+    batchMs: 50,
+    onBatch: () => void (batches += 1),
+  });
+  const tail = createTailBuffer({ timeline: () => timeline, capacity: 10_000, onBatch: () => undefined });
   const offsets = [0, 0];
   let produced = 0;
   let order = 1;
@@ -70,15 +77,15 @@ async function main() {
     }
     // processed facts for most orders, as the notifiers would log them
     if (order % 5 !== 0)
-      timeline.addProcessed(
-        String(order),
-        path[0],
-        Date.now(),
-        `notifier-${1 + partition}`,
-        partition,
-        offsets[partition]! - path.length,
-        3,
-      );
+      timeline.addFact({
+        entity: String(order),
+        step: 'processed',
+        status: path[0],
+        at: Date.now(),
+        actor: `notifier-${1 + partition}`,
+        where: { kind: 'record', topic: TOPIC, partition, offset: String(offsets[partition]! - path.length) },
+        latencyMs: 3,
+      });
     order += 1;
     for (const c of chunk) {
       if (c.messages.length >= 500) {

@@ -29,6 +29,7 @@ import { createFaults, type Faults } from './faults/faults.js';
 import { createLoadGenerator } from './load/load-generator.js';
 import { createDispatcher, type Dispatcher } from './api/dispatch.js';
 import { createLabRegistry } from './labs/registry.js';
+import { timelineLabOf } from './labs/timeline-lab.js';
 import type { LabContext, LabModule } from './labs/types.js';
 
 export type ConsoleHandlers = { [C in RequestName]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> };
@@ -46,6 +47,8 @@ export interface ConsoleDeps {
   poolFactory?: (url: string) => pg.Pool;
   /** how the supervisor runs `<lab>/<service>` (see SupervisorDeps.serviceArgs); default: tsx on services/cli.ts */
   serviceArgs?: (service: string) => string[];
+  /** the services' working folder (see SupervisorDeps.cwd) */
+  serviceCwd?: string;
 }
 
 export interface Console {
@@ -116,14 +119,7 @@ export function createConsole(deps: ConsoleDeps): Console {
 
   const makeTimeline = (m: LabModule): TimelineStore =>
     createTimelineStore({
-      lab: {
-        id: m.manifest.id,
-        statuses: m.manifest.entity.statuses,
-        next: m.manifest.entity.next,
-        steps: m.manifest.entity.steps.map((s) => s.id),
-        ...(m.scanners === undefined ? {} : { scanners: m.scanners }),
-        ...(m.handledBy === undefined ? {} : { handledStep: m.handledBy.step }),
-      },
+      lab: timelineLabOf(m),
       cap: config.timelineCap,
       batchMs: config.batchMs,
       wantBatches: wants,
@@ -165,6 +161,7 @@ export function createConsole(deps: ConsoleDeps): Console {
     lab,
     context,
     ...(deps.serviceArgs === undefined ? {} : { serviceArgs: deps.serviceArgs }),
+    ...(deps.serviceCwd === undefined ? {} : { cwd: deps.serviceCwd }),
     logger: logger.child({ part: 'supervisor' }),
     onState: (instance) => hub.emit('services:state', { instance }),
     onLog: (line) => {
@@ -390,7 +387,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       return info();
     },
     'stack:up': async () => {
-      const r = await provider.up();
+      const r = await provider.up({ lab: lab.manifest.id });
       await observeHealthy();
       return { health: r.health, millisToHealthy: r.millisToHealthy };
     },

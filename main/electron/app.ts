@@ -6,7 +6,7 @@ import { app, BrowserWindow } from 'electron';
 import { createLogger } from '../../services/shared/logger.js';
 import { toAppError } from '../../services/shared/app-error.js';
 import { loadConsoleConfig } from '../console/config/console-config.js';
-import { resolveDockerDir, resolveRendererDir } from '../console/config/resource-paths.js';
+import { resolveDockerDir, resolveRendererDir, resolveServicesEntry } from '../console/config/resource-paths.js';
 import { providerForHost } from '../console/config/provider-for-host.js';
 import { defaultLabs } from '../console/labs/registry.js';
 import { createConsole, type Console } from '../console/create-console.js';
@@ -36,7 +36,11 @@ async function main(): Promise<void> {
     resourcesPath: process.resourcesPath,
     repoRoot: APP_ROOT,
   });
-  const bundledServices = path.join(APP_ROOT, 'dist', 'services', 'cli.cjs').replace('app.asar', 'app.asar.unpacked');
+  const bundledServices = resolveServicesEntry({
+    packaged: app.isPackaged,
+    resourcesPath: process.resourcesPath,
+    repoRoot: APP_ROOT,
+  });
 
   await app.whenReady();
   hardenSession();
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
     labs: defaultLabs(process.env),
     // packaged: tsx (a dev dependency) is not shipped; the services run from their bundle
     ...(app.isPackaged && existsSync(bundledServices)
-      ? { serviceArgs: (service: string) => [bundledServices, service] }
+      ? { serviceArgs: (service: string) => [bundledServices, service], serviceCwd: path.dirname(bundledServices) }
       : {}),
   });
 

@@ -8,6 +8,7 @@ import type { Admin } from 'kafkajs';
 import { createMemoryLogger } from '../../services/shared/logger.js';
 import { waitFor } from '../../services/shared/wait.js';
 import type { ComponentHealth, StackProvider } from '../../main/console/stack/types.js';
+import { createLabD } from '../../main/console/labs/lab-d/index.js';
 import { createConsole, type Console } from '../../main/console/create-console.js';
 import { loadConsoleConfig } from '../../main/console/config/console-config.js';
 import type { GroupState, Rebalance, RequestName, ResponseOf } from '../../main/console/contract/console-api.js';
@@ -83,6 +84,7 @@ beforeAll(async () => {
     logger: createMemoryLogger('console').logger,
     mode: 'web',
     version: 'test',
+    labs: [createLabD(env)],
   });
   console_.subscribe((e) => events.push(e));
   await console_.start();
@@ -108,14 +110,14 @@ describe('console flow (Lab D through the contract)', () => {
     );
     expect(g.members.filter((m) => (m.assignment[topic] ?? []).length > 0)).toHaveLength(2);
     // loms answers before we drive load
-    await waitFor(async () => (await call('relay:status').catch(() => undefined)) ?? undefined, {
+    await waitFor(async () => (await call('lab-d:relay-status').catch(() => undefined)) ?? undefined, {
       timeoutMs: 60_000,
       what: 'loms to answer',
     });
   });
 
   it('creates orders with the load generator; every order gets a timeline with processed steps; the outbox drains', async () => {
-    await call('load:start', { rate: 40, count: 30, mix: { pay: 2, cancel: 1, failed: 1, none: 0 } });
+    await call('load:start', { lab: 'lab-d', rate: 40, count: 30, mix: { pay: 2, cancel: 1, failed: 1, none: 0 } });
     const done = await waitFor(
       async () => {
         const p = (await call('load:status')).progress;
@@ -129,19 +131,19 @@ describe('console flow (Lab D through the contract)', () => {
     const paid = await waitFor(
       async () => {
         const recent = await call('timeline:recent', { limit: 100 });
-        for (const hit of recent.items.filter((t) => t.lastStatus === 'paid' && t.instances.length > 0)) {
-          const t = (await call('timeline:get', { orderId: hit.orderId })).timeline;
+        for (const hit of recent.items.filter((t) => t.lastStatus === 'paid' && t.actors.length > 0)) {
+          const t = (await call('timeline:get', { lab: 'lab-d', entity: hit.entity })).timeline;
           // Facts come from three sources at their own pace (the outbox is polled, the tail and the notifier logs
           // stream), so the order is awaited until its committed steps have arrived too.
-          const has = (kind: string, status: string) =>
-            t?.steps.some((s) => s.kind === kind && s.status === status) === true;
+          const has = (step: string, status: string) =>
+            t?.steps.some((s) => s.step === step && s.status === status) === true;
           if (t !== null && has('processed', 'paid') && has('committed', 'new') && has('committed', 'paid')) return t;
         }
         return undefined;
       },
       { timeoutMs: 60_000, what: 'a paid order committed, published and processed' },
     );
-    const kinds = paid.steps.map((s) => `${s.status}:${s.kind}`);
+    const kinds = paid.steps.map((s) => `${s.status}:${s.step}`);
     expect(kinds.filter((k) => k.endsWith(':published')).map((k) => k.split(':')[0])).toEqual([
       'new',
       'awaiting payment',
@@ -178,13 +180,14 @@ describe('console flow (Lab D through the contract)', () => {
   });
 
   it('pausing the relay grows the backlog; resuming drains it', async () => {
-    expect(await call('relay:pause')).toMatchObject({ paused: true });
-    await call('load:start', { rate: 50, count: 5, mix: { pay: 0, cancel: 0, failed: 0, none: 1 } });
+    expect((await call('faults:run', { fault: 'relay-pause' })).result).toMatch(/paused/);
+    expect(await call('lab-d:relay-status')).toMatchObject({ paused: true });
+    await call('load:start', { lab: 'lab-d', rate: 50, count: 5, mix: { pay: 0, cancel: 0, failed: 0, none: 1 } });
     await waitFor(async () => ((await call('outbox:snapshot')).state?.pending ?? 0) >= 5 || undefined, {
       timeoutMs: 30_000,
       what: 'a backlog of 5+',
     });
-    expect(await call('relay:resume')).toMatchObject({ paused: false });
+    expect(await call('lab-d:relay-resume')).toMatchObject({ paused: false });
     await waitFor(async () => ((await call('outbox:snapshot')).state?.pending === 0 ? true : undefined), {
       timeoutMs: 30_000,
       what: 'the backlog to drain',
@@ -209,7 +212,7 @@ describe('console flow (Lab D through the contract)', () => {
     const flagged = await waitFor(
       async () => {
         const f = await call('timeline:flagged', { flag: 'duplicate' });
-        return f.items.find((i) => i.orderId === dup.key);
+        return f.items.find((i) => i.entity === dup.key);
       },
       { timeoutMs: 30_000, what: 'the duplicate flag' },
     );

@@ -1,6 +1,7 @@
 // The console's outbox observer against real Postgres. Outbox ids come from a sequence at insert time but transactions
 // commit in any order, so a row with a smaller id can become visible after a larger one was read, and `sent_at` is the
 // relay transaction's start time, not its commit time. Neither may make the timeline miss a committed or a sent fact.
+import { createLabD } from '../../main/console/labs/lab-d/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createMemoryLogger } from '../../services/shared/logger.js';
@@ -22,12 +23,16 @@ async function insertRow(client: pg.PoolClient | pg.Pool, orderId: number, statu
   return r.rows[0]!.id;
 }
 
+const labD = createLabD({});
+
 beforeAll(async () => {
   db = await createTestDatabase('outbox_observer');
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
   await migrate(pool);
   observer = createOutboxObserver({
     pool,
+    spec: labD.outboxes![0]!,
+    statuses: labD.manifest.entity.statuses,
     logger: createMemoryLogger().logger,
     pollIntervalMs: 60_000,
     onDiff: () => undefined,

@@ -6,7 +6,8 @@ import { createMemoryLogger } from '../../services/shared/logger.js';
 import { waitFor } from '../../services/shared/wait.js';
 import { createSupervisor, type Supervisor } from '../../main/console/supervisor/supervisor.js';
 import type { ServiceInstance, ServiceLogLine } from '../../main/console/contract/console-api.js';
-import type { NotifierLine } from '../../services/lab-d/schema.js';
+import { createLabD } from '../../main/console/labs/lab-d/index.js';
+import { parseNotifierLine, type NotifierLine } from '../../services/lab-d/schema.js';
 import { endpoints, uniqueName } from './support/index.js';
 import { REPO_ROOT, testKafka } from './lab-d/harness.js';
 
@@ -18,6 +19,12 @@ const states: ServiceInstance[] = [];
 const logs: ServiceLogLine[] = [];
 const lines: NotifierLine[] = [];
 
+const labD = createLabD({
+  EVENTSCOPE_ORDER_TOPIC: topic,
+  EVENTSCOPE_NOTIFIER_GROUP: groupId,
+  EVENTSCOPE_LOMS_PORT: '0',
+});
+
 beforeAll(async () => {
   admin = testKafka(endpoints().kafka.brokers).admin();
   await admin.connect();
@@ -25,16 +32,18 @@ beforeAll(async () => {
   supervisor = createSupervisor({
     repoRoot: REPO_ROOT,
     logger: createMemoryLogger().logger,
-    serviceEnv: () => ({
-      kafkaBrokers: endpoints().kafka.brokers,
-      databaseUrl: endpoints().postgres.url,
-      lomsPort: 0,
-      topic,
-      notifierGroupId: groupId,
-    }),
+    lab: labD,
+    context: {
+      endpoints,
+      logger: createMemoryLogger().logger,
+      records: { duplicate: () => Promise.reject(new Error('no')), poison: () => Promise.reject(new Error('no')) },
+    },
     onState: (s) => states.push(s),
-    onLog: (l) => logs.push(l),
-    onNotifierLine: (l) => lines.push(l),
+    onLog: (l) => {
+      logs.push(l);
+      const line = l.stream === 'stdout' ? parseNotifierLine(l.text) : undefined;
+      if (line !== undefined) lines.push(line);
+    },
     // a short session: the killed member leaves the group quickly, so the restarted one joins within the test
     extraEnv: { NOTIFIER_SESSION_TIMEOUT_MS: '6000', NOTIFIER_HEARTBEAT_MS: '1000' },
   });

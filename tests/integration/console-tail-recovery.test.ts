@@ -68,7 +68,7 @@ describe('console: the topic tail recovers after the broker restarts', () => {
     await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
     await admin.disconnect();
 
-    buffer = createTailBuffer({ orderTopic: 'not-this-one' });
+    buffer = createTailBuffer({});
     tail = createTopicTail({
       kafka: client(),
       groupId: uniqueName('eventscope-observer-test'),

@@ -1,5 +1,6 @@
 // The web bridge: a connection without the token (or with a wrong one) is refused; a request that fails the contract
 // gets INVALID_INPUT and changes nothing; a good request is answered.
+import { defaultLabs } from '../../main/console/labs/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createMemoryLogger } from '../../services/shared/logger.js';
@@ -50,6 +51,7 @@ beforeAll(async () => {
     logger,
     mode: 'web',
     version: 'test',
+    labs: defaultLabs({}),
   });
   host = await startWebHost({
     dispatch: console_.dispatch,

@@ -12,7 +12,9 @@ function fakeHandlers(calls: string[]): ConsoleHandlers {
         return Promise.resolve({
           instance: {
             instance: 'notifier-1',
+            lab: 'lab-d',
             kind: 'notifier',
+            brokenMode: null,
             state: 'exited',
             pid: null,
             startedAt: 1,
@@ -27,8 +29,9 @@ function fakeHandlers(calls: string[]): ConsoleHandlers {
           },
         });
       }
-      if (name === 'relay:pause') return Promise.reject(new AppError('BROKER_UNAVAILABLE', 'loms does not answer'));
-      if (name === 'relay:resume') return Promise.reject(new Error('boom'));
+      if (name === 'lab-d:relay-pause')
+        return Promise.reject(new AppError('BROKER_UNAVAILABLE', 'loms does not answer'));
+      if (name === 'lab-d:relay-resume') return Promise.reject(new Error('boom'));
       return Promise.resolve({ wrong: true });
     },
   });
@@ -51,10 +54,10 @@ describe('dispatcher (contract validation at the host boundary)', () => {
       ['__proto__', {}],
       ['constructor', {}],
       [42, {}],
-      ['services:kill', { instance: 'notifier-9' }],
+      ['services:kill', { instance: 'Notifier 9' }],
       ['services:kill', { instance: 'notifier-1', signal: 'SIGSTOP' }],
       ['services:kill', 'notifier-1'],
-      ['load:start', { rate: -1, count: 10 }],
+      ['load:start', { lab: 'lab-d', rate: -1, count: 10 }],
       ['stack:logs', { component: 'kafka', lines: 10_000_000 }],
     ] as const) {
       const r = await dispatch(name, req);
@@ -66,11 +69,14 @@ describe('dispatcher (contract validation at the host boundary)', () => {
   it('passes AppErrors through as {code, message} and turns anything else into INTERNAL', async () => {
     const { logger, lines } = createMemoryLogger();
     const dispatch = createDispatcher(fakeHandlers([]), logger);
-    expect(await dispatch('relay:pause', {})).toEqual({
+    expect(await dispatch('lab-d:relay-pause', {})).toEqual({
       ok: false,
       error: { code: 'BROKER_UNAVAILABLE', message: 'loms does not answer' },
     });
-    expect(await dispatch('relay:resume', {})).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'boom' } });
+    expect(await dispatch('lab-d:relay-resume', {})).toEqual({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'boom' },
+    });
     expect(lines.some((l) => l.msg === 'request failed')).toBe(true);
   });
 

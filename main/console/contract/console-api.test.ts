@@ -11,7 +11,7 @@ import {
 
 describe('console contract', () => {
   it('names every request domain:verb and every event domain:event, with no overlap', () => {
-    for (const name of [...REQUEST_NAMES, ...EVENT_NAMES]) expect(name).toMatch(/^[a-z]+:[a-z-]+$/);
+    for (const name of [...REQUEST_NAMES, ...EVENT_NAMES]) expect(name).toMatch(/^[a-z]+(-[a-z])?:[a-z-]+$/);
     expect(REQUEST_NAMES.filter((n) => (EVENT_NAMES as string[]).includes(n))).toEqual([]);
     expect(isRequestName('stack:up')).toBe(true);
     expect(isRequestName('toString')).toBe(false);
@@ -33,24 +33,36 @@ describe('console contract', () => {
       }).success,
     ).toBe(true);
     expect(
-      REQUESTS['load:start'].request.safeParse({ rate: 10, count: 50, mix: { pay: 1, cancel: 1, failed: 1, none: 0 } })
-        .success,
+      REQUESTS['load:start'].request.safeParse({
+        lab: 'lab-d',
+        rate: 10,
+        count: 50,
+        mix: { pay: 1, cancel: 1, failed: 1, none: 0 },
+      }).success,
     ).toBe(true);
-    expect(REQUESTS['timeline:get'].request.safeParse({ orderId: '123' }).success).toBe(true);
+    expect(REQUESTS['timeline:get'].request.safeParse({ lab: 'lab-d', entity: '123' }).success).toBe(true);
+    expect(
+      REQUESTS['services:start'].request.safeParse({ instance: 'loms', brokenMode: 'relay-gives-up' }).success,
+    ).toBe(true);
   });
 
   it('refuses bad requests', () => {
     const bad: [keyof typeof REQUESTS, unknown][] = [
-      ['services:kill', { instance: 'notifier-4' }],
+      ['services:kill', { instance: 'Notifier 4; rm' }],
+      ['services:start', { instance: 'loms', brokenMode: 'Bad Mode' }],
+      ['labs:select', { lab: '../etc' }],
+      ['faults:run', { fault: 'x', args: { a: { nested: 1 } } }],
       ['services:kill', { instance: 'loms', extra: true }],
       ['services:kill', {}],
       ['stack:up', { force: true }],
       ['stack:up', null],
       ['kafka:produce-raw', { kind: 'poison', topic: 'bad topic name' }],
       ['kafka:produce-raw', { kind: 'evil', topic: 't' }],
-      ['load:start', { rate: 10_000, count: 5 }],
-      ['load:start', { rate: 10, count: 1e9 }],
-      ['timeline:get', { orderId: '1; drop table orders' }],
+      ['load:start', { lab: 'lab-d', rate: 10_000, count: 5 }],
+      ['load:start', { lab: 'lab-d', rate: 10, count: 1e9 }],
+      ['load:start', { rate: 10, count: 5 }],
+      ['timeline:get', { lab: 'lab-d', entity: '' }],
+      ['timeline:get', { orderId: '1' }],
       ['stack:logs', { component: 'zookeeper' }],
       ['observe:set-interval', { pollIntervalMs: 1 }],
     ];

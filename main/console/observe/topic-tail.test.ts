@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createTailBuffer, plainDecimal } from './topic-tail.js';
 import { createTimelineStore } from '../timeline/timeline-store.js';
+import { createLabD } from '../labs/lab-d/index.js';
+import { timelineLabOf } from '../labs/timeline-lab.js';
 import type { TailRecord } from '../contract/console-api.js';
 
 const T = 'loms.order-events';
@@ -14,7 +16,7 @@ const ev = (id: number, status: string) => JSON.stringify({ order_id: id, status
 
 describe('tail buffer', () => {
   it('keeps the newest records, pages them newest first across partitions, and filters', () => {
-    const tail = createTailBuffer({ orderTopic: T, capacity: 5 });
+    const tail = createTailBuffer({ capacity: 5 });
     tail.ingest(T, 0, [msg(0, '1', ev(1, 'new')), msg(1, '1', ev(1, 'awaiting payment'))] as never);
     tail.ingest(T, 1, [msg(0, '2', ev(2, 'new')), msg(1, '2', ev(2, 'awaiting payment'))] as never);
     tail.ingest('other', 0, [msg(7, null, 'x'), msg(8, 'k', 'y')] as never);
@@ -36,7 +38,7 @@ describe('tail buffer', () => {
   });
 
   it('finds the newest keyed record of a topic, or one by partition/offset (the duplicate fault)', () => {
-    const tail = createTailBuffer({ orderTopic: T });
+    const tail = createTailBuffer({});
     tail.ingest(T, 0, [msg(0, '1', ev(1, 'new')), msg(1, null, 'poison')] as never);
     expect(tail.find(T)?.offset).toBe('0');
     expect(tail.find(T, { partition: 0, offset: '1' })?.value?.toString()).toBe('poison');
@@ -45,8 +47,8 @@ describe('tail buffer', () => {
   });
 
   it('feeds order events to the timeline and counts distinct keys per partition', () => {
-    const timeline = createTimelineStore();
-    const tail = createTailBuffer({ orderTopic: T, timeline });
+    const timeline = createTimelineStore({ lab: timelineLabOf(createLabD({ EVENTSCOPE_ORDER_TOPIC: T })) });
+    const tail = createTailBuffer({ timeline: () => timeline });
     tail.ingest(T, 0, [
       msg(0, '1', ev(1, 'new')),
       msg(1, '1', ev(1, 'awaiting payment')),
@@ -63,7 +65,6 @@ describe('tail buffer', () => {
   it('pushes new records in batches with a sequence number, the newest 500 at most', async () => {
     const pushes: { seq: number; records: TailRecord[]; dropped: number }[] = [];
     const tail = createTailBuffer({
-      orderTopic: T,
       batchMs: 16,
       onBatch: (seq, records, dropped) => pushes.push({ seq, records, dropped }),
     });
@@ -81,8 +82,8 @@ describe('tail buffer', () => {
   });
 
   it('keeps offsets and timestamps as numbers and gives back the strings kafkajs delivered', () => {
-    const timeline = createTimelineStore();
-    const tail = createTailBuffer({ orderTopic: T, timeline, capacity: 4 });
+    const timeline = createTimelineStore({ lab: timelineLabOf(createLabD({ EVENTSCOPE_ORDER_TOPIC: T })) });
+    const tail = createTailBuffer({ timeline: () => timeline, capacity: 4 });
     const big = {
       offset: '1234567890123456789',
       key: Buffer.from('9'),

@@ -39,6 +39,10 @@ export interface UpResult {
   origins: Record<ComponentName, ComponentOrigin>;
 }
 
+export interface UpOptions {
+  lab?: string;
+}
+
 export interface DownOptions {
   /** Stop only these components (default: everything this provider started). */
   only?: ComponentName[];
@@ -46,8 +50,11 @@ export interface DownOptions {
 
 export interface StackProvider {
   readonly kind: ProviderKind;
-  /** Idempotent: reuses servers that already run, starts what is missing, resolves when all are healthy (or throws an AppError). */
-  up(): Promise<UpResult>;
+  /**
+   * Idempotent: reuses servers that already run, starts what is missing, resolves when all are healthy (or throws an
+   * AppError). `lab`: the lab about to run (the docker provider also starts its compose profile's topic init).
+   */
+  up(options?: UpOptions): Promise<UpResult>;
   /** Stops only what this provider started, by PID (or compose project). Idempotent. */
   down(options?: DownOptions): Promise<void>;
   status(): Promise<ComponentHealth[]>;

@@ -31,6 +31,8 @@ export interface SupervisorDeps {
    * lab module's own `serviceArgs` wins (test fixtures).
    */
   serviceArgs?: (service: string) => string[];
+  /** the children's working folder (default repoRoot; a packaged app's root is inside app.asar, where none can run) */
+  cwd?: string;
   /** extra env for every child (tests) */
   extraEnv?: NodeJS.ProcessEnv;
   /** SIGTERM → exit deadline before a SIGKILL (default 15 s; the service itself gives up after 10 s) */
@@ -235,7 +237,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       deps.serviceArgs?.(service) ?? ['--import', 'tsx', path.join(deps.repoRoot, 'services', 'cli.ts'), service];
     const port = lab.manifest.services.find((x) => x.kind === kind)?.port ?? null;
     const child = spawn(deps.nodePath ?? process.execPath, args, {
-      cwd: deps.repoRoot,
+      cwd: deps.cwd ?? deps.repoRoot,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

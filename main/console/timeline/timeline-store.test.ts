@@ -1,8 +1,48 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTimelineStore, scanOrderEvent, type TimelineStore } from './timeline-store.js';
+import { createTimelineStore, type TimelineLab, type TimelineStore } from './timeline-store.js';
+import { scanOrderEvent, scanOrderRecord } from '../labs/lab-d/scan.js';
+import { LAB_D_MANIFEST } from '../labs/lab-d/manifest.js';
 import type { TimelineSummary } from '../contract/console-api.js';
 
 const T = 'loms.order-events';
+/** Lab D as the example lab: its statuses and graph, its steps, its scanner on T */
+const LAB: TimelineLab = {
+  id: 'lab-d',
+  statuses: LAB_D_MANIFEST.entity.statuses,
+  next: LAB_D_MANIFEST.entity.next,
+  steps: LAB_D_MANIFEST.entity.steps.map((s) => s.id),
+  scanners: { [T]: scanOrderRecord },
+  handledStep: 'processed',
+};
+const committed = (s: TimelineStore, id: string, status: string, at: number, rowId: string, sentAt: number | null) =>
+  s.addFact({
+    entity: id,
+    step: 'committed',
+    status,
+    at,
+    actor: null,
+    where: { kind: 'row', table: 'outbox', id: rowId, sentAt },
+    latencyMs: null,
+  });
+const processed = (
+  s: TimelineStore,
+  id: string,
+  status: string,
+  at: number,
+  actor: string,
+  partition: number,
+  offset: number,
+  latencyMs: number | null,
+) =>
+  s.addFact({
+    entity: id,
+    step: 'processed',
+    status,
+    at,
+    actor,
+    where: { kind: 'record', topic: T, partition, offset: String(offset) },
+    latencyMs,
+  });
 let store: TimelineStore | undefined;
 afterEach(() => store?.stop());
 
@@ -12,22 +52,22 @@ function rec(orderId: number, status: string) {
 
 describe('timeline store', () => {
   it('orders the facts of one order and raises no flag on a valid path', () => {
-    store = createTimelineStore();
-    store.addCommitted('7', 'new', 1000, '1', 1005);
-    store.addCommitted('7', 'awaiting payment', 1000, '2', 1005);
+    store = createTimelineStore({ lab: LAB });
+    committed(store, '7', 'new', 1000, '1', 1005);
+    committed(store, '7', 'awaiting payment', 1000, '2', 1005);
     expect(store.ingestRecord(T, 1, 10, rec(7, 'new'), 1010)).toBe(true);
     expect(store.ingestRecord(T, 1, 11, rec(7, 'awaiting payment'), 1011)).toBe(true);
-    store.addProcessed('7', 'new', 1020, 'notifier-2', 1, 10, 20);
-    store.addProcessed('7', 'awaiting payment', 1021, 'notifier-2', 1, 11, 21);
-    store.addCommitted('7', 'paid', 2000, '3', null);
+    processed(store, '7', 'new', 1020, 'notifier-2', 1, 10, 20);
+    processed(store, '7', 'awaiting payment', 1021, 'notifier-2', 1, 11, 21);
+    committed(store, '7', 'paid', 2000, '3', null);
     store.ingestRecord(T, 1, 12, rec(7, 'paid'), 2010);
-    store.addProcessed('7', 'paid', 2020, 'notifier-2', 1, 12, 20);
+    processed(store, '7', 'paid', 2020, 'notifier-2', 1, 12, 20);
     const t = store.get('7')!;
     expect(t.flags).toEqual([]);
     expect(t.statuses).toEqual(['new', 'awaiting payment', 'paid']);
     expect(t.partition).toBe(1);
-    expect(t.instances).toEqual(['notifier-2']);
-    expect(t.steps.map((s) => `${s.status}:${s.kind}`)).toEqual([
+    expect(t.actors).toEqual(['notifier-2']);
+    expect(t.steps.map((s) => `${s.status}:${s.step}`)).toEqual([
       'new:committed',
       'new:published',
       'new:processed',
@@ -42,7 +82,7 @@ describe('timeline store', () => {
   });
 
   it('flags a status path out of order and a gap', () => {
-    store = createTimelineStore();
+    store = createTimelineStore({ lab: LAB });
     store.ingestRecord(T, 0, 1, rec(1, 'new'), 1);
     store.ingestRecord(T, 0, 2, rec(1, 'paid'), 2); // new → paid skips awaiting payment: a gap
     expect(store.get('1')!.flags).toEqual(['gap']);
@@ -52,12 +92,12 @@ describe('timeline store', () => {
     store.ingestRecord(T, 0, 5, rec(2, 'new'), 5);
     expect(store.get('2')!.flags).toContain('out-of-order');
     expect(store.flagged('out-of-order').total).toBe(2);
-    expect(store.flagged('gap').items.map((i) => i.orderId)).toEqual(['2', '1']); // newest first; 2 starts without `new`
+    expect(store.flagged('gap').items.map((i) => i.entity)).toEqual(['2', '1']); // newest first; 2 starts without `new`
     expect(store.get('1')!.flagReasons.map((r) => r.flag)).toEqual(['out-of-order', 'gap']);
   });
 
   it('flags duplicates: a status published twice, an offset processed twice; a re-read of the same offset is not one', () => {
-    store = createTimelineStore();
+    store = createTimelineStore({ lab: LAB });
     store.ingestRecord(T, 0, 1, rec(3, 'new'), 1);
     store.ingestRecord(T, 0, 1, rec(3, 'new'), 1); // the same record read again
     expect(store.get('3')!.flags).toEqual([]);
@@ -65,40 +105,40 @@ describe('timeline store', () => {
     expect(store.get('3')!.flags).toEqual(['duplicate']);
 
     store.ingestRecord(T, 1, 1, rec(4, 'new'), 1);
-    store.addProcessed('4', 'new', 2, 'notifier-1', 1, 1, 1);
+    processed(store, '4', 'new', 2, 'notifier-1', 1, 1, 1);
     expect(store.get('4')!.flags).toEqual([]);
-    store.addProcessed('4', 'new', 3, 'notifier-3', 1, 1, 1); // redelivered after a rebalance
+    processed(store, '4', 'new', 3, 'notifier-3', 1, 1, 1); // redelivered after a rebalance
     expect(store.get('4')!.flags).toEqual(['duplicate']);
-    expect(store.get('4')!.instances).toEqual(['notifier-1', 'notifier-3']);
+    expect(store.get('4')!.actors).toEqual(['notifier-1', 'notifier-3']);
   });
 
   it('flags a missing step only once the group committed past it with lag 0, and clears it when processing shows up', () => {
-    store = createTimelineStore();
+    store = createTimelineStore({ lab: LAB });
     store.ingestRecord(T, 0, 5, rec(5, 'new'), 1);
     store.ingestRecord(T, 0, 6, rec(6, 'new'), 1);
-    store.addProcessed('6', 'new', 2, 'notifier-1', 0, 6, 1);
+    processed(store, '6', 'new', 2, 'notifier-1', 0, 6, 1);
     store.setGroupProgress(T, 0, 7, false); // still lagging
     expect(store.get('5')!.flags).toEqual([]);
     store.setGroupProgress(T, 0, 7, true);
     expect(store.get('5')!.flags).toEqual(['missing-step']);
     expect(store.get('6')!.flags).toEqual([]);
-    store.addProcessed('5', 'new', 3, 'notifier-2', 0, 5, 1);
+    processed(store, '5', 'new', 3, 'notifier-2', 0, 5, 1);
     expect(store.get('5')!.flags).toEqual([]);
   });
 
   it('keeps the newest entities up to the cap and evicts the oldest', () => {
-    store = createTimelineStore({ cap: 1000 });
+    store = createTimelineStore({ lab: LAB, cap: 1000 });
     for (let i = 1; i <= 5000; i++) store.ingestRecord(T, i % 2, i, rec(i, 'new'), i);
     expect(store.size).toBe(1000);
     expect(store.evictedTotal).toBe(4000);
     expect(store.get('4000')).toBeNull();
     expect(store.get('4001')).not.toBeNull();
     expect(store.get('5000')).not.toBeNull();
-    expect(store.recent(undefined, 3).map((s) => s.orderId)).toEqual(['5000', '4999', '4998']);
+    expect(store.recent(undefined, 3).map((s) => s.entity)).toEqual(['5000', '4999', '4998']);
   });
 
   it('ignores records that are not order events (poison)', () => {
-    store = createTimelineStore();
+    store = createTimelineStore({ lab: LAB });
     expect(store.ingestRecord(T, 0, 1, '{not json', 1)).toBe(false);
     expect(store.ingestRecord(T, 0, 2, JSON.stringify({ order_id: 1, status: 'lost' }), 1)).toBe(false);
     expect(store.ingestRecord(T, 0, 3, null, 1)).toBe(false);
@@ -108,6 +148,7 @@ describe('timeline store', () => {
   it('pushes changed orders in batches with an increasing sequence number', async () => {
     const batches: { seq: number; updated: TimelineSummary[]; evicted: number }[] = [];
     store = createTimelineStore({
+      lab: LAB,
       cap: 10,
       batchMs: 16,
       onBatch: (seq, updated, evicted) => batches.push({ seq, updated, evicted }),
@@ -123,7 +164,7 @@ describe('timeline store', () => {
     expect(batches.map((b) => b.seq)).toEqual([1, 2]);
     expect(batches[0]!.updated).toHaveLength(10);
     expect(batches[0]!.evicted).toBe(5);
-    expect(batches[1]!.updated.map((u) => u.orderId)).toEqual(['16']);
+    expect(batches[1]!.updated.map((u) => u.entity)).toEqual(['16']);
   });
 });
 
@@ -149,11 +190,11 @@ describe('timeline store: ingest batches', () => {
       if (rand(10) === 0) records.push({ ...records.at(-1)! }); // a re-read
     }
     const pushed = (into: string[]) => (_seq: number, updated: TimelineSummary[], evicted: number, size: number) =>
-      into.push(`${updated.map((u) => `${u.orderId}:${u.flags.join('+')}`).join(',')}|${evicted}|${size}`);
+      into.push(`${updated.map((u) => `${u.entity}:${u.flags.join('+')}`).join(',')}|${evicted}|${size}`);
     const onePushes: string[] = [];
     const batchPushes: string[] = [];
-    const one = createTimelineStore({ cap: 150, onBatch: pushed(onePushes) });
-    const batched = createTimelineStore({ cap: 150, onBatch: pushed(batchPushes) });
+    const one = createTimelineStore({ lab: LAB, cap: 150, onBatch: pushed(onePushes) });
+    const batched = createTimelineStore({ lab: LAB, cap: 150, onBatch: pushed(batchPushes) });
     for (let from = 0; from < records.length; from += 97) {
       batched.beginBatch();
       for (const r of records.slice(from, from + 97)) {
@@ -174,24 +215,24 @@ describe('timeline store: ingest batches', () => {
     expect(batched.flagged(undefined, 1000)).toEqual(one.flagged(undefined, 1000));
     expect(one.flagged().total).toBeGreaterThan(0);
     expect(batched.recent(undefined, 1000)).toEqual(one.recent(undefined, 1000));
-    for (const s of one.recent(undefined, 1000)) expect(batched.get(s.orderId)).toEqual(one.get(s.orderId));
+    for (const s of one.recent(undefined, 1000)) expect(batched.get(s.entity)).toEqual(one.get(s.entity));
     expect(batchPushes).toEqual(onePushes);
     one.stop();
     batched.stop();
   });
 
   it('lists flagged orders in the order they got a flag, one that lost it and got one again last', () => {
-    store = createTimelineStore();
+    store = createTimelineStore({ lab: LAB });
     store.ingestRecord(T, 0, 1, rec(1, 'new'), 5);
     store.ingestRecord(T, 0, 2, rec(2, 'new'), 5);
-    store.addProcessed('9', 'new', 5, 'notifier-1', 1, 1, 1); // processing is observed
+    processed(store, '9', 'new', 5, 'notifier-1', 1, 1, 1); // processing is observed
     store.setGroupProgress(T, 0, 10, true); // the group is past 1 and 2: both are missing a step
-    expect(store.flagged().items.map((i) => i.orderId)).toEqual(['1', '2']); // the same lastAt: in flagging order
-    store.addProcessed('1', 'new', 5, 'notifier-1', 0, 1, 1);
-    expect(store.flagged().items.map((i) => i.orderId)).toEqual(['2']);
+    expect(store.flagged().items.map((i) => i.entity)).toEqual(['1', '2']); // the same lastAt: in flagging order
+    processed(store, '1', 'new', 5, 'notifier-1', 0, 1, 1);
+    expect(store.flagged().items.map((i) => i.entity)).toEqual(['2']);
     store.ingestRecord(T, 0, 3, rec(1, 'new'), 5); // 1 again: a duplicate
-    expect(store.flagged().items.map((i) => i.orderId)).toEqual(['2', '1']);
-    expect(store.flagged('duplicate').items.map((i) => i.orderId)).toEqual(['1']);
+    expect(store.flagged().items.map((i) => i.entity)).toEqual(['2', '1']);
+    expect(store.flagged('duplicate').items.map((i) => i.entity)).toEqual(['1']);
   });
 });
 
@@ -238,7 +279,7 @@ describe('scanOrderEvent (the byte fast path)', () => {
       expect(scanOrderEvent(Buffer.from(v)), v).toBeUndefined();
   });
   it('feeds the store from bytes like from strings', () => {
-    const s = createTimelineStore();
+    const s = createTimelineStore({ lab: LAB });
     expect(s.ingestRecord(T, 0, 1, Buffer.from(rec(9, 'new')), 1)).toBe(true);
     expect(s.ingestRecord(T, 0, 2, Buffer.from('{"order_id": 9, "status": "new", oops'), 2)).toBe(false);
     expect(s.get('9')!.statuses).toEqual(['new']);

@@ -32,6 +32,8 @@ export interface WebHostDeps {
   token?: string;
   /** how long an unauthenticated connection may wait before sending its token (default 5 s) */
   authTimeoutMs?: number;
+  /** origins besides the page's own that may open the WebSocket (a dev server); default none */
+  extraOrigins?: readonly string[];
 }
 
 export interface WebHost {
@@ -80,6 +82,20 @@ export async function startWebHost(deps: WebHostDeps): Promise<WebHost> {
   const authTimeoutMs = deps.authTimeoutMs ?? 5000;
   const clients = new Set<WebSocket>();
   let port = 0;
+
+  /**
+   * A browser sends the page's Origin with every WebSocket handshake: only our own page may open one (a page on any
+   * other origin is refused even with the token). Clients that are not browsers send none; they are judged by the token.
+   */
+  const originAllowed = (req: IncomingMessage) => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    return (
+      origin === `http://${HOST}:${port}` ||
+      origin === `http://localhost:${port}` ||
+      (deps.extraOrigins ?? []).includes(origin)
+    );
+  };
 
   const hostAllowed = (req: IncomingMessage) => {
     // DNS-rebinding guard: only our own loopback names.
@@ -258,6 +274,10 @@ export async function startWebHost(deps: WebHostDeps): Promise<WebHost> {
       socket.destroy();
     };
     if (!hostAllowed(req)) return refuse(421, 'Misdirected Request');
+    if (!originAllowed(req)) {
+      deps.logger.warn({ origin: req.headers.origin }, 'websocket refused: foreign origin');
+      return refuse(403, 'Forbidden');
+    }
     if (url.pathname !== WS_PATH) return refuse(404, 'Not Found');
     const given = url.searchParams.get('token');
     if (given !== null && !sameToken(given, token)) {

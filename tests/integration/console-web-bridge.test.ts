@@ -68,8 +68,10 @@ afterAll(async () => {
 });
 
 /** Opens a socket and collects what happens: the HTTP status of a refused upgrade, the close code, messages. */
-function open(url: string) {
-  const ws = new WebSocket(url, { headers: { host: `127.0.0.1:${host.port}` } });
+function open(url: string, origin?: string) {
+  const ws = new WebSocket(url, {
+    headers: { host: `127.0.0.1:${host.port}`, ...(origin === undefined ? {} : { origin }) },
+  });
   const seen: { status?: number; closeCode?: number; messages: WsServerMessage[]; opened: boolean } = {
     messages: [],
     opened: false,
@@ -135,6 +137,15 @@ describe('web bridge', () => {
       [3, 'services:start', { instance: 'rm -rf /' }],
       [4, 'services:start', { instance: 'loms', env: { PATH: '/tmp' } }],
       [5, 'load:start', { rate: 1e6, count: 1 }],
+      // names the contract's shapes allow but the selected lab does not declare
+      [7, 'services:start', { instance: 'notifier-9' }],
+      [8, 'services:start', { instance: 'notifier-1', brokenMode: 'no-such-mode' }],
+      [9, 'labs:select', { lab: 'lab-z' }],
+      [10, 'faults:run', { fault: 'melt-the-broker' }],
+      [11, 'timeline:get', { lab: 'lab-z', entity: '1' }],
+      [12, 'timeline:get', { lab: 'lab-d', entity: 'not-an-order-id' }],
+      [13, 'load:start', { lab: 'lab-z', rate: 1, count: 1 }],
+      [14, 'load:start', { lab: 'lab-d', rate: 1, count: 1, mix: { explode: 1 } }],
     ] as const) {
       expect(await ask(ws, seen, id, name, request)).toMatchObject({
         type: 'response',
@@ -155,6 +166,16 @@ describe('web bridge', () => {
         (after.response as { instances: { state: string }[] }).instances.map((i) => i.state),
     ).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
     ws.close();
+  });
+
+  it('refuses a page on another origin even with the token (HTTP 403) and accepts its own page', async () => {
+    const foreign = open(`${host.wsUrl}?token=${host.token}`, 'http://evil.example:8080');
+    await waitFor(() => foreign.seen.status, { timeoutMs: 10_000, what: 'the refusal' });
+    expect(foreign.seen.status).toBe(403);
+    expect(foreign.seen.opened).toBe(false);
+    const own = open(`${host.wsUrl}?token=${host.token}`, `http://127.0.0.1:${host.port}`);
+    await waitFor(() => own.seen.messages.find((m) => m.type === 'ready'), { what: 'ready' });
+    own.ws.close();
   });
 
   it('accepts the token in the URL', async () => {

@@ -2,10 +2,12 @@
 import type { ServiceEntries } from './shared/service-entry.js';
 import { services as labB } from './lab-b/index.js';
 import { services as labD } from './lab-d/index.js';
+import { services as labE } from './lab-e/index.js';
 
 export const LAB_SERVICES: Readonly<Record<string, ServiceEntries>> = {
   'lab-b': labB,
   'lab-d': labD,
+  'lab-e': labE,
 };
 
 /** Names the course's docs used before the labs were modules: `loms` = `lab-d/loms`. */

@@ -94,7 +94,8 @@ export class SchemaRegistry {
       const info = byEvent.get(f.event) ?? { domain: f.domain, event: f.event, versions: [], topic: '' };
       info.versions.push(f.version);
       info.versions.sort((a, b) => a - b);
-      if (info.versions.at(-1) === f.version) info.topic = typeof f.schema['x-topic'] === 'string' ? f.schema['x-topic'] : '';
+      if (info.versions.at(-1) === f.version)
+        info.topic = typeof f.schema['x-topic'] === 'string' ? f.schema['x-topic'] : '';
       byEvent.set(f.event, info);
     }
     return [...byEvent.values()].sort((a, b) => a.domain.localeCompare(b.domain) || a.event.localeCompare(b.event));

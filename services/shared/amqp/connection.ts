@@ -42,6 +42,34 @@ export function backoffMs(attempt: number, minMs: number, maxMs: number): number
   return Math.min(maxMs, minMs * 2 ** Math.max(0, Math.min(attempt - 1, 20)));
 }
 
+/**
+ * Waits for `p` at most `ms` (true when it settled in time). A channel or connection close waits for the broker's
+ * close-ok, and on a link that just died that answer never comes: stops must not hang on it.
+ */
+export async function settleWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        () => true as const,
+        () => true as const,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Closes a connection, destroying its socket when the broker does not answer in time. */
+async function closeModel(model: ChannelModel, ms = 2000): Promise<void> {
+  if (await settleWithin(model.close(), ms)) return;
+  (model as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
 /** AMQP reply codes that mean "this will never work", not "the broker is away". */
 const FATAL_REPLY_CODES = new Set([403, 406, 530]);
 
@@ -92,7 +120,7 @@ export class AmqpConnection {
   reset(model: ChannelModel | undefined, reason: string): void {
     if (model === undefined || model !== this.model || this.stopping) return;
     this.lost(model, reason);
-    void model.close().catch(() => undefined);
+    void closeModel(model);
   }
 
   async stop(): Promise<void> {
@@ -102,7 +130,7 @@ export class AmqpConnection {
     this.wake?.();
     const model = this.model;
     this.model = undefined;
-    if (model) await model.close().catch(() => undefined);
+    if (model) await closeModel(model);
     await this.running?.catch(() => undefined);
     this.emit({ state: 'stopped' });
   }
@@ -179,7 +207,7 @@ export class AmqpConnection {
         throw new AppError('BROKER_UNAVAILABLE', `amqp: lost during setup: ${closedEarly}`);
       if (this.stopping) throw new AppError('BROKER_UNAVAILABLE', 'amqp: stopped while connecting');
     } catch (err) {
-      await model.close().catch(() => undefined);
+      await closeModel(model);
       throw err;
     }
     this.model = model;

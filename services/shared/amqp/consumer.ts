@@ -14,7 +14,7 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { AppError, toAppError } from '../app-error.js';
 import type { Logger } from '../logger.js';
-import type { AmqpConnection } from './connection.js';
+import { settleWithin, type AmqpConnection } from './connection.js';
 import type { SeenStore } from './seen-store.js';
 
 export interface Decoded<T> {
@@ -323,9 +323,9 @@ export class AmqpConsumer<T, Tx> {
     if (this.stopping) return;
     this.stopping = true;
     const ch = this.channel;
-    if (ch && this.consumerTag) await ch.cancel(this.consumerTag).catch(() => undefined);
-    await Promise.race([this.chain, sleep(drainMs)]);
+    if (ch && this.consumerTag) await settleWithin(ch.cancel(this.consumerTag), 1000);
+    await settleWithin(this.chain, drainMs);
     this.channel = undefined;
-    if (ch) await ch.close().catch(() => undefined);
+    if (ch) await settleWithin(ch.close(), 1000);
   }
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { AppError, toAppError } from '../app-error.js';
 import type { Logger } from '../logger.js';
-import type { AmqpConnection } from './connection.js';
+import { settleWithin, type AmqpConnection } from './connection.js';
 
 export type PublishResult =
   | { outcome: 'confirmed' }
@@ -214,6 +214,6 @@ export class AmqpPublisher {
     for (const wake of this.waiters) wake();
     const ch = this.channel;
     this.channel = undefined;
-    if (ch) await ch.close().catch(() => undefined);
+    if (ch) await settleWithin(ch.close(), 1000);
   }
 }

@@ -44,6 +44,25 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // The console core knows no lab: only main/console/labs/ imports a lab's services (ARCHITECTURE.md).
+    files: ['main/console/**'],
+    ignores: ['main/console/labs/**', 'main/console/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...electronOnlyInMainElectron,
+          patterns: [
+            {
+              group: ['**/services/lab-*', '**/services/lab-*/**'],
+              message: "Only main/console/labs/ imports a lab's services: ask the lab's module (ARCHITECTURE.md).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['services/**'],
     rules: {
       'no-restricted-imports': [

@@ -1,0 +1,77 @@
+// The console core knows no lab by name: outside main/console/labs/ no file of main/console (tests aside) imports a
+// lab's services or writes a lab's id, topic, service, instance, group or status as a string literal. Every name comes
+// from the registered labs' manifests, so a new lab's names are checked as soon as it is registered.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultLabs } from '../../main/console/labs/registry.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CORE = path.join(ROOT, 'main/console');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return full === path.join(CORE, 'labs') ? [] : files(full);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+/** every name a lab's manifest declares, as it would be written in code */
+function labNames(): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const m of defaultLabs({}).map((l) => l.manifest)) {
+    const add = (name: string, what: string) => names.set(name, `${m.id} ${what}`);
+    add(m.id, 'id');
+    for (const t of m.topics) add(t.name, 'topic');
+    for (const g of m.groups) add(g, 'group');
+    for (const x of m.exchanges) {
+      add(x.name, 'exchange');
+      for (const q of x.queues) add(q, 'queue');
+    }
+    for (const s of m.services) {
+      add(s.kind, 'service');
+      for (const i of s.instances) add(i, 'instance');
+    }
+    for (const st of m.entity.statuses) add(st, 'status');
+  }
+  return names;
+}
+
+describe('the console core knows no lab', () => {
+  const sources = files(CORE);
+  const names = labNames();
+
+  it('finds the core sources and the labs names (the scan is not empty)', () => {
+    expect(sources.length).toBeGreaterThan(20);
+    expect(names.size).toBeGreaterThan(5);
+  });
+
+  it('no core file imports services/lab-*', () => {
+    const hits = sources.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => ({ line, at: `${path.relative(ROOT, f)}:${i + 1}` }))
+        .filter(({ line }) => /from\s+['"][^'"]*services\/lab-[a-z]/.test(line))
+        .map(({ at, line }) => `${at}: ${line.trim()}`),
+    );
+    expect(hits).toEqual([]);
+  });
+
+  it("no core file writes a lab's id, topic, service, instance, group or status as a string literal", () => {
+    const hits: string[] = [];
+    for (const f of sources) {
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/^\s*(\/\/|\*|\/\*)/.test(line)) return; // comments may give examples
+          for (const m of line.matchAll(/'([^'\\]*)'|"([^"\\]*)"|`([^`$\\]*)`/g)) {
+            const literal = m[1] ?? m[2] ?? m[3] ?? '';
+            const owner = names.get(literal);
+            if (owner !== undefined) hits.push(`${path.relative(ROOT, f)}:${i + 1}: '${literal}' (${owner})`);
+          }
+        });
+    }
+    expect(hits).toEqual([]);
+  });
+});

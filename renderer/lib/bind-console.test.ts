@@ -37,15 +37,19 @@ describe('bindConsole', () => {
     const client = createFakeClient({
       'kafka:snapshot': () => ({ seq: 2, partitions: [partition('loms.order-events', 0)] }),
       'timeline:recent': () => ({ items: [summary('7')], size: 1, cap: 100_000 }),
+      'console:info': () => info(),
     });
     const stores = makeStores();
     binding = bindConsole(client, stores);
+    // a push before console:info answered: the first info names the lab and keeps it
+    client.emit('timeline:batch', { seq: 1, updated: [summary('6')], evicted: 0, size: 1 });
     await flush();
+    expect(stores.timeline.getState().lab).toBe('lab-d');
     expect(Object.keys(stores.topics.getState().byId)).toEqual(['loms.order-events/0']);
     client.emit('kafka:snapshot-diff', { seq: 3, upsert: [partition('loms.order-events', 1)], removed: [] });
-    client.emit('timeline:batch', { seq: 1, updated: [summary('8')], evicted: 0, size: 2 });
+    client.emit('timeline:batch', { seq: 2, updated: [summary('8')], evicted: 0, size: 2 });
     expect(Object.keys(stores.topics.getState().byId).sort()).toEqual(['loms.order-events/0', 'loms.order-events/1']);
-    expect([...stores.timeline.getState().byId.keys()]).toEqual(['7', '8']);
+    expect([...stores.timeline.getState().byId.keys()]).toEqual(['6', '7', '8']);
   });
 
   it('re-fetches the snapshot when a diff shows a gap in seq', async () => {

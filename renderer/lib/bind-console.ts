@@ -11,7 +11,7 @@ import type {
 } from '../../main/console/contract/console-api';
 import { LAB_UI, labUi } from '../labs/registry';
 import type { LabUiRegistry } from '../labs/lab-ui';
-import { applyInfo, resetLabScoped, type Stores } from './stores';
+import { adoptLab, applyInfo, resetLabScoped, type Stores } from './stores';
 
 export interface BindOptions {
   now?: () => number;
@@ -83,10 +83,14 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
   unsubs.push(
     stores.labs.subscribe((s, prev) => {
       if (s.lab === prev.lab || stopped) return;
-      resetLabScoped(stores, s.lab);
       startLab(s.lab);
-      // the first console:info only names the lab: the start-up resync is already fetching the rest
-      if (prev.lab !== null) void resync();
+      if (prev.lab === null && s.lab !== null) {
+        // the first console:info only names the lab: the start-up resync is already fetching the rest
+        adoptLab(stores, s.lab);
+        return;
+      }
+      resetLabScoped(stores, s.lab);
+      void resync();
     }),
   );
 

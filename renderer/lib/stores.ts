@@ -49,3 +49,13 @@ export function resetLabScoped(stores: Stores, lab: string | null): void {
   stores.services.getState().reset(lab);
   stores.load.getState().reset(lab);
 }
+
+/**
+ * The first console:info named the lab: the lab-scoped stores take only its data from now on, and keep what they hold
+ * (the console pushes only the selected lab's data, so what came before the info is that lab's).
+ */
+export function adoptLab(stores: Stores, lab: string): void {
+  stores.timeline.setState({ lab });
+  stores.services.setState({ lab });
+  stores.load.setState({ lab });
+}

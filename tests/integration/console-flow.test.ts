@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { createMemoryLogger } from '../../services/shared/logger.js';
 import { waitFor } from '../../services/shared/wait.js';
-import type { ComponentHealth, StackProvider } from '../../main/console/stack/types.js';
+import { sharedStackProvider } from './support/test-provider.js';
 import { createLabD } from '../../main/console/labs/lab-d/index.js';
 import { createConsole, type Console } from '../../main/console/create-console.js';
 import { loadConsoleConfig } from '../../main/console/config/console-config.js';
@@ -34,26 +34,6 @@ function freePort(): Promise<number> {
 }
 
 /** The test stack as a provider: what the global setup brought up, reported healthy. */
-function testProvider(): StackProvider {
-  const healthy = (name: ComponentHealth['name']): ComponentHealth => ({
-    name,
-    state: 'healthy',
-    endpoint: '',
-    detail: 'test stack',
-  });
-  return {
-    kind: 'external',
-    up: () => Promise.reject(new Error('the test stack is already up')),
-    down: () => Promise.resolve(),
-    status: () => Promise.resolve([healthy('kafka'), healthy('postgres')]),
-    logs: () => Promise.resolve([]),
-    onHealth: () => () => undefined,
-    endpoints,
-    stopComponent: () => Promise.resolve(),
-    startComponent: () => Promise.resolve(),
-  };
-}
-
 async function call<C extends RequestName>(name: C, request: unknown = {}): Promise<ResponseOf<C>> {
   const r = await console_.dispatch(name, request);
   if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
@@ -80,7 +60,7 @@ beforeAll(async () => {
   process.env.NOTIFIER_HEARTBEAT_MS = '1000';
   console_ = createConsole({
     config: loadConsoleConfig(REPO_ROOT, env),
-    provider: testProvider(),
+    provider: sharedStackProvider(['kafka', 'postgres']),
     logger: createMemoryLogger('console').logger,
     mode: 'web',
     version: 'test',

@@ -4,6 +4,7 @@
 // notification work queue hands each message to exactly one instance, and a consumer and a publisher come back after
 // their connection is cut (a TCP proxy between them and the broker).
 import { randomUUID } from 'node:crypto';
+import amqp, { type Options } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoginEvent, VacationStatusChanged } from '../../services/lab-b/schema.js';
 import { waitFor } from '../../services/shared/wait.js';
@@ -246,5 +247,56 @@ describe('lab-b reconnection', () => {
     } finally {
       await proxy.stop();
     }
+  });
+});
+
+describe('lab-b declarations', () => {
+  /** declares on a throwaway channel: a 406 closes the channel, not the test's connection */
+  async function declare(w: LabBWorld, queue: string, options: Options.AssertQueue): Promise<string> {
+    const conn = await amqp.connect(w.amqpUrl);
+    try {
+      const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
+      await ch.assertQueue(w.name(queue), options);
+      await ch.close();
+      return 'ok';
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      return typeof code === 'number' ? String(code) : (err as Error).message;
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  }
+
+  it("declare user_registered as the seed's pika code does, so that code can declare it too", async () => {
+    const w = await world();
+    await w.start('auth');
+    // pika's queue_declare(queue='user_registered'): durable=False, exclusive=False, auto_delete=False, no arguments
+    expect(await declare(w, 'user_registered', { durable: false, exclusive: false, autoDelete: false })).toBe('ok');
+    expect(await declare(w, 'user_registered', { durable: true })).toBe('406');
+  });
+
+  it('declare durable work queues with the dead-letter exchange; not durable in the non-durable mode', async () => {
+    const w = await world();
+    await w.start('audit');
+    const dlx = { 'x-dead-letter-exchange': w.name('lab-b.dlx') };
+    expect(await declare(w, 'audit.auth', { durable: true, arguments: dlx })).toBe('ok');
+
+    const broken = await world();
+    const auth = await broken.start('auth', { LAB_BROKEN_MODE: 'non-durable' });
+    await broken.start('audit', { LAB_BROKEN_MODE: 'non-durable' });
+    const bdlx = { 'x-dead-letter-exchange': broken.name('lab-b.dlx') };
+    expect(await declare(broken, 'audit.auth', { durable: true, arguments: bdlx })).toBe('406');
+    expect(await declare(broken, 'audit.auth', { durable: false, arguments: bdlx })).toBe('ok');
+    await fetch(`${auth.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'nobody@example.org', password: 'x' }),
+    });
+    const pub = await waitFor(() => ofType(auth.lines, 'published').find((l) => l.entity === 'login'), {
+      timeoutMs: 5000,
+      what: 'the login published',
+    });
+    expect(pub).toMatchObject({ persistent: false, confirmed: true, mode: 'non-durable' });
   });
 });

@@ -78,6 +78,14 @@ export interface ConsumerOptions<T, Tx> {
   onConsuming?: (info: { queue: string; prefetch: number; consumerTag: string }) => void;
 }
 
+interface Arrived<T> {
+  delivery: DeliveryInfo;
+  decoded: Decoded<T> | undefined;
+  poison: AppError | undefined;
+  eventId: string | null;
+  entityId: string | null;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class AmqpConsumer<T, Tx> {
@@ -128,7 +136,7 @@ export class AmqpConsumer<T, Tx> {
           }
           return;
         }
-        this.chain = this.chain.then(() => this.process(ch, msg));
+        this.arrive(ch, msg);
       },
       { noAck: this.auto },
     );
@@ -152,11 +160,9 @@ export class AmqpConsumer<T, Tx> {
     };
   }
 
-  private async process(ch: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
-    // a delivery of a channel that is gone comes again on the new one (it was never acked)
-    if ((ch !== this.channel || this.stopping) && !this.auto) return;
+  /** On arrival (not when its turn comes): decoded once, reported `delivered` (and `acked` in the auto-ack mode). */
+  private arrive(ch: ConfirmChannel, msg: ConsumeMessage): void {
     const delivery = this.info(msg);
-    const where = { queue: delivery.queue, exchange: delivery.exchange, routingKey: delivery.routingKey };
     let decoded: Decoded<T> | undefined;
     let poison: AppError | undefined;
     try {
@@ -166,6 +172,7 @@ export class AmqpConsumer<T, Tx> {
     }
     const eventId = decoded?.eventId ?? delivery.messageId;
     const entityId = decoded?.entityId ?? null;
+    const where = { queue: delivery.queue, exchange: delivery.exchange, routingKey: delivery.routingKey };
     this.opts.onFact?.({
       kind: 'delivered',
       ...where,
@@ -175,6 +182,15 @@ export class AmqpConsumer<T, Tx> {
       deliveryTag: delivery.deliveryTag,
     });
     if (this.auto) this.opts.onFact?.({ kind: 'acked', ...where, eventId, entityId, auto: true });
+    const arrived: Arrived<T> = { delivery, decoded, poison, eventId, entityId };
+    this.chain = this.chain.then(() => this.process(ch, msg, arrived));
+  }
+
+  private async process(ch: ConfirmChannel, msg: ConsumeMessage, arrived: Arrived<T>): Promise<void> {
+    // a delivery of a channel that is gone comes again on the new one (it was never acked)
+    if ((ch !== this.channel || this.stopping) && !this.auto) return;
+    const { delivery, decoded, poison, eventId, entityId } = arrived;
+    const where = { queue: delivery.queue, exchange: delivery.exchange, routingKey: delivery.routingKey };
     if (poison !== undefined || decoded === undefined) {
       await this.onPoison(ch, msg, poison ?? new AppError('POISON_MESSAGE', 'undecodable'), eventId, entityId);
       return;

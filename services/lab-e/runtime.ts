@@ -145,7 +145,11 @@ export function createService(def: ServiceDefinition): LabEServiceHandle {
           ...(deps.onFatal ? { onFatal: deps.onFatal } : {}),
         })
       : undefined;
-  const app = createHttpServer({ logger });
+  // no type coercion and no silent removal of unknown fields: a bad body is a 400 naming the field
+  const app = createHttpServer({
+    logger,
+    fastify: { ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } } },
+  });
   app.get('/healthz', () => ({ ok: true, service }));
   parts.routes(app);
 

@@ -240,7 +240,7 @@ export function createAccounting(config: AccountingConfig, deps: ServiceDeps = {
             };
           });
 
-          app.get<{ Querystring: { account?: string; task?: string; limit?: number } }>(
+          app.get<{ Querystring: { account?: string; task?: string; limit?: string } }>(
             '/accounting/ledger',
             {
               schema: {
@@ -249,7 +249,7 @@ export function createAccounting(config: AccountingConfig, deps: ServiceDeps = {
                   properties: {
                     account: { type: 'string', format: 'uuid' },
                     task: { type: 'string', format: 'uuid' },
-                    limit: { type: 'integer', minimum: 1, maximum: 5000 },
+                    limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
                   },
                 },
               },
@@ -259,7 +259,7 @@ export function createAccounting(config: AccountingConfig, deps: ServiceDeps = {
               const { rows } = await ctx.pool.query<LedgerRow>(
                 `SELECT * FROM ledger WHERE ($1::uuid IS NULL OR account_public_id = $1)
                    AND ($2::uuid IS NULL OR task_public_id = $2) ORDER BY id LIMIT $3`,
-                [account ?? null, task ?? null, limit ?? 1000],
+                [account ?? null, task ?? null, limit === undefined ? 1000 : Number(limit)],
               );
               return { rows: rows.map(ledgerJson) };
             },

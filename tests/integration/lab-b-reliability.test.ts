@@ -276,6 +276,20 @@ describe('lab-b declarations', () => {
     expect(await declare(w, 'user_registered', { durable: true })).toBe('406');
   });
 
+  it("take the seed's own publish (default exchange, no message id, not persistent) into a profile", async () => {
+    const w = await world();
+    const users = await w.start('users');
+    const ch = await w.channel();
+    // what the seed's publish_user_registered does: basic_publish(exchange='', routing_key='user_registered', body)
+    ch.sendToQueue(w.name('user_registered'), Buffer.from(JSON.stringify({ user_id: 'seed-42', email: 's@x.io' })));
+    await waitFor(async () => (await w.query(`SELECT 1 FROM user_profiles WHERE user_id = 'seed-42'`)).length === 1, {
+      timeoutMs: 10_000,
+      what: 'the profile of the seed-published user',
+    });
+    const acked = await waitFor(() => ofType(users.lines, 'acked')[0], { timeoutMs: 5000, what: 'the ack' });
+    expect(acked).toMatchObject({ event_id: 'user_registered:seed-42', entity: 'user', entity_id: 'seed-42' });
+  });
+
   it('declare durable work queues with the dead-letter exchange; not durable in the non-durable mode', async () => {
     const w = await world();
     await w.start('audit');

@@ -27,6 +27,7 @@ import { createOutboxObserver, type OutboxObserver } from './observe/outbox-obse
 import { createTailBuffer, createTopicTail, type TailBuffer, type TopicTail } from './observe/topic-tail.js';
 import { createFaults, type Faults } from './faults/faults.js';
 import { createLoadGenerator } from './load/load-generator.js';
+import { createCheckRunner } from './checks/check-runner.js';
 import { createDispatcher, type Dispatcher } from './api/dispatch.js';
 import { createLabRegistry } from './labs/registry.js';
 import { timelineLabOf } from './labs/timeline-lab.js';
@@ -174,6 +175,34 @@ export function createConsole(deps: ConsoleDeps): Console {
 
   const load = createLoadGenerator({ onProgress: (progress) => hub.emit('load:progress', { progress }) });
 
+  /** a client for checks: their own admins and consumers, on the stack's brokers as they are now */
+  let checkKafka: { brokers: string; kafka: Kafka } | undefined;
+  const kafkaForChecks = (): Kafka => {
+    const brokers = provider.endpoints().kafka.brokers;
+    if (checkKafka?.brokers !== brokers.join(','))
+      checkKafka = { brokers: brokers.join(','), kafka: kafkaFactory(brokers, 'eventscope-checks') };
+    return checkKafka.kafka;
+  };
+  const checks = createCheckRunner({
+    lab: () => lab,
+    logger: logger.child({ part: 'checks' }),
+    context: (extra) => ({
+      ...context,
+      ...extra,
+      kafka: kafkaForChecks,
+      services: {
+        list: () => supervisor.list(),
+        start: (instance, brokenMode) => supervisor.start(instance, brokenMode),
+        stop: (instance) => supervisor.stop(instance),
+        kill: (instance) => supervisor.kill(instance),
+        logs: (instance) => supervisor.logs(instance, 100_000),
+      },
+      stack: { stop: (c) => provider.stopComponent(c), start: (c) => provider.startComponent(c) },
+    }),
+    onProgress: (runId, check, message, fraction) => hub.emit('checks:progress', { runId, check, message, fraction }),
+    onResult: (result) => hub.emit('checks:done', { result }),
+  });
+
   // --- observers: each part starts when its component is healthy (and the lab uses it), one change at a time ---
   let observeChain: Promise<void> = Promise.resolve();
   const serially = (work: () => Promise<void>): Promise<void> => {
@@ -320,6 +349,7 @@ export function createConsole(deps: ConsoleDeps): Console {
     lab: lab.manifest.id,
   });
 
+  /** the lab's own faults (stopping a broker or killing an instance have their own requests) */
   const faultList = (): FaultInfo[] => {
     const own = lab.manifest.faults.map(({ id, label, description, args }) => ({
       id,
@@ -327,23 +357,12 @@ export function createConsole(deps: ConsoleDeps): Console {
       description,
       ...(args === undefined ? {} : { args }),
     }));
-    const brokers = lab.manifest.components.flatMap((c) => [
-      { id: `stop-${c}`, label: `Stop ${c}`, description: `Stops the ${c} server through the stack provider.` },
-      { id: `start-${c}`, label: `Start ${c}`, description: `Starts the ${c} server again.` },
-    ]);
-    return [...own, ...brokers];
+    return own;
   };
 
   const runFault = async (id: string, args: Record<string, string | number | boolean>): Promise<string> => {
     const own = lab.faults?.find((f) => f.id === id);
     if (own !== undefined) return own.run(context, args);
-    const broker = /^(stop|start)-(kafka|postgres|rabbitmq|mongodb|redis)$/.exec(id);
-    if (broker !== null && lab.manifest.components.includes(broker[2] as ComponentName)) {
-      const component = broker[2] as ComponentName;
-      if (broker[1] === 'stop') await provider.stopComponent(component);
-      else await provider.startComponent(component);
-      return `${component} ${broker[1] === 'stop' ? 'stopped' : 'started'}`;
-    }
     const known = faultList().map((f) => f.id);
     throw new AppError('INVALID_INPUT', `${lab.manifest.id} has no fault ${id} (known: ${known.join(', ')})`, {
       field: 'fault',
@@ -354,8 +373,10 @@ export function createConsole(deps: ConsoleDeps): Console {
   const selectLab = async (id: string) => {
     const next = registry.get(id);
     if (next === lab) return;
+    await checks.stop();
     await load.stop();
     await supervisor.setLab(next);
+    checks.reset();
     lab = next;
     timeline.stop();
     timeline = makeTimeline(next);
@@ -416,6 +437,19 @@ export function createConsole(deps: ConsoleDeps): Console {
       instance: await supervisor.restart(instance, brokenMode),
     }),
     'services:logs': ({ instance, lines }) => Promise.resolve({ lines: supervisor.logs(instance, lines) }),
+    'checks:list': () => Promise.resolve({ checks: checks.list() }),
+    'checks:run': ({ checks: ids }) => {
+      const r = checks.run(ids);
+      r.done.catch((err: unknown) => logger.error({ err: toAppError(err).message }, 'check run failed'));
+      return Promise.resolve({ runId: r.runId, checks: r.checks });
+    },
+    'checks:result': ({ check }) => {
+      if (!lab.manifest.checks.some((c) => c.id === check))
+        return Promise.reject(
+          new AppError('INVALID_INPUT', `${lab.manifest.id} has no check ${check}`, { field: 'check' }),
+        );
+      return Promise.resolve({ result: checks.result(check) });
+    },
     'faults:list': () => Promise.resolve({ faults: faultList() }),
     'faults:run': async ({ fault, args }) => ({ result: await runFault(fault, args ?? {}) }),
     'kafka:produce-raw': async (req) => {
@@ -508,6 +542,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       }
     },
     async stop() {
+      await checks.stop();
       await load.stop();
       await supervisor.stopAll();
       await stopObserving();

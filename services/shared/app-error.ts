@@ -15,6 +15,7 @@ export const APP_ERROR_CODES = [
   'MISSING_TOOL',
   'TIMEOUT',
   'UNAUTHORIZED',
+  'ALREADY_RUNNING',
   'INTERNAL',
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

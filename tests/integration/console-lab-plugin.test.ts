@@ -57,7 +57,7 @@ describe('a lab registered as a module', () => {
       'lab-fixture/producer/producer',
       'lab-fixture/worker/worker-1',
     ]);
-    expect((await call('faults:list')).faults.map((f) => f.id)).toEqual(['stop-kafka', 'start-kafka']);
+    expect((await call('faults:list')).faults).toEqual([]);
   });
 
   it('runs its services, observes its topic and group, and shows each item made → done and handled', async () => {

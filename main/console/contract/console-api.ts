@@ -276,6 +276,50 @@ export const LoadProgress = z.object({
 });
 export type LoadProgress = z.infer<typeof LoadProgress>;
 
+export const CheckStatus = z.enum(['PASS', 'FAIL', 'SKIP', 'ERROR']);
+export type CheckStatus = z.infer<typeof CheckStatus>;
+
+/** One piece of evidence: where it was read (a record, a row, a log line, a queue, an offset, an HTTP answer). */
+export const Evidence = z.object({
+  source: z.enum(['record', 'row', 'log', 'queue', 'offset', 'http', 'group']),
+  /** where exactly: `loms.order-events p1@73`, `outbox #12`, `notifier-2 line 40`, `POST /order/create` */
+  ref: z.string(),
+  detail: z.string(),
+  /** the entity it is about, when there is one (opens its timeline) */
+  entity: z.string().optional(),
+  /** the record it is about (opens the tail at that offset) */
+  record: z.object({ topic: z.string(), partition: z.number().int(), offset: Int64 }).optional(),
+});
+export type Evidence = z.infer<typeof Evidence>;
+
+export const CheckResult = z.object({
+  lab: Slug,
+  check: Slug,
+  runId: z.string(),
+  status: CheckStatus,
+  /** one or two sentences: what was checked and what was found */
+  summary: z.string(),
+  /** lost, duplicated, out of order, checked, … */
+  counts: z.record(z.string(), z.number()),
+  /** the first counterexamples (a FAIL) or what was looked at (a PASS), at most 50 */
+  evidence: z.array(Evidence),
+  startedAt: Millis,
+  finishedAt: Millis,
+});
+export type CheckResult = z.infer<typeof CheckResult>;
+
+export const CheckInfo = z.object({
+  id: Slug,
+  title: z.string(),
+  invariant: z.string(),
+  active: z.boolean(),
+  additional: z.boolean(),
+  /** running now */
+  running: z.boolean(),
+  last: CheckResult.nullable(),
+});
+export type CheckInfo = z.infer<typeof CheckInfo>;
+
 /** A fault the selected lab (or the core) offers, with where it comes from. */
 export const FaultInfo = z.object({
   id: Slug,
@@ -351,6 +395,19 @@ const CORE_REQUESTS = {
     z.object({ instance: ServiceInstanceName, lines: z.number().int().min(1).max(5000).optional() }).strict(),
     z.object({ lines: z.array(ServiceLogLine) }),
   ),
+
+  /** The selected lab's checks (its invariants), each with its last result. */
+  'checks:list': def(Empty, z.object({ checks: z.array(CheckInfo) })),
+  /**
+   * Runs checks of the selected lab (all when `checks` is omitted), one after another; resolves at once with the run
+   * id. Progress: `checks:progress`; each result: `checks:done`. A second run while one runs: ALREADY_RUNNING.
+   */
+  'checks:run': def(
+    z.object({ checks: z.array(Slug).min(1).max(50).optional() }).strict(),
+    z.object({ runId: z.string(), checks: z.array(Slug) }),
+  ),
+  /** The last result of one check (null: never run). */
+  'checks:result': def(z.object({ check: Slug }).strict(), z.object({ result: CheckResult.nullable() })),
 
   /** The faults of the selected lab: its own and the core's (stop/start a broker, duplicate/poison a record). */
   'faults:list': def(Empty, z.object({ faults: z.array(FaultInfo) })),
@@ -496,6 +553,12 @@ const CORE_EVENTS = {
   'console:error': event(z.object({ source: z.string(), error: ConsoleError, at: Millis })),
   /** A background part that reported an error works again (the topic tail rejoined, Kafka answers): its errors are over. */
   'console:recovered': event(z.object({ source: z.string(), at: Millis })),
+  /** A check's progress while it runs (`fraction` 0..1 when it can tell). */
+  'checks:progress': event(
+    z.object({ runId: z.string(), check: Slug, message: z.string(), fraction: z.number().min(0).max(1).nullable() }),
+  ),
+  /** A check finished, with its result. */
+  'checks:done': event(z.object({ result: CheckResult })),
   /** The selected lab changed (labs:select): the renderer resets its lab state. */
   'labs:selected': event(z.object({ lab: Slug })),
 } as const;

@@ -3,7 +3,12 @@
 // folder main/console/labs/<lab>/ and one line in main/console/labs/registry.ts.
 import type { Logger } from '../../../services/shared/logger.js';
 import type { StackEndpoints } from '../stack/types.js';
+import type { Kafka } from 'kafkajs';
+import type { ComponentName } from '../contract/manifest.js';
 import type {
+  Evidence,
+  ServiceInstance,
+  ServiceLogLine,
   FactWhere,
   LabManifest,
   LoadMix,
@@ -75,6 +80,46 @@ export interface LabFault {
   run(ctx: LabContext, args: Record<string, string | number | boolean>): Promise<string>;
 }
 
+/** What a check may read and do. Broker-side facts first: records, committed offsets, groups, rows. */
+export interface CheckContext extends LabContext {
+  /** a kafkajs client on the stack's brokers (checks make their own admin/consumers, unique group ids) */
+  kafka(): Kafka;
+  /** says where the check is (pushed as `checks:progress`) */
+  progress(message: string, fraction?: number): void;
+  /** aborted when the check's deadline passes or the console stops */
+  signal: AbortSignal;
+  /** when the deadline passes (epoch ms) */
+  deadline: number;
+  /** the selected lab's instances (active checks start, stop and kill them) */
+  services: {
+    list(): ServiceInstance[];
+    start(instance: string, brokenMode?: string | null): Promise<ServiceInstance>;
+    stop(instance: string): Promise<ServiceInstance>;
+    kill(instance: string): Promise<ServiceInstance>;
+    /** stdout lines of an instance's current and earlier runs, oldest first */
+    logs(instance: string): ServiceLogLine[];
+  };
+  /** stop and start a broker (active checks) */
+  stack: { stop(component: ComponentName): Promise<void>; start(component: ComponentName): Promise<void> };
+}
+
+export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP' | 'ERROR';
+
+export interface CheckOutcome {
+  status: CheckStatus;
+  summary: string;
+  counts?: Record<string, number>;
+  evidence?: Evidence[];
+}
+
+export interface Check {
+  /** the id of a check in the manifest */
+  id: string;
+  /** how long it may take (default 60 s); past it, it ends ERROR */
+  timeoutMs?: number;
+  run(ctx: CheckContext): Promise<CheckOutcome>;
+}
+
 export interface LoadDriver {
   /** one unit of load (an order created and then paid, …); resolves with the outcome id of the mix, or throws */
   unit(ctx: LabContext, outcome: string, run: LoadRun): Promise<string>;
@@ -98,6 +143,8 @@ export interface LabModule {
   outboxes?: readonly OutboxSpec[];
   databaseUrl?(ctx: LabContext): string;
   faults?: readonly LabFault[];
+  /** the invariants as checks (ids and words in the manifest's `checks`) */
+  checks?: readonly Check[];
   load?: LoadDriver;
   /** the lab's own requests (`lab-d:relay-status`), named in main/console/labs/contracts.ts */
   requests?: LabRequestHandlers;

@@ -60,6 +60,7 @@ describe('lab-b unroutable publish', () => {
     });
     expect(returned.event_id).toBe(returned.entity_id);
     expect(ofType(auth.lines, 'published').filter((l) => l.entity === 'login')).toEqual([]);
+    expect(auth.bad).toEqual([]);
   });
 
   it('is dropped without a word in the no-mandatory mode (invariant 5 fails)', async () => {
@@ -74,6 +75,7 @@ describe('lab-b unroutable publish', () => {
     const pub = ofType(auth.lines, 'published').find((l) => l.entity === 'login');
     expect(pub).toMatchObject({ confirmed: false, mandatory: false, mode: 'no-mandatory' });
     expect(ofType(auth.lines, 'returned')).toEqual([]);
+    expect(auth.bad).toEqual([]);
   });
 });
 

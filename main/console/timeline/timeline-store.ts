@@ -60,8 +60,8 @@ function statusGraph(lab: TimelineLab): { direct: Int32Array; reachable: Int32Ar
 
 /** published: [status, at, partition, offset] per fact, sorted by offset */
 const PUB = 4;
-/** handled: [status index (−1 = none), partition, offset] per fact */
-const HAND = 3;
+/** handled: [status index (−1 = none), at, actor index (−1 = none), partition, offset, latency (−1 = unknown)] per fact */
+const HAND = 6;
 
 interface Entity {
   id: string;
@@ -70,8 +70,9 @@ interface Entity {
   firstAt: number;
   lastAt: number;
   pub: number[] | undefined;
+  /** the handled facts, packed (most entities have some: an object per fact would double the store's memory) */
   hand: number[] | undefined;
-  /** every fact but the published ones, in arrival order */
+  /** every fact but the published and handled ones, in arrival order */
   facts: Fact[] | undefined;
   flags: number;
   /** has a published fact nobody has handled yet (it is in the waiting list) */
@@ -273,7 +274,7 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
   const handledOffset = (e: Entity, partition: number, offset: number): boolean => {
     const q = e.hand;
     if (q === undefined) return false;
-    for (let i = 0; i < q.length; i += HAND) if (q[i + 1] === partition && q[i + 2] === offset) return true;
+    for (let i = 0; i < q.length; i += HAND) if (q[i + 3] === partition && q[i + 4] === offset) return true;
     return false;
   };
 
@@ -311,7 +312,7 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     if (q !== undefined && q.length > HAND) {
       for (let i = HAND; i < q.length; i += HAND) {
         for (let j = 0; j < i; j += HAND) {
-          if ((q[i + 1] === q[j + 1] && q[i + 2] === q[j + 2]) || (q[i]! >= 0 && q[i] === q[j])) flags |= F_DUPLICATE;
+          if ((q[i + 3] === q[j + 3] && q[i + 4] === q[j + 4]) || (q[i]! >= 0 && q[i] === q[j])) flags |= F_DUPLICATE;
         }
       }
     }
@@ -370,23 +371,48 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     const out: string[] = [];
     if (e.pub !== undefined) for (let i = 0; i < e.pub.length; i += PUB) out.push(STATUSES[e.pub[i]!]!);
     else if (e.facts !== undefined)
-      for (const f of e.facts)
-        if (f.status !== null && f.step !== handledStep && !out.includes(f.status)) out.push(f.status);
+      for (const f of e.facts) if (f.status !== null && !out.includes(f.status)) out.push(f.status);
     return out;
   };
 
+  const actorNames: string[] = [];
+  const actorIndex = new Map<string, number>();
+  const internActor = (name: string | null): number => {
+    if (name === null) return -1;
+    let i = actorIndex.get(name);
+    if (i === undefined) {
+      i = actorNames.length;
+      actorNames.push(name);
+      actorIndex.set(name, i);
+    }
+    return i;
+  };
+  /** the handled fact at index i of an entity's packed list */
+  const handledFact = (e: Entity, q: number[], i: number): TimelineFact => ({
+    step: handledStep ?? 'handled',
+    status: q[i]! < 0 ? null : STATUSES[q[i]!]!,
+    at: q[i + 1]!,
+    actor: q[i + 2]! < 0 ? null : actorNames[q[i + 2]!]!,
+    where: { kind: 'record', topic: e.topic, partition: q[i + 3]!, offset: String(q[i + 4]) },
+    latencyMs: q[i + 5]! < 0 ? null : q[i + 5]!,
+  });
+
   const summary = (e: Entity): TimelineSummary => {
     const statuses = statusesOf(e);
-    let partition: number | null = e.pub?.[2] ?? e.hand?.[1] ?? null;
+    let partition: number | null = e.pub?.[2] ?? e.hand?.[3] ?? null;
     if (partition === undefined) partition = null;
     const actors: string[] = [];
     let lastHandled: string | null = null;
-    if (e.facts !== undefined) {
-      for (const f of e.facts) {
-        if (f.actor !== null && !actors.includes(f.actor)) actors.push(f.actor);
-        if (f.step === handledStep && f.status !== null) lastHandled = f.status;
+    const q = e.hand;
+    if (q !== undefined) {
+      for (let i = 0; i < q.length; i += HAND) {
+        const actor = q[i + 2]! < 0 ? null : actorNames[q[i + 2]!]!;
+        if (actor !== null && !actors.includes(actor)) actors.push(actor);
       }
+      if (q.length > 0 && q[q.length - HAND]! >= 0) lastHandled = STATUSES[q[q.length - HAND]!]!;
     }
+    if (e.facts !== undefined)
+      for (const f of e.facts) if (f.actor !== null && !actors.includes(f.actor)) actors.push(f.actor);
     const flags: TimelineFlag[] = [];
     for (const [bit, name] of FLAG_BITS) if ((e.flags & bit) !== 0) flags.push(name);
     return {
@@ -472,15 +498,16 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       const w = fact.where;
       if (fact.step === handledStep && w?.kind === 'record') {
         handledSourceSeen = true;
-        const fresh = [
-          fact.status === null ? -1 : (STATUS_INDEX.get(fact.status) ?? -1),
-          w.partition,
-          Number(w.offset),
-        ];
-        if (e.hand === undefined) e.hand = fresh;
-        else e.hand.push(...fresh);
+        const st = fact.status === null ? -1 : (STATUS_INDEX.get(fact.status) ?? -1);
+        const actor = internActor(fact.actor);
+        const latency = fact.latencyMs ?? -1;
+        if (e.hand === undefined) e.hand = [st, fact.at, actor, w.partition, Number(w.offset), latency];
+        else e.hand.push(st, fact.at, actor, w.partition, Number(w.offset), latency);
         if (e.topic === '') e.topic = w.topic;
-      } else if (w?.kind === 'row' && e.facts !== undefined) {
+        changed(e);
+        return;
+      }
+      if (w?.kind === 'row' && e.facts !== undefined) {
         // one fact per row: a row seen again only updates its sent time
         for (const f of e.facts) {
           if (f.where?.kind === 'row' && f.where.table === w.table && f.where.id === w.id && f.step === fact.step) {
@@ -541,8 +568,10 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
         if (st !== null && !seqOf.includes(st)) seqOf.push(st);
       };
       const pub = e.pub ?? [];
+      const hand = e.hand ?? [];
       for (let i = 0; i < pub.length; i += PUB) note(STATUSES[pub[i]!]!);
       for (const f of e.facts ?? []) note(f.status);
+      for (let i = 0; i < hand.length; i += HAND) note(hand[i]! < 0 ? null : STATUSES[hand[i]!]!);
       const steps: { rank: number; fact: TimelineFact }[] = [];
       const rank = (st: string | null, step: string, at: number) =>
         (st === null ? seqOf.length : seqOf.indexOf(st)) * 1e15 + (stepRank.get(step) ?? lab.steps.length) * 1e14 + at;
@@ -563,6 +592,10 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       for (const f of e.facts ?? []) {
         const { entity: _entity, ...fact } = f;
         steps.push({ rank: rank(f.status, f.step, f.at), fact });
+      }
+      for (let i = 0; i < hand.length; i += HAND) {
+        const fact = handledFact(e, hand, i);
+        steps.push({ rank: rank(fact.status, fact.step, fact.at), fact });
       }
       steps.sort((a, b) => a.rank - b.rank);
       return { ...summary(e), steps: steps.map((x) => x.fact), flagReasons: flagReasons(e) };

@@ -21,3 +21,25 @@ describe('env config', () => {
     expect(() => notifierConfigFromEnv({ KAFKA_BROKERS: 'localhost' })).toThrow(/KAFKA_BROKERS/);
   });
 });
+
+describe('LAB_BROKEN_MODE', () => {
+  it('selects a mode of the service, and none when unset or empty', () => {
+    expect(lomsConfigFromEnv({ LAB_BROKEN_MODE: 'relay-gives-up' }).brokenMode).toBe('relay-gives-up');
+    expect(notifierConfigFromEnv({ LAB_BROKEN_MODE: 'crash-on-poison' }).brokenMode).toBe('crash-on-poison');
+    expect(notifierConfigFromEnv({ LAB_BROKEN_MODE: 'no-graceful-shutdown' }).brokenMode).toBe('no-graceful-shutdown');
+    expect(lomsConfigFromEnv({ LAB_BROKEN_MODE: '' }).brokenMode).toBeUndefined();
+    expect(lomsConfigFromEnv({})).not.toHaveProperty('brokenMode');
+  });
+
+  it('refuses an unknown mode, or one of the other service, listing the known ones', () => {
+    expect(() => lomsConfigFromEnv({ LAB_BROKEN_MODE: 'nope' })).toThrow(
+      'LAB_BROKEN_MODE=nope: unknown; the modes of loms: relay-gives-up, random-partitioner, send-before-commit, no-graceful-shutdown',
+    );
+    expect(() => lomsConfigFromEnv({ LAB_BROKEN_MODE: 'crash-on-poison' })).toThrow(
+      /crash-on-poison: applies to notifier, not to loms/,
+    );
+    expect(() => notifierConfigFromEnv({ LAB_BROKEN_MODE: 'relay-gives-up' })).toThrow(
+      /the modes of notifier: commit-before-process, no-graceful-shutdown, crash-on-poison/,
+    );
+  });
+});

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { Brokers, Millis, Port, parseEnv } from '../shared/config.js';
+import { BROKEN_MODE_ENV, parseBrokenMode } from './broken-modes.js';
 import { NOTIFIER_GROUP_ID, ORDER_EVENTS_TOPIC } from './schema.js';
 import type { LomsConfig } from './loms/service.js';
 import type { NotifierConfig } from './notifier/notifier.js';
@@ -28,20 +29,28 @@ export const NotifierEnv = z.object({
   NOTIFIER_HEARTBEAT_MS: Millis.optional(),
 });
 
+/**
+ * `LAB_BROKEN_MODE` (broken-modes.ts): unset or empty runs the correct service; a mode that is unknown or belongs to the
+ * other service is a CONFIG_ERROR listing the known ones (the standalone entry exits 2).
+ */
 export function lomsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LomsConfig {
   const e = parseEnv(LomsEnv, env);
+  const brokenMode = parseBrokenMode('loms', env[BROKEN_MODE_ENV]);
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     kafkaBrokers: e.KAFKA_BROKERS,
     topic: e.LOMS_TOPIC,
+    ...(brokenMode ? { brokenMode } : {}),
   };
 }
 
 export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
   const e = parseEnv(NotifierEnv, env);
+  const brokenMode = parseBrokenMode('notifier', env[BROKEN_MODE_ENV]);
   return {
+    ...(brokenMode ? { brokenMode } : {}),
     brokers: e.KAFKA_BROKERS,
     groupId: e.NOTIFIER_GROUP_ID,
     instance: e.NOTIFIER_INSTANCE ?? `${hostname()}-${process.pid}`,

@@ -84,8 +84,8 @@ export interface OutboxRelayOptions {
    */
   giveUpOnFailure?: boolean;
   /**
-   * A broken relay (Lab D's `no-graceful-shutdown`): stop() marks the batch in flight sent and lets go without waiting
-   * for its acknowledgement: records of rows marked sent may never reach the topic.
+   * A broken relay (Lab D's `no-graceful-shutdown`): stop() does not wait for the batch in flight; the batch in hand (the
+   * oldest pending rows) is marked sent and never sent: those records never reach the topic.
    */
   abandonOnStop?: boolean;
 }
@@ -254,6 +254,21 @@ export class OutboxRelay {
     this.stopSignal.wake();
     await this.loop;
     this.loop = undefined;
+    if (this.opts.abandonOnStop) {
+      // the broken relay: the batch in hand (the oldest pending rows: the one in flight, or the next one) is marked
+      // sent, and the process goes without sending it
+      const dropped = await this.opts.pool
+        .query(
+          `UPDATE ${this.opts.table} SET sent_at = now(), attempts = attempts + 1 WHERE id IN
+             (SELECT id FROM ${this.opts.table} WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+          [this.batchSize],
+        )
+        .then(
+          (r) => r.rowCount ?? 0,
+          () => 0,
+        );
+      this.opts.logger.info({ rows: dropped }, 'outbox relay: stopping at once, the batch in hand marked sent unsent');
+    }
     const listener = this.listener;
     this.listener = undefined;
     await Promise.allSettled([this.producer.disconnect(), listener?.end()]);
@@ -338,6 +353,7 @@ export class OutboxRelay {
       }
       try {
         await this.ensureKafka();
+        if (this.paused || this.stopping) continue; // paused while it was connecting: no claim
         const sent = await this.drainOnce();
         backoff = this.initialBackoffMs;
         this.consecutiveFailures = 0;
@@ -445,28 +461,11 @@ export class OutboxRelay {
           continue;
         }
         if (outcome.state === 'failed' && this.opts.giveUpOnFailure) {
-          // the broken relay: the rows are marked done with the error, the relay moves on; their records are lost
-          await client.query(
-            `UPDATE ${this.opts.table} SET sent_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])`,
-            [ids, `gave up: ${outcome.error.message}`.slice(0, 1000)],
-          );
-          this.lastError = outcome.error.message;
-          this.opts.logger.error(
-            { err: outcome.error.message, rows: ids.length },
-            'outbox relay: send failed, rows marked error (relay-gives-up)',
-          );
+          await this.giveUp(client, ids, outcome.error); // the broken relay moves on
           current = next;
           continue;
         }
-        if (outcome.state === 'in-flight' && this.stopping && this.opts.abandonOnStop) {
-          // the broken relay: on SIGTERM it marks the batch in flight sent and lets go of it half-way
-          await client.query(this.sql.mark, [ids]);
-          this.opts.logger.info(
-            { rows: ids.length },
-            'outbox relay: stopping, batch in flight marked sent unacknowledged',
-          );
-          break;
-        }
+        if (outcome.state === 'in-flight' && this.stopping && this.opts.abandonOnStop) break; // see stop()
         const why = outcome.state === 'failed' ? outcome.error.message : this.notAcknowledged(this.ackWindowMs);
         await client.query(this.sql.attempt, [ids, why.slice(0, 1000)]);
         if (outcome.state === 'failed') failure = outcome.error;
@@ -516,10 +515,7 @@ export class OutboxRelay {
   private async awaitInFlight(ids: string[], sending: Promise<Error | undefined>): Promise<number> {
     const started = Date.now() - this.ackWindowMs;
     for (;;) {
-      if (this.stopping) {
-        if (this.opts.abandonOnStop) await this.opts.pool.query(this.sql.mark, [ids]).catch(() => undefined);
-        return 0;
-      }
+      if (this.stopping) return 0;
       this.lastError = this.notAcknowledged(Date.now() - started);
       this.opts.logger.warn(
         { rows: ids.length, waitedMs: Date.now() - started, err: this.lastKafkaError },
@@ -535,6 +531,10 @@ export class OutboxRelay {
         this.opts.logger.info({ rows: ids.length, waitedMs: Date.now() - started }, 'outbox relay: batch acknowledged');
         return ids.length;
       }
+      if (outcome.state === 'failed' && this.opts.giveUpOnFailure) {
+        await this.giveUp(this.opts.pool, ids, outcome.error).catch(() => undefined);
+        return 0;
+      }
       if (outcome.state === 'failed') {
         await this.recordAttempt(ids, outcome.error.message);
         throw new AppError(
@@ -548,6 +548,16 @@ export class OutboxRelay {
       }
       if (!this.stopping) await this.recordAttempt(ids, this.notAcknowledged(Date.now() - started));
     }
+  }
+
+  /** The broken relay (`giveUpOnFailure`): the rows of a failed send are marked done with the error; their records are lost. */
+  private async giveUp(db: Pick<Pool, 'query'>, ids: string[], error: Error): Promise<void> {
+    await db.query(
+      `UPDATE ${this.opts.table} SET sent_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])`,
+      [ids, `gave up: ${error.message}`.slice(0, 1000)],
+    );
+    this.lastError = error.message;
+    this.opts.logger.error({ err: error.message, rows: ids.length }, 'outbox relay: send failed, rows marked error');
   }
 
   /** Counts an attempt on rows outside a transaction (best effort: Postgres may be away too). */

@@ -1,14 +1,17 @@
 // LOMS as a library: `createLoms(config).start()` runs the HTTP API, the migrations and the outbox relay in this
 // process; `stop()` closes the server, drains the relay and disconnects everything. Both are idempotent.
 import type { FastifyInstance } from 'fastify';
+import { Kafka, Partitioners, type ICustomPartitioner, type Producer } from 'kafkajs';
 import pg from 'pg';
+import { kafkaLogCreator } from '../../shared/kafka-log.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { listen } from '../../shared/http.js';
 import { OutboxRelay } from '../../shared/outbox-relay.js';
 import { ORDER_EVENTS_PARTITIONS, ORDER_EVENTS_TOPIC, OUTBOX_TABLE, type RelayStatus } from '../schema.js';
 import { createLomsApp } from './http.js';
 import { OUTBOX_CHANNEL, migrate } from './migrations.js';
-import { OrderStore } from './store.js';
+import type { LabDBrokenModeId } from '../broken-modes.js';
+import { OrderStore, type EventRecord } from './store.js';
 
 export interface LomsConfig {
   /** 0 picks a free port */
@@ -20,7 +23,15 @@ export interface LomsConfig {
   relay?: { batchSize?: number; pollIntervalMs?: number; maxBackoffMs?: number; ackWindowMs?: number };
   /** Postgres pool size (default 10) */
   poolSize?: number;
+  /** one of Lab D's broken modes for loms (broken-modes.ts); undefined: the correct service */
+  brokenMode?: LabDBrokenModeId;
 }
+
+/** `random-partitioner`: a partition at random, whatever the key (the broken mode). */
+export const randomPartitioner: ICustomPartitioner =
+  () =>
+  ({ partitionMetadata }) =>
+    partitionMetadata[Math.floor(Math.random() * partitionMetadata.length)]?.partitionId ?? 0;
 
 export interface Loms {
   start(): Promise<{ port: number; url: string }>;
@@ -37,7 +48,9 @@ export function lomsRelay(opts: {
   topic: string;
   logger: Logger;
   tuning?: LomsConfig['relay'];
+  brokenMode?: LabDBrokenModeId | undefined;
 }): OutboxRelay {
+  const mode = opts.brokenMode;
   return new OutboxRelay({
     pool: opts.pool,
     databaseUrl: opts.databaseUrl,
@@ -54,6 +67,10 @@ export function lomsRelay(opts: {
     brokers: opts.brokers,
     clientId: 'loms',
     ...opts.tuning,
+    // the broken modes that live in the relay
+    ...(mode === 'relay-gives-up' ? { giveUpOnFailure: true } : {}),
+    ...(mode === 'random-partitioner' ? { createPartitioner: randomPartitioner } : {}),
+    ...(mode === 'no-graceful-shutdown' ? { abandonOnStop: true } : {}),
   });
 }
 
@@ -75,6 +92,7 @@ export function createLoms(config: LomsConfig, deps: { logger?: Logger } = {}): 
     topic,
     logger: logger.child({ component: 'relay' }),
     tuning: config.relay,
+    brokenMode: config.brokenMode,
   });
   const relayControl = {
     async status(): Promise<RelayStatus> {
@@ -84,7 +102,29 @@ export function createLoms(config: LomsConfig, deps: { logger?: Logger } = {}): 
     pause: () => relay.pause(),
     resume: () => relay.resume(),
   };
-  const store = new OrderStore(pool, topic, () => relay.committed());
+  // `send-before-commit`: a plain producer the handlers send to straight from their transaction (no outbox)
+  let direct: { producer: Producer; connected?: Promise<void> } | undefined;
+  const publishBeforeCommit =
+    config.brokenMode === 'send-before-commit'
+      ? async (records: EventRecord[]): Promise<void> => {
+          direct ??= {
+            producer: new Kafka({
+              clientId: 'loms-direct',
+              brokers: config.kafkaBrokers,
+              connectionTimeout: 3000,
+              logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+            }).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }),
+          };
+          const d = direct;
+          d.connected ??= d.producer.connect().catch((err: unknown) => {
+            d.connected = undefined;
+            throw err;
+          });
+          await d.connected;
+          await d.producer.send({ topic, messages: records });
+        }
+      : undefined;
+  const store = new OrderStore(pool, topic, () => relay.committed(), 'loms', publishBeforeCommit);
   let app: FastifyInstance | undefined;
   let started: Promise<{ port: number; url: string }> | undefined;
   let stopped: Promise<void> | undefined;
@@ -97,6 +137,7 @@ export function createLoms(config: LomsConfig, deps: { logger?: Logger } = {}): 
     },
     start() {
       started ??= (async () => {
+        if (config.brokenMode) logger.info({ brokenMode: config.brokenMode }, `broken mode: ${config.brokenMode}`);
         const applied = await migrate(pool);
         logger.info({ applied }, 'migrations applied');
         relay.start();
@@ -123,6 +164,7 @@ export function createLoms(config: LomsConfig, deps: { logger?: Logger } = {}): 
             })()
           : Promise.resolve();
         await Promise.allSettled([closing, relay.stop()]);
+        await Promise.allSettled([direct?.producer.disconnect()]);
         await Promise.allSettled([pool.end()]);
         logger.info('loms stopped');
       })();

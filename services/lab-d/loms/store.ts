@@ -25,6 +25,21 @@ export interface CreateResult {
   shortage?: { index: number; sku: string; requested: number; available: number };
 }
 
+/** An order event as a record: key = order id, value = the OrderEvent JSON. */
+export interface EventRecord {
+  key: string;
+  value: string;
+}
+
+type CreateRow = {
+  order_id: string | null;
+  status: string;
+  short_index: number | null;
+  short_available: string | null;
+};
+const CREATE_SQL =
+  'SELECT order_id::text AS order_id, status, short_index, short_available::text AS short_available FROM loms_create_order($1, $2::bigint[], $3::int[], $4, $5)';
+
 export class OrderStore {
   constructor(
     private readonly pool: Pool,
@@ -32,21 +47,39 @@ export class OrderStore {
     /** called after every commit that wrote outbox rows (wakes the relay) */
     private readonly onCommitted: () => void = () => undefined,
     private readonly source = 'loms',
+    /**
+     * Lab D's `send-before-commit` broken mode: the events are produced from inside the transaction, before (and
+     * whatever becomes of) its commit, and no outbox row remains. Undefined: the outbox (the correct store).
+     */
+    private readonly publishBeforeCommit?: (records: EventRecord[]) => Promise<void>,
   ) {}
 
   /** One statement, one transaction (see migration 3, loms_create_order): order, items, reservation, outbox rows. */
   async createOrder(userId: string, items: readonly OrderItem[]): Promise<CreateResult> {
-    let row:
-      | { order_id: string | null; status: string; short_index: number | null; short_available: string | null }
-      | undefined;
-    try {
-      const res = await this.pool.query<NonNullable<typeof row>>(
-        'SELECT order_id::text AS order_id, status, short_index, short_available::text AS short_available FROM loms_create_order($1, $2::bigint[], $3::int[], $4, $5)',
-        [userId, items.map((i) => i.sku), items.map((i) => i.count), this.topic, this.source],
-      );
-      row = res.rows[0];
-    } catch (err) {
-      throw toDbError(err);
+    const args = [userId, items.map((i) => i.sku), items.map((i) => i.count), this.topic, this.source];
+    let row: CreateRow | undefined;
+    if (this.publishBeforeCommit) {
+      const publish = this.publishBeforeCommit;
+      // the broken create: the same statement inside an explicit transaction; its outbox rows are taken out and
+      // produced before the COMMIT, which may still fail
+      row = await this.tx(async (c) => {
+        const created = (await c.query<CreateRow>(CREATE_SQL, args)).rows[0];
+        if (created?.order_id) {
+          const events = await c.query<{ id: string; key: string; value: string }>(
+            'DELETE FROM outbox WHERE aggregate_id = $1 RETURNING id::text AS id, key, payload::text AS value',
+            [created.order_id],
+          );
+          const ordered = events.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+          await publish(ordered.map(({ key, value }) => ({ key, value })));
+        }
+        return created;
+      });
+    } else {
+      try {
+        row = (await this.pool.query<CreateRow>(CREATE_SQL, args)).rows[0];
+      } catch (err) {
+        throw toDbError(err);
+      }
     }
     if (!row) throw new AppError('INTERNAL', 'loms_create_order returned no row');
     if (row.status === 'unknown sku') {
@@ -57,7 +90,7 @@ export class OrderStore {
         sku: items[index]?.sku,
       });
     }
-    this.onCommitted();
+    if (!this.publishBeforeCommit) this.onCommitted();
     const orderId = row.order_id as string;
     if (row.status === 'failed') {
       const index = row.short_index ?? 0;
@@ -150,6 +183,10 @@ export class OrderStore {
       event_id: randomUUID(),
       source: this.source,
     };
+    if (this.publishBeforeCommit) {
+      await this.publishBeforeCommit([{ key: orderId, value: JSON.stringify(payload) }]); // the broken mode: no outbox
+      return;
+    }
     await c.query('INSERT INTO outbox (aggregate_id, topic, key, payload) VALUES ($1, $2, $3, $4)', [
       orderId,
       this.topic,

@@ -12,6 +12,7 @@
 import { type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { hostname } from 'node:os';
 import type { z } from 'zod';
+import { AppError } from '../../shared/app-error.js';
 import { createKafkaGroupMember } from '../../shared/kafka-group-member.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import {
@@ -23,6 +24,7 @@ import {
   type NotifierLifecycleLine,
   type NotifierLine,
 } from '../schema.js';
+import type { LabDBrokenModeId } from '../broken-modes.js';
 
 type LifecycleLine = z.infer<typeof NotifierLifecycleLine>;
 type NotifierErrorLine = z.infer<typeof NotifierErrorLineSchema>;
@@ -53,6 +55,19 @@ export interface NotifierConfig {
    * is away takes neither the commit nor the leave: the consumer is then given up on, its uncommitted events come again.
    */
   stopTimeoutMs?: number;
+  /** one of Lab D's broken modes for the notifier (broken-modes.ts); undefined: the correct service */
+  brokenMode?: LabDBrokenModeId;
+  /** `commit-before-process`: how long processing one record takes (default 300 ms, the window a kill loses) */
+  slowProcessingMs?: number;
+}
+
+/** Whether `err` (or one of its causes) is the poison record of `crash-on-poison`. */
+function isPoisonCrash(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 10; depth++) {
+    if ((e as { code?: unknown }).code === 'POISON_MESSAGE') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 export interface NotifierDeps {
@@ -128,8 +143,18 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
   const lifecycle = (state: LifecycleLine['state'], extra: LifecycleExtra = {}): void =>
     out({ type: 'lifecycle', ts: now(), instance, state, group_id: groupId, ...extra });
 
+  const mode = config.brokenMode;
+  const slowMs = config.slowProcessingMs ?? 300;
+
   function handle(partition: number, message: KafkaMessage): void {
     const line = recordToLine({ instance, topic, partition, message, errorsSoFar: stats.errors });
+    if (line.type === 'error' && mode === 'crash-on-poison') {
+      // the broken mode: no error line, no skip; the consumer crashes on the record and restarts on it
+      throw Object.assign(
+        new AppError('POISON_MESSAGE', `crashed on partition ${partition} offset ${message.offset}: ${line.message}`),
+        { retriable: false }, // kafkajs' runner would retry the batch first; crash at once
+      );
+    }
     if (line.type === 'error') stats.errors = line.errors_total;
     else stats.events++;
     out(line);
@@ -137,6 +162,27 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    if (mode === 'commit-before-process') {
+      // the broken mode: the whole batch is committed as it arrives, then processed slowly; a kill meanwhile loses it
+      const last = batch.messages.at(-1);
+      if (last === undefined) return;
+      await payload.commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
+          },
+        ],
+      });
+      for (const message of batch.messages) {
+        if (!payload.isRunning() || payload.isStale()) break;
+        await new Promise((resolve) => setTimeout(resolve, slowMs));
+        handle(batch.partition, message);
+        payload.resolveOffset(message.offset);
+        await payload.heartbeat();
+      }
+      return;
+    }
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) break;
       handle(batch.partition, message);
@@ -161,6 +207,9 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
     reconnectInitialMs: config.reconnectInitialMs,
     reconnectMaxMs: config.reconnectMaxMs,
     stopTimeoutMs: config.stopTimeoutMs,
+    // the broken modes that live in the group member
+    ...(mode === 'crash-on-poison' ? { restartOn: isPoisonCrash } : {}),
+    ...(mode === 'no-graceful-shutdown' ? { leaveOnStop: false } : {}),
     events: {
       starting: (detail) => lifecycle('starting', { detail }),
       joined: (join) => {
@@ -179,6 +228,8 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
       reconnecting: (attempt, delay, reason) =>
         lifecycle('reconnecting', { attempt, retry_in_ms: delay, detail: reason }),
       crashed: (reason) => lifecycle('crashed', { detail: reason }),
+      restarting: (attempt, delay, reason) =>
+        lifecycle('crashed', { attempt, retry_in_ms: delay, detail: `${reason}; restarting the consumer (${mode})` }),
       stopping: () => lifecycle('stopping'),
       stopped: ({ detail }) => {
         const counts = `events ${stats.events}, errors ${stats.errors}`;
@@ -187,10 +238,15 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
     },
   });
 
+  let announced = false;
   return {
     instance,
     stats,
-    start: () => member.start(),
+    start: () => {
+      if (mode && !announced) logger.info({ brokenMode: mode }, `broken mode: ${mode}`);
+      announced = true;
+      return member.start();
+    },
     stop: () => member.stop(),
   };
 }

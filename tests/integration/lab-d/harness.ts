@@ -374,10 +374,59 @@ function splitLines(stream: NodeJS.ReadableStream | null, onLine: (line: string)
   });
 }
 
+/** The parsed pino lines of a child's stderr (its logs), skipping anything else. */
+export function logLines(p: ServiceProcess): { level: number; msg: string; [k: string]: unknown }[] {
+  return p.stderr.flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line) as { level?: unknown; msg?: unknown };
+      return typeof parsed.level === 'number' && typeof parsed.msg === 'string'
+        ? [parsed as { level: number; msg: string }]
+        : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** loms as a child process (`services/cli.ts lab-d/loms`, LOG_LEVEL info) on a free port; resolves with its URL. */
+export async function startLomsProcess(env: {
+  databaseUrl: string;
+  brokers: string[];
+  topic: string;
+  brokenMode?: string;
+}): Promise<{ process: ServiceProcess; client: LomsClient }> {
+  const p = new ServiceProcess('lab-d/loms', {
+    LOG_LEVEL: 'info',
+    PORT: '0',
+    DATABASE_URL: env.databaseUrl,
+    KAFKA_BROKERS: env.brokers.join(','),
+    LOMS_TOPIC: env.topic,
+    ...(env.brokenMode ? { LAB_BROKEN_MODE: env.brokenMode } : {}),
+  });
+  const url = await waitFor(
+    () => {
+      const listening = logLines(p).find((l) => l.msg === 'loms listening');
+      if (listening) return listening.url as string;
+      return p.alive ? undefined : Promise.reject(new Error(`loms exited: ${p.stderr.join('\n')}`));
+    },
+    { timeoutMs: 30_000, what: 'loms listening' },
+  );
+  return { process: p, client: new LomsClient(url) };
+}
+
 export class NotifierProcess extends ServiceProcess {
   constructor(
     readonly instance: string,
-    env: { brokers: string[]; groupId: string; topic: string; sessionTimeoutMs?: number },
+    env: {
+      brokers: string[];
+      groupId: string;
+      topic: string;
+      sessionTimeoutMs?: number;
+      /** LAB_BROKEN_MODE */
+      brokenMode?: string;
+      /** more variables (LOG_LEVEL, …) */
+      extra?: Record<string, string>;
+    },
   ) {
     super('lab-d/notifier', {
       KAFKA_BROKERS: env.brokers.join(','),
@@ -385,6 +434,8 @@ export class NotifierProcess extends ServiceProcess {
       NOTIFIER_INSTANCE: instance,
       NOTIFIER_TOPIC: env.topic,
       NOTIFIER_SESSION_TIMEOUT_MS: String(env.sessionTimeoutMs ?? 10_000),
+      ...(env.brokenMode ? { LAB_BROKEN_MODE: env.brokenMode } : {}),
+      ...env.extra,
     });
   }
 

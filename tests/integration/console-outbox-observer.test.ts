@@ -5,7 +5,7 @@ import { createLabD } from '../../main/console/labs/lab-d/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createMemoryLogger } from '../../services/shared/logger.js';
-import { migrate } from '../../services/loms/migrations.js';
+import { migrate } from '../../services/lab-d/loms/migrations.js';
 import { createOutboxObserver, type OutboxObserver } from '../../main/console/observe/outbox-observer.js';
 import { createTestDatabase, type TestDatabase } from './support/index.js';
 

@@ -5,7 +5,7 @@
 // row (idempotent by event_id, `claimEvent`). Offsets are resolved after each record and committed by kafkajs; a
 // handler failure (Postgres away) makes kafkajs restart the consumer from the committed offsets, which is safe since
 // the handlers are idempotent.
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { PoolClient } from 'pg';
 import { AppError, toAppError } from '../shared/app-error.js';
 import type { Logger } from '../shared/logger.js';
@@ -125,7 +125,12 @@ export class EventConsumer {
 
   private async doStart(): Promise<void> {
     const { kafka, groupId, logger } = this.opts;
-    const dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const dlq = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await dlq.connect();
     this.dlq = dlq;
     const sessionTimeout = this.opts.sessionTimeoutMs ?? 10_000;

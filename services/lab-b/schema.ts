@@ -2,6 +2,7 @@
 // message bodies, the vacation status machine, and the services' JSON event lines on stdout. One module, so that the
 // services and the console cannot drift apart.
 import { z } from 'zod';
+import { parseJsonLine } from '../shared/json-line.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Topology. Every name may carry a prefix (env LAB_B_PREFIX, '' by default) so that tests can share a broker.
@@ -264,15 +265,7 @@ export type LabBLineType = LabBLine['type'];
 
 /** Parses one stdout line; anything that is not a Lab B line (a plain log, a partial line) gives undefined. */
 export function parseLabBLine(line: string): LabBLine | undefined {
-  if (!line.startsWith('{')) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  const parsed = LabBLine.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+  return parseJsonLine(LabBLine, line);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Lab D's interface, read by the console and by the checks: the Kafka event, the notifier's JSON log lines, and the
 // outbox table. One module, so that the services and the console cannot drift apart.
 import { z } from 'zod';
+import { parseJsonLine } from '../shared/json-line.js';
 
 export const ORDER_EVENTS_TOPIC = 'loms.order-events';
 export const ORDER_EVENTS_PARTITIONS = 2;
@@ -108,15 +109,7 @@ export type NotifierEventLine = z.infer<typeof NotifierEventLine>;
 
 /** Parses one stdout line; anything that is not a notifier line (a plain log, a partial line) gives undefined. */
 export function parseNotifierLine(line: string): NotifierLine | undefined {
-  if (!line.startsWith('{')) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  const parsed = NotifierLine.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+  return parseJsonLine(NotifierLine, line);
 }
 
 /**

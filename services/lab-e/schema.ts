@@ -3,6 +3,7 @@
 // module, so that the services and the console cannot drift apart. The events themselves are JSON schemas
 // (schemas/<domain>/<event>/<version>.json, see registry.ts).
 import { z } from 'zod';
+import { parseJsonLine } from '../shared/json-line.js';
 
 export const LAB_E_SERVICES = ['gateway', 'auth', 'tasks', 'accounting', 'analytics'] as const;
 export type LabEService = (typeof LAB_E_SERVICES)[number];
@@ -253,15 +254,7 @@ export type LabELineOf<T extends LabELine['type']> = Extract<LabELine, { type: T
 
 /** Parses one stdout line; anything that is not a Lab E line gives undefined. */
 export function parseLabELine(line: string): LabELine | undefined {
-  if (!line.startsWith('{')) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  const parsed = LabELine.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+  return parseJsonLine(LabELine, line);
 }
 
 /** Where fact lines go: stdout, one JSON object per line (tests collect them in memory). */

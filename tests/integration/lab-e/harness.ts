@@ -248,7 +248,7 @@ export async function startLabE(
 }
 
 /** A valid envelope for raw produce (the registry's shape). */
-export function rawEvent(name: string, version: number, data: unknown, id = crypto.randomUUID()) {
+export function rawEvent<D>(name: string, version: number, data: D, id: string = crypto.randomUUID()) {
   return {
     event_id: id,
     event_version: version,

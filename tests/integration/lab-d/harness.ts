@@ -460,59 +460,8 @@ export class NotifierProcess extends ServiceProcess {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// A TCP proxy that can be cut (Postgres "down" without touching the shared server)
-
-export class TcpProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async start(port = this.port): Promise<number> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
-    return this.port;
-  }
-
-  /** Refuses new connections and drops every open one (the server "is down"). */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-
-  /** Listens again on the same port. */
-  async restore(): Promise<void> {
-    await this.start(this.port);
-  }
-
-  async stop(): Promise<void> {
-    await this.cut();
-  }
-}
+// A TCP proxy that can be cut (Postgres "down" without touching the shared server): the one in support/.
+export { TcpProxy } from '../support/tcp-proxy.js';
 
 /** host and port of a postgres:// URL, and the URL rewritten to go through a proxy port and into another database. */
 export function viaProxy(url: string, proxyPort: number): string {

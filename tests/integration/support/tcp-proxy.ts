@@ -1,6 +1,6 @@
 // A TCP proxy a test can cut and restore: a service is pointed at the proxy's port, and `cut()` drops every open
 // connection and refuses new ones (the broker "went away" without touching the shared server); `restore()` listens
-// again on the same port. (tests/integration/lab-d/harness.ts has its own copy for Postgres; it can move onto this.)
+// again on the same port.
 import net from 'node:net';
 
 export class TcpProxy {

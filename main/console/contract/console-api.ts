@@ -266,7 +266,7 @@ export const LoadProgress = z.object({
   elapsedMs: Millis,
   /** units started (orders created, …) */
   created: z.number().int().nonnegative(),
-  /** what happened to them, by mix id (paid, cancelled, failed, …) */
+  /** what happened to them, by the id of the mix outcome each reached (pay, cancel, failed, …) */
   outcomes: z.record(z.string(), z.number().int().nonnegative()),
   /** HTTP or network errors (not an expected refusal such as the 400 of a failed order) */
   errors: z.number().int().nonnegative(),

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createChecksStore } from '../features/checks/store';
 import { createConsoleStore } from '../features/console/store';
 import { createGroupsStore } from '../features/groups/store';
 import { createLabsStore } from '../features/labs/store';
@@ -10,7 +11,7 @@ import { createTailStore } from '../features/topics/tail-store';
 import { createTimelineStore } from '../features/timeline/store';
 import { createTopicsStore } from '../features/topics/store';
 import { createFakeClient } from '../test/fake-client';
-import { LAB_X, info, instance, partition, summary } from '../test/fixtures';
+import { LAB_X, checkInfo, checkResult, info, instance, partition, summary } from '../test/fixtures';
 import { bindConsole, type Binding } from './bind-console';
 import type { Stores } from './stores';
 
@@ -25,6 +26,7 @@ const makeStores = (): Stores => ({
   groups: createGroupsStore(),
   outbox: createOutboxStore(),
   timeline: createTimelineStore(),
+  checks: createChecksStore(),
 });
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -112,6 +114,33 @@ describe('bindConsole', () => {
     expect(Object.keys(stores.services.getState().byName)).toEqual(['api']);
     expect([...stores.timeline.getState().byId.keys()]).toEqual(['tlk-1']);
     expect(client.calls.filter((c) => c.name === 'console:info')).toHaveLength(2);
+  });
+
+  it('mirrors the checks: the list at start, progress and results as pushed, and nothing of a lab selected before', async () => {
+    let lab = 'lab-d';
+    const client = createFakeClient({
+      'console:info': () => info({ lab }),
+      'checks:list': () => ({
+        checks:
+          lab === 'lab-d' ? [checkInfo('topic-shape', { last: checkResult('topic-shape', { runId: 'r0' }) })] : [],
+      }),
+    });
+    const stores = makeStores();
+    binding = bindConsole(client, stores);
+    await flush();
+    expect(stores.checks.getState().byId['topic-shape']?.last?.runId).toBe('r0');
+    client.emit('checks:progress', { runId: 'r1', check: 'topic-shape', message: 'started', fraction: 0 });
+    expect(stores.checks.getState().progress['topic-shape']?.message).toBe('started');
+    client.emit('checks:done', { result: checkResult('topic-shape', { runId: 'r1', status: 'FAIL' }) });
+    expect(stores.checks.getState().byId['topic-shape']?.last?.status).toBe('FAIL');
+    await flush();
+    // the run was known from its pushes only: the list said when it was over
+    expect(client.calls.filter((c) => c.name === 'checks:list')).toHaveLength(2);
+    lab = LAB_X.id;
+    client.emit('labs:selected', { lab });
+    expect(stores.checks.getState()).toMatchObject({ lab: LAB_X.id, byId: {}, run: null });
+    client.emit('checks:done', { result: checkResult('topic-shape', { runId: 'r2' }) });
+    expect(stores.checks.getState().byId).toEqual({});
   });
 
   it('stops listening when stopped', async () => {

@@ -74,6 +74,13 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
       if (flagged) stores.timeline.getState().applySummaries(flagged.items.slice().reverse());
     });
 
+  const resyncChecks = () =>
+    once(`checks:${stores.labs.getState().lab}`, async () => {
+      const lab = stores.labs.getState().lab;
+      const list = await call('checks:list', {});
+      if (list && stores.labs.getState().lab === lab) stores.checks.getState().applyList(list.checks);
+    });
+
   // the selected lab: its own wiring runs while it is selected; a change empties the lab-scoped stores
   let stopLab: (() => void) | undefined;
   const startLab = (lab: string | null) => {
@@ -118,6 +125,12 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
     client.subscribe('load:progress', ({ progress }) => stores.load.getState().applyProgress(progress)),
     client.subscribe('console:error', (e) => stores.console.getState().pushNotice(e)),
     client.subscribe('console:recovered', (e) => stores.console.getState().clearNotices(e.source)),
+    client.subscribe('checks:progress', (p) => stores.checks.getState().applyProgress(p)),
+    client.subscribe('checks:done', ({ result }) => {
+      stores.checks.getState().applyDone(result);
+      // a run another window started: only the list says when it is over
+      if (stores.checks.getState().run?.checks === null) resyncChecks();
+    }),
     client.subscribe('labs:selected', ({ lab }) => stores.labs.getState().applySelected(lab)),
   );
 
@@ -138,6 +151,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
     resyncGroups();
     resyncOutbox();
     resyncTimeline();
+    resyncChecks();
   };
 
   void resync();

@@ -1,5 +1,6 @@
 // The set of domain stores of one page. The app uses the module-level ones; tests build their own with the factories.
 import type { ResponseOf } from '../../main/console/contract/console-api';
+import { useChecksStore, type createChecksStore } from '../features/checks/store';
 import { useConsoleStore, type createConsoleStore } from '../features/console/store';
 import { useGroupsStore, type createGroupsStore } from '../features/groups/store';
 import { useLabsStore, type createLabsStore } from '../features/labs/store';
@@ -22,6 +23,7 @@ export interface Stores {
   groups: ReturnType<typeof createGroupsStore>;
   outbox: ReturnType<typeof createOutboxStore>;
   timeline: ReturnType<typeof createTimelineStore>;
+  checks: ReturnType<typeof createChecksStore>;
 }
 
 export const appStores: Stores = {
@@ -35,6 +37,7 @@ export const appStores: Stores = {
   groups: useGroupsStore,
   outbox: useOutboxStore,
   timeline: useTimelineStore,
+  checks: useChecksStore,
 };
 
 /** console:info (or the labs:select response) goes to the console store and the labs store together. */
@@ -48,6 +51,7 @@ export function resetLabScoped(stores: Stores, lab: string | null): void {
   stores.timeline.getState().reset(lab);
   stores.services.getState().reset(lab);
   stores.load.getState().reset(lab);
+  stores.checks.getState().reset(lab);
 }
 
 /**
@@ -58,4 +62,5 @@ export function adoptLab(stores: Stores, lab: string): void {
   stores.timeline.setState({ lab });
   stores.services.setState({ lab });
   stores.load.setState({ lab });
+  stores.checks.setState({ lab });
 }

@@ -1,6 +1,8 @@
 // Builders of contract objects for the tests, and lab manifests as data: a Lab D-like one (the renderer cannot import
 // main/console/labs, so it is written out here) and a small second lab to switch to.
 import type {
+  CheckInfo,
+  CheckResult,
   ConsoleInfo,
   GroupState,
   LabManifest,
@@ -219,3 +221,86 @@ export const instance = (name: ServiceInstance['instance'], over: Partial<Servic
   port: name === 'loms' ? 8084 : null,
   ...over,
 });
+
+/** Lab D-like checks (a few of its invariants): passive and active ones, two of the additional task. */
+export const LAB_D_CHECKS: LabManifest['checks'] = [
+  {
+    id: 'topic-shape',
+    title: 'Topic shape',
+    invariant: 'loms.order-events has 2 partitions, replication 1.',
+    active: false,
+  },
+  {
+    id: 'per-order-ordering',
+    title: 'Per-order ordering',
+    invariant: 'All records of one order are on one partition and their statuses, in offset order, are a valid path.',
+    active: false,
+  },
+  {
+    id: 'resume',
+    title: 'Resume after a stop',
+    invariant: 'Stop all notifiers, create orders, start them: every event is processed and the lag is back to 0.',
+    active: true,
+    additional: true,
+  },
+  {
+    id: 'outage-at-least-once',
+    title: 'At least once through a Kafka outage',
+    invariant: 'Stop Kafka, create and pay orders, start Kafka: every (order, status) reaches the topic, in order.',
+    active: true,
+    additional: true,
+  },
+];
+
+export const LAB_D_BROKEN_MODES: LabManifest['brokenModes'] = [
+  {
+    id: 'relay-gives-up',
+    label: 'Relay gives up',
+    bug: 'A send that fails marks its outbox rows done and the relay moves on, so an outage loses events.',
+    services: ['loms'],
+    breaks: ['outage-at-least-once', 'per-order-ordering'],
+  },
+  {
+    id: 'commit-before-process',
+    label: 'Commit before process',
+    bug: 'The notifier commits a batch as soon as it receives it and processes it afterwards: a kill loses it.',
+    services: ['notifier'],
+    breaks: ['resume'],
+  },
+];
+
+/** Lab D with its checks and broken modes, and the Checks view in its menu. */
+export const LAB_D_WITH_CHECKS: LabManifest = {
+  ...LAB_D,
+  views: [...LAB_D.views, 'checks'],
+  checks: LAB_D_CHECKS,
+  brokenModes: LAB_D_BROKEN_MODES,
+};
+
+export const checkResult = (check: string, over: Partial<CheckResult> = {}): CheckResult => ({
+  lab: 'lab-d',
+  check,
+  runId: 'run-1',
+  status: 'PASS',
+  summary: `${check}: all good`,
+  counts: { checked: 10 },
+  evidence: [],
+  startedAt: 1000,
+  finishedAt: 2500,
+  ...over,
+});
+
+/** The checks:list entry of one of LAB_D_CHECKS. */
+export const checkInfo = (id: string, over: Partial<CheckInfo> = {}): CheckInfo => {
+  const c = LAB_D_CHECKS.find((x) => x.id === id);
+  return {
+    id,
+    title: c?.title ?? id,
+    invariant: c?.invariant ?? '',
+    active: c?.active ?? false,
+    additional: c?.additional ?? false,
+    running: false,
+    last: null,
+    ...over,
+  };
+};

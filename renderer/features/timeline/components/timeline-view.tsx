@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import type { LabManifest } from '../../../../main/console/contract/console-api';
 import { LabSlot } from '../../../labs/lab-slot';
+import { useFocus } from '../../../lib/navigation';
 import { EmptyState } from '../../../ui/empty-state';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
@@ -23,8 +24,10 @@ export function TimelineView() {
 }
 
 function LabTimeline({ lab }: { lab: LabManifest }) {
-  const [query, setQuery] = useState('');
-  const [selected, setSelected] = useState<string | null>(null);
+  // opened from a link (a check's evidence) at one entity: its timeline shows at once
+  const opened = useFocus('entity')?.entity ?? null;
+  const [query, setQuery] = useState(opened ?? '');
+  const [selected, setSelected] = useState<string | null>(opened);
   const { noun, idExample, steps } = lab.entity;
   const pattern = idRegex(lab);
   const id = query.trim();

@@ -4,10 +4,12 @@ import { LabSlot } from '../../../labs/lab-slot';
 import { useLab } from '../../labs/store';
 import type { LabManifest } from '../../../../main/console/contract/console-api';
 import { formatRate } from '../../../lib/format';
+import { useFocus } from '../../../lib/navigation';
 import { EmptyState } from '../../../ui/empty-state';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
 import { groupByTopic, useTopicsStore, type TopicView } from '../store';
+import { RecordFocus } from './record-focus';
 import { TailPanel } from './tail-panel';
 
 const NO_TOPICS: LabTopic[] = [];
@@ -22,8 +24,11 @@ export function TopicsView() {
   // the lab's topics first; other topics on the broker (another lab, a test) folded away
   const primary = topics.filter((t) => watched.includes(t.topic));
   const others = topics.filter((t) => !primary.includes(t));
+  // opened at one record (a check's evidence links here)
+  const focus = useFocus('record');
   return (
     <div className="view" data-testid="view-topics">
+      {focus !== null && <RecordFocus key={`${focus.topic}/${focus.partition}@${focus.offset}`} focus={focus} />}
       {topics.length === 0 ? (
         <Panel title="Topics & partitions">
           <EmptyState title="No topics yet" testId="topics-empty">

@@ -24,15 +24,18 @@ describe('App', () => {
         <App />
       </ClientProvider>,
     );
-    expect(tabs()).toEqual(['stack', 'topics', 'groups', 'outbox', 'timeline']);
+    // a lab with broken modes (or checks) has the Checks view even where its views do not name it
+    expect(tabs()).toEqual(['stack', 'topics', 'groups', 'outbox', 'timeline', 'checks']);
     expect(screen.getByTestId('lab-hint').textContent).toContain('Create orders');
-    // a view id the renderer has no component for (checks, queues) is not offered
+    // a view id the renderer has no component for (queues) is not offered
     act(() =>
       useLabsStore
         .getState()
-        .applyInfo(info({ lab: LAB_X.id, labs: [{ ...LAB_X, views: ['checks', 'timeline', 'stack'] }] })),
+        .applyInfo(info({ lab: LAB_X.id, labs: [{ ...LAB_X, views: ['queues', 'checks', 'timeline', 'stack'] }] })),
     );
-    expect(tabs()).toEqual(['timeline', 'stack']);
+    expect(tabs()).toEqual(['checks', 'timeline', 'stack']);
+    act(() => useLabsStore.getState().applyInfo(info({ lab: LAB_X.id, labs: [LAB_X] })));
+    expect(tabs()).toEqual(['stack', 'timeline']);
   });
 
   it('switches the lab from the picker with labs:select, and falls back to a view the new lab offers', async () => {

@@ -1,8 +1,10 @@
 // The shell: the lab picker, a sidebar of the selected lab's views (tabs, from its manifest) and the current view.
 // Every view reads its own domain store; a view the manifest names but the renderer has no component for is not
-// offered.
-import { useState, type ComponentType } from 'react';
-import type { ViewId } from '../main/console/contract/console-api';
+// offered. A view opens another at one thing (a record, an entity) through lib/navigation.
+import { useCallback, useState, type ComponentType } from 'react';
+import type { LabManifest, ViewId } from '../main/console/contract/console-api';
+import { ChecksView } from './features/checks/components/checks-view';
+import { selectNavCount, useChecksStore } from './features/checks/store';
 import { ConnectionBadge } from './features/console/components/connection-badge';
 import { Notices } from './features/console/components/notices';
 import { GroupsView } from './features/groups/components/groups-view';
@@ -17,6 +19,7 @@ import { TimelineView } from './features/timeline/components/timeline-view';
 import { useTimelineStore } from './features/timeline/store';
 import { TopicsView } from './features/topics/components/topics-view';
 import { useTopicsStore } from './features/topics/store';
+import { NavigationProvider, type Focus } from './lib/navigation';
 
 interface ViewDef {
   label: string;
@@ -32,10 +35,18 @@ export const VIEWS: Partial<Record<ViewId, ViewDef>> = {
   groups: { label: 'Consumer groups', blurb: () => 'Who reads what', component: GroupsView },
   outbox: { label: 'Outbox', blurb: () => 'Events waiting for the broker', component: OutboxView },
   timeline: { label: 'Timeline', blurb: (noun) => `One ${noun}, step by step`, component: TimelineView },
+  checks: { label: 'Checks', blurb: () => 'Invariants: PASS or FAIL', component: ChecksView },
 };
 
 /** Before the first console:info only the Stack view is there. */
 const BEFORE_INFO: readonly ViewId[] = ['stack'];
+
+/** The manifest's views; a lab that declares checks or broken modes has the Checks view even where `views` omits it. */
+function viewsOf(lab: LabManifest | null): readonly ViewId[] {
+  if (lab === null) return BEFORE_INFO;
+  const hasChecks = lab.checks.length > 0 || lab.brokenModes.length > 0;
+  return hasChecks && !lab.views.includes('checks') ? [...lab.views, 'checks'] : lab.views;
+}
 
 function NavCount({ view }: { view: ViewId }) {
   const lab = useLab();
@@ -45,19 +56,33 @@ function NavCount({ view }: { view: ViewId }) {
   const lag = useGroupsStore((s) => Object.values(s.byId).reduce((n, g) => n + g.totalLag, 0));
   const pending = useOutboxStore((s) => s.state?.pending ?? null);
   const entities = useTimelineStore((s) => s.byId.size);
+  const checks = useChecksStore(selectNavCount);
   let text: string | null = null;
   if (view === 'stack') text = components !== undefined ? `${healthy}/${components.length}` : null;
   else if (view === 'topics') text = partitions > 0 ? `${partitions} p` : null;
   else if (view === 'groups') text = lag > 0 ? `lag ${lag}` : null;
   else if (view === 'outbox') text = pending !== null ? `${pending}` : null;
   else if (view === 'timeline') text = entities > 0 ? `${entities}` : null;
+  else if (view === 'checks') text = checks;
   return text === null ? null : <span className="nav-count">{text}</span>;
 }
 
 export function App({ initialView = 'stack' }: { initialView?: ViewId }) {
-  const [chosen, setView] = useState<ViewId>(initialView);
+  // the view and what it was opened at (a link in another view); `opened` counts the opens, so a view opened again at
+  // another thing starts afresh
+  const [nav, setNav] = useState<{ view: ViewId; focus: Focus | null; opened: number }>({
+    view: initialView,
+    focus: null,
+    opened: 0,
+  });
+  const setView = (view: ViewId) => setNav((n) => ({ view, focus: null, opened: n.opened }));
+  const navigate = useCallback(
+    (view: ViewId, focus?: Focus) => setNav((n) => ({ view, focus: focus ?? null, opened: n.opened + 1 })),
+    [],
+  );
+  const chosen = nav.view;
   const lab = useLab();
-  const offered = (lab?.views ?? BEFORE_INFO).filter((v) => VIEWS[v] !== undefined);
+  const offered = viewsOf(lab).filter((v) => VIEWS[v] !== undefined);
   // a view the selected lab does not offer (after a switch) falls back to its first one
   const view = offered.includes(chosen) ? chosen : (offered[0] ?? 'stack');
   const View = VIEWS[view]?.component ?? StackView;
@@ -106,7 +131,9 @@ export function App({ initialView = 'stack' }: { initialView?: ViewId }) {
       </aside>
       <main className="main" role="tabpanel" id={`panel-${view}`} aria-labelledby={`tab-${view}`}>
         <Notices />
-        <View key={lab?.id ?? ''} />
+        <NavigationProvider navigate={navigate} focus={view === chosen ? nav.focus : null}>
+          <View key={`${lab?.id ?? ''}#${nav.opened}`} />
+        </NavigationProvider>
       </main>
     </div>
   );

@@ -1,9 +1,15 @@
 // Lab D's console module: how its instances are run (env), what their stdout lines and the topic's records say
-// (facts for the entity store), its outbox, faults, load and its own requests.
-import { z } from 'zod';
+// (facts for the entity store), its outbox, faults, load, its checks (invariants 1–11) and its own requests.
+//
+// Settings (env, all optional; settings.ts describes each): EVENTSCOPE_LOMS_PORT, EVENTSCOPE_LOMS_URL,
+// EVENTSCOPE_LOMS_DATABASE_URL, EVENTSCOPE_ORDER_TOPIC, EVENTSCOPE_ORDER_KEY_FIELD, EVENTSCOPE_NOTIFIER_GROUP,
+// EVENTSCOPE_STATUS_SPELLINGS (payed=paid), EVENTSCOPE_EVENT_FIELDS (order_id=orderId,…),
+// EVENTSCOPE_CONSUMER_LOG_PATTERN, EVENTSCOPE_NOTIFIER_SESSION_TIMEOUT_MS, EVENTSCOPE_NOTIFIER_HEARTBEAT_MS.
+//
+// loms' link to its database goes through a link proxy the module owns (main/console/faults/link-proxy.ts): check 8
+// cuts it. The proxy listens from the module's creation (unref'd); when it is not listening yet, loms gets the direct URL.
 import { AppError } from '../../../../services/shared/app-error.js';
 import {
-  NOTIFIER_GROUP_ID,
   ORDER_EVENTS_TOPIC,
   OUTBOX_TABLE,
   RELAY_ADMIN_PATHS,
@@ -14,42 +20,47 @@ import type { LabContext, LabModule, ParsedLine } from '../types.js';
 import { LAB_D_MANIFEST } from './manifest.js';
 import { orderUnit } from './load.js';
 import { scanOrderRecord } from './scan.js';
-
-/** Lab D's settings (env, read once): where loms listens and its database, the topic and the notifiers' group. */
-const Settings = z.object({
-  EVENTSCOPE_LOMS_PORT: z.coerce.number().int().min(0).max(65535).default(8084),
-  EVENTSCOPE_LOMS_DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-    .optional(),
-  EVENTSCOPE_ORDER_TOPIC: z.string().min(1).default(ORDER_EVENTS_TOPIC),
-  EVENTSCOPE_NOTIFIER_GROUP: z.string().min(1).default(NOTIFIER_GROUP_ID),
-});
-
-function readSettings(env: NodeJS.ProcessEnv) {
-  const clean = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in Settings.shape && v !== ''));
-  const parsed = Settings.safeParse(clean);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  throw new AppError('CONFIG_ERROR', `bad Lab D configuration: ${problems.join('; ')}`, {
-    variables: parsed.error.issues.map((i) => i.path.join('.')),
-  });
-}
+import { readSettings } from './settings.js';
+import { LinkProxy, targetOf } from '../../faults/link-proxy.js';
+import { LAB_D_CHECK_LIST } from './checks/catalog.js';
+import { evenSpreadCheck, perOrderOrderingCheck, sequencesCheck, topicShapeCheck } from './checks/record-checks.js';
+import { processingErrorsCheck } from './checks/processing-errors.js';
+import type { LabDCheckDeps } from './checks/support.js';
 
 export function createLabD(env: NodeJS.ProcessEnv = process.env): LabModule {
   const settings = readSettings(env);
-  const topic = settings.EVENTSCOPE_ORDER_TOPIC;
-  const group = settings.EVENTSCOPE_NOTIFIER_GROUP;
+  const topic = settings.topic;
+  const group = settings.group;
+  const databaseUrl = (ctx: LabContext) => settings.lomsDatabaseUrl ?? ctx.endpoints().postgres.url;
+  /** loms' link to Postgres (check 8 cuts it); its target is the database loms was last started for */
+  let dbTarget: ReturnType<typeof targetOf> | undefined;
+  let linkUsed = false;
+  const dbLink = new LinkProxy({ target: () => dbTarget });
+  dbLink
+    .start()
+    .then(() => dbLink.unref())
+    .catch(() => undefined);
+  const checkDeps: LabDCheckDeps = {
+    settings,
+    databaseUrl,
+    lomsDbLink: () => (linkUsed ? dbLink : undefined),
+  };
+  const checks = [
+    topicShapeCheck(checkDeps),
+    sequencesCheck(checkDeps),
+    perOrderOrderingCheck(checkDeps),
+    evenSpreadCheck(checkDeps),
+    processingErrorsCheck(checkDeps),
+  ];
+  const implemented = new Set(checks.map((c) => c.id));
   const manifest = {
     ...LAB_D_MANIFEST,
     topics: LAB_D_MANIFEST.topics.map((t) => (t.name === ORDER_EVENTS_TOPIC ? { ...t, name: topic } : t)),
     groups: [group],
-    services: LAB_D_MANIFEST.services.map((s) =>
-      s.kind === 'loms' ? { ...s, port: settings.EVENTSCOPE_LOMS_PORT } : s,
-    ),
+    services: LAB_D_MANIFEST.services.map((s) => (s.kind === 'loms' ? { ...s, port: settings.lomsPort } : s)),
+    checks: LAB_D_CHECK_LIST.filter((c) => implemented.has(c.id)),
   };
-  const databaseUrl = (ctx: LabContext) => settings.EVENTSCOPE_LOMS_DATABASE_URL ?? ctx.endpoints().postgres.url;
-  const lomsUrl = () => `http://127.0.0.1:${settings.EVENTSCOPE_LOMS_PORT}`;
+  const lomsUrl = () => settings.lomsUrl;
 
   const relay = async (action: keyof typeof RELAY_ADMIN_PATHS): Promise<RelayStatus> => {
     const path = RELAY_ADMIN_PATHS[action];
@@ -106,15 +117,25 @@ export function createLabD(env: NodeJS.ProcessEnv = process.env): LabModule {
     manifest,
     env(ctx, kind, instance): Record<string, string> {
       const brokers = ctx.endpoints().kafka.brokers.join(',');
-      if (kind === 'loms')
+      if (kind === 'loms') {
+        const direct = databaseUrl(ctx);
+        dbTarget = targetOf(direct);
+        linkUsed = dbLink.ready;
         return {
           KAFKA_BROKERS: brokers,
-          PORT: String(settings.EVENTSCOPE_LOMS_PORT),
+          PORT: String(settings.lomsPort),
           HOST: '127.0.0.1',
-          DATABASE_URL: databaseUrl(ctx),
+          DATABASE_URL: linkUsed ? dbLink.via(direct) : direct,
           LOMS_TOPIC: topic,
         };
-      return { KAFKA_BROKERS: brokers, NOTIFIER_GROUP_ID: group, NOTIFIER_INSTANCE: instance, NOTIFIER_TOPIC: topic };
+      }
+      return {
+        KAFKA_BROKERS: brokers,
+        NOTIFIER_GROUP_ID: group,
+        NOTIFIER_INSTANCE: instance,
+        NOTIFIER_TOPIC: topic,
+        ...settings.notifierEnv,
+      };
     },
     parseLine,
     scanners: { [topic]: scanOrderRecord },
@@ -160,6 +181,7 @@ export function createLabD(env: NodeJS.ProcessEnv = process.env): LabModule {
         },
       },
     ],
+    checks,
     load: { unit: (_ctx, outcome, run) => orderUnit(lomsUrl(), outcome, run) },
     requests: {
       'lab-d:relay-status': () => relay('status'),

@@ -256,7 +256,7 @@ export const LAB_D_BROKEN_MODES: LabManifest['brokenModes'] = [
   {
     id: 'relay-gives-up',
     label: 'Relay gives up',
-    bug: 'A send that fails marks its outbox rows done and the relay moves on, so an outage loses events.',
+    bug: 'A send that fails marks its outbox rows `done` and the relay moves on, so an outage loses events.',
     services: ['loms'],
     breaks: ['outage-at-least-once', 'per-order-ordering'],
   },

@@ -11,6 +11,7 @@ import { useAction } from '../../../lib/use-action';
 import { Badge } from '../../../ui/badge';
 import { Panel } from '../../../ui/panel';
 import { STATUS_TONE } from '../../checks/components/check-card';
+import { withCode } from '../../checks/components/inline-code';
 import { useChecksStore } from '../../checks/store';
 import { useServicesStore } from '../../service-instances/store';
 import '../break-it.css';
@@ -52,7 +53,7 @@ function BrokenModeCard({ mode, lab }: { mode: ManifestBrokenMode; lab: LabManif
         {mode.label}
         <span className="sub break-mode-id">{mode.id}</span>
       </h3>
-      <p className="break-bug">{mode.bug}</p>
+      <p className="break-bug">{withCode(mode.bug)}</p>
       <dl className="break-facts">
         <dt>Applies to</dt>
         <dd>{mode.services.join(', ')}</dd>
@@ -72,7 +73,7 @@ function BrokenModeCard({ mode, lab }: { mode: ManifestBrokenMode; lab: LabManif
       </dl>
       <div className="break-actions">
         {instances.map((name) => (
-          <InstanceInMode key={name} name={name} mode={mode} />
+          <InstanceInMode key={name} name={name} mode={mode} modes={lab.brokenModes} />
         ))}
       </div>
     </article>
@@ -98,7 +99,16 @@ function BrokenCheck({ id, lab }: { id: string; lab: LabManifest }) {
 
 const isAlive = (state: string | undefined) => state === 'running' || state === 'starting';
 
-function InstanceInMode({ name, mode }: { name: ServiceInstanceName; mode: ManifestBrokenMode }) {
+function InstanceInMode({
+  name,
+  mode,
+  modes,
+}: {
+  name: ServiceInstanceName;
+  mode: ManifestBrokenMode;
+  /** all the lab's modes (to name the one an instance runs) */
+  modes: readonly ManifestBrokenMode[];
+}) {
   const client = useClient();
   const inst = useServicesStore((s) => s.byName[name]);
   const busy = useServicesStore((s) => s.busy[name] !== undefined);
@@ -134,7 +144,7 @@ function InstanceInMode({ name, mode }: { name: ServiceInstanceName; mode: Manif
       ) : (
         <button
           type="button"
-          className="small danger"
+          className="small"
           onClick={() => void restart.invoke(mode.id)}
           disabled={pending}
           title={alive ? `Stops ${name} (SIGTERM) and starts it in ${mode.id}` : `Starts ${name} in ${mode.id}`}
@@ -142,7 +152,9 @@ function InstanceInMode({ name, mode }: { name: ServiceInstanceName; mode: Manif
           {alive ? 'Restart' : 'Start'} {name} in this mode
         </button>
       )}
-      {alive && inst?.brokenMode != null && !inThisMode && <span className="sub">now: broken ({inst.brokenMode})</span>}
+      {alive && inst?.brokenMode != null && !inThisMode && (
+        <span className="sub">(runs {modes.find((m) => m.id === inst.brokenMode)?.label ?? inst.brokenMode} now)</span>
+      )}
     </div>
   );
 }

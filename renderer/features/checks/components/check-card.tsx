@@ -6,6 +6,7 @@ import { formatDuration, formatTime } from '../../../lib/format';
 import { Badge, type Tone } from '../../../ui/badge';
 import { selectPhase, useChecksStore } from '../store';
 import { EvidenceTable } from './evidence-table';
+import { withCode } from './inline-code';
 
 type ManifestCheck = LabManifest['checks'][number];
 
@@ -69,7 +70,7 @@ export function CheckCard({
               </span>
             )}
           </h3>
-          <p className="check-invariant">{check.invariant}</p>
+          <p className="check-invariant">{withCode(check.invariant)}</p>
           {brokenBy.length > 0 && (
             <p className="sub check-broken-by">
               Made to fail by the broken {brokenBy.length === 1 ? 'mode' : 'modes'}{' '}
@@ -106,7 +107,7 @@ export function CheckCard({
           <span className="sub">{progress?.message ?? 'running…'}</span>
         </div>
       )}
-      {last !== null && <CheckOutcome result={last} noun={lab.entity.noun} />}
+      {last !== null && <CheckOutcome result={last} noun={lab.entity.noun} stale={phase !== null} />}
     </article>
   );
 }
@@ -130,12 +131,14 @@ function CheckState({ phase, last, id }: { phase: 'running' | 'queued' | null; l
   );
 }
 
-function CheckOutcome({ result, noun }: { result: CheckResult; noun: string }) {
+/** `stale`: the check runs again, this is the result of the run before */
+function CheckOutcome({ result, noun, stale }: { result: CheckResult; noun: string; stale: boolean }) {
   const counts = Object.entries(result.counts);
   return (
-    <div className="check-result">
+    <div className={`check-result ${stale ? 'check-result-stale' : ''}`}>
       <p className="check-summary" data-testid={`check-summary-${result.check}`}>
-        {result.summary}
+        {stale && <span className="sub">Last time ({result.status}): </span>}
+        {withCode(result.summary)}
       </p>
       <div className="check-meta">
         {counts.length > 0 && (
@@ -153,7 +156,7 @@ function CheckOutcome({ result, noun }: { result: CheckResult; noun: string }) {
         </span>
       </div>
       {result.evidence.length > 0 && (
-        <details className="check-evidence" open={result.status !== 'PASS'}>
+        <details className="check-evidence" open={!stale && result.status !== 'PASS'}>
           <summary>
             Evidence ({result.evidence.length}
             {result.evidence.length >= 50 ? ', the first' : ''})

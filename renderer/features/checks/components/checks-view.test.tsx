@@ -195,6 +195,7 @@ describe('Break it panel', () => {
     show(client);
     const mode = screen.getByTestId('broken-mode-relay-gives-up');
     expect(mode.textContent).toContain('A send that fails marks its outbox rows done');
+    expect(mode.querySelector('.break-bug code')?.textContent).toBe('done');
     expect(mode.textContent).toContain('Applies toloms');
     expect(mode.textContent).toContain('Must make failAt least once through a Kafka outage FAIL, Per-order ordering');
     // a mode of the notifier offers each notifier instance; a stopped one is started in the mode

@@ -41,6 +41,7 @@ function LabChecks({ lab }: { lab: LabManifest }) {
           FAIL with counts and evidence you can open.
           {anyActive &&
             ' An active check drives the system while it runs (it creates orders, stops instances or a broker), so run it on a stack you do not mind disturbing.'}
+          {lab.brokenModes.length > 0 && ' To see a check fail for a real reason, use Break it below.'}
         </>
       }
       actions={

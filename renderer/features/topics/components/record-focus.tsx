@@ -51,7 +51,10 @@ export function RecordFocus({ focus }: { focus: Extract<Focus, { kind: 'record' 
         if (at < 0)
           setFound({
             state: 'absent',
-            why: `The console's tail holds the newest records it has read; p${partition}@${offset} is not among them (older, or read while the tail was busy).`,
+            why:
+              sorted.length === 0
+                ? `The console's tail holds no record of ${topic} p${partition} now: it reads the topic while the stack runs.`
+                : `The console's tail holds the newest records it has read; p${partition}@${offset} is not among them (older, or read while the tail was busy).`,
           });
         else setFound({ state: 'found', records: sorted.slice(Math.max(0, at - AROUND), at + AROUND + 1) });
       },

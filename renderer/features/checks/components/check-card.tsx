@@ -20,13 +20,11 @@ const STATUS_WORDS: Record<CheckStatus, string> = {
 };
 
 export function CheckCard({
-  index,
   check,
   lab,
   running,
   onRun,
 }: {
-  index: number;
   check: ManifestCheck;
   lab: LabManifest;
   /** a run goes on (this check's or another's): Run waits */
@@ -45,9 +43,6 @@ export function CheckCard({
       aria-labelledby={headingId}
     >
       <div className="check-head">
-        <span className="check-num" aria-hidden="true">
-          {index}
-        </span>
         <div className="check-main">
           <h3 id={headingId}>
             {check.title}

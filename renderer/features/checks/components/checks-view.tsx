@@ -81,15 +81,8 @@ function LabChecks({ lab }: { lab: LabManifest }) {
         </EmptyState>
       ) : (
         <div className="checks">
-          {lab.checks.map((c, i) => (
-            <CheckCard
-              key={c.id}
-              index={i + 1}
-              check={c}
-              lab={lab}
-              running={running}
-              onRun={(id) => void runChecks(client, [id])}
-            />
+          {lab.checks.map((c) => (
+            <CheckCard key={c.id} check={c} lab={lab} running={running} onRun={(id) => void runChecks(client, [id])} />
           ))}
         </div>
       )}

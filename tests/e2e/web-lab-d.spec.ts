@@ -1,12 +1,15 @@
 // The Lab D walk-through in the browser against web mode and the real local stack, driven only from the UI:
 // pick Lab D in the lab picker (the default), start the stack and the services, create 50 orders, see 3 members of which 2 own a partition, kill the active
 // notifier and see its partition move to the idle one, stop Kafka (the outbox backlog rises), start it (the backlog
-// drains to 0), and read one order's timeline. A screenshot of every view goes to test-results/screenshots/.
+// drains to 0), and read one order's timeline. Then, on the stack it left running, Lab D's checks: all of them PASS, and
+// loms in `relay-gives-up` through a Kafka outage makes check 7 FAIL with counts and evidence. A screenshot of every
+// view goes to test-results/screenshots/.
 import { expect, test } from '@playwright/test';
+import { ChecksPage } from './pages/checks-page';
 import { ConsoleApp } from './pages/console-app';
 import { GroupsPage } from './pages/groups-page';
 import { OutboxPage } from './pages/outbox-page';
-import { StackPage, type Instance } from './pages/stack-page';
+import { INSTANCES, StackPage, type Instance } from './pages/stack-page';
 import { TimelinePage } from './pages/timeline-page';
 
 const url = () => {
@@ -32,7 +35,14 @@ test('Lab D from the UI: group assignment, failover, outbox through a Kafka outa
 
   await test.step('pick Lab D: its views and services come from its manifest', async () => {
     await app.pickLab('Lab D · LOMS', 'orders, outbox, notifiers');
-    await expect(page.getByRole('tab')).toHaveText([/^Stack/, /^Topics/, /^Consumer groups/, /^Outbox/, /^Timeline/]);
+    await expect(page.getByRole('tab')).toHaveText([
+      /^Stack/,
+      /^Topics/,
+      /^Consumer groups/,
+      /^Outbox/,
+      /^Timeline/,
+      /^Checks/,
+    ]);
     for (const i of ['loms', 'notifier-1', 'notifier-2', 'notifier-3'])
       await expect(page.getByTestId(`service-${i}`)).toBeVisible();
     await expect(page.getByTestId('faults-panel').getByRole('button', { name: 'Pause the relay' })).toBeVisible();
@@ -136,5 +146,103 @@ test('Lab D from the UI: group assignment, failover, outbox through a Kafka outa
     }).toPass({ timeout: 60_000 });
     step(`timeline of order ${orderId} complete`);
     await app.screenshot('07-timeline');
+  });
+});
+
+/** Lab D's invariants (LABS.md): issue 9 wants every one a check, and all of them PASS on the correct services */
+const LAB_D_CHECK_COUNT = 11;
+const OUTAGE_CHECK = 'outage-at-least-once';
+
+// Runs after the walk-through above, on the stack it left running (the same web mode and broker); it starts what is not
+// running, so it also runs alone (`-g checks`).
+test('Lab D checks from the UI: every check PASSes; loms in relay-gives-up through a Kafka outage FAILs check 7', async ({
+  page,
+}) => {
+  // TODO(lead, issue 9): delete this skip once Lab D's checks are all implemented (the runner refuses a Run all naming
+  // a check its module lacks); until then EVENTSCOPE_E2E_CHECKS=1 runs it.
+  test.skip(
+    process.env.EVENTSCOPE_E2E_CHECKS !== '1',
+    "Lab D's checks are being written: set EVENTSCOPE_E2E_CHECKS=1 to run this (issue 9)",
+  );
+  test.setTimeout(45 * 60_000);
+  const app = new ConsoleApp(page);
+  const stack = new StackPage(page);
+  const checks = new ChecksPage(page);
+  const t0 = Date.now();
+  const step = (msg: string) => console.log(`[checks ${((Date.now() - t0) / 1000).toFixed(1)} s] ${msg}`);
+
+  await app.open(url());
+  await app.pickLab('Lab D · LOMS', 'orders, outbox, notifiers');
+
+  let ids: string[] = [];
+  await test.step("Lab D's manifest declares its checks", async () => {
+    await app.show('Checks');
+    ids = await checks.declared();
+    // no checks is a failure here, never a vacuous pass
+    expect(ids, `the Checks view lists ${ids.length} checks of Lab D`).toHaveLength(LAB_D_CHECK_COUNT);
+    expect(ids).toContain(OUTAGE_CHECK);
+  });
+
+  await test.step('the stack and the correct services run', async () => {
+    await app.show('Stack');
+    if ((await stack.health('kafka').textContent()) !== 'healthy') await stack.startStack();
+    for (const i of INSTANCES)
+      if ((await page.getByTestId(`service-broken-${i}`).count()) > 0) await stack.restartCorrect(i);
+    await stack.startAllServices();
+    step('stack and services running');
+  });
+
+  await test.step('run all checks: every one PASSes', async () => {
+    await app.show('Checks');
+    const rows = await checks.runAll(ids, 30 * 60_000);
+    step(`checks done:\n${rows.map((r) => `  ${r.status.padEnd(5)} ${r.id}: ${r.summary}`).join('\n')}`);
+    await app.screenshot('08-checks');
+    expect(
+      rows.filter((r) => r.status !== 'PASS'),
+      'the checks that did not PASS against the correct services',
+    ).toEqual([]);
+  });
+
+  await test.step('Break it: loms in relay-gives-up', async () => {
+    await checks.restartInMode('relay-gives-up', 'loms');
+    await app.show('Stack');
+    await expect(page.getByTestId('service-broken-loms')).toBeVisible();
+    await expect(stack.serviceState('loms')).toHaveText('running', { timeout: 60_000 });
+    step('loms runs relay-gives-up');
+  });
+
+  await test.step('stop Kafka, create and pay orders, start Kafka', async () => {
+    await stack.stopKafka();
+    await stack.createOrders(10, 10, { pay: 100, cancel: 0, failed: 0, none: 0 });
+    await stack.waitForLoadDone(10);
+    await stack.startKafka();
+    step('kafka back');
+  });
+
+  await test.step('rerun check 7: FAIL with counts and evidence naming the missing events', async () => {
+    await app.show('Checks');
+    const row = await checks.run(OUTAGE_CHECK, 15 * 60_000);
+    step(`${OUTAGE_CHECK}: ${row.status}: ${row.summary}`);
+    await checks.card(OUTAGE_CHECK).scrollIntoViewIfNeeded();
+    await app.screenshot('09-check-fail');
+    expect(row.status).toBe('FAIL');
+    const counts = await checks.counts(OUTAGE_CHECK);
+    step(`counts ${JSON.stringify(counts)}`);
+    expect(
+      Object.entries(counts).filter(([name, n]) => /lost|missing/i.test(name) && n > 0),
+      'a count of lost events above 0',
+    ).not.toEqual([]);
+    const evidence = await checks.evidence(OUTAGE_CHECK);
+    step(`evidence:\n${evidence.map((e) => `  ${e.source} ${e.ref}: ${e.detail}`).join('\n')}`);
+    expect(evidence.length).toBeGreaterThan(0);
+    // the evidence names the events that never reached the topic: an order and its status
+    expect(
+      evidence.some((e) => /\d/.test(e.ref + e.detail) && /missing|never|lost|not on the topic/i.test(e.detail)),
+    ).toBe(true);
+  });
+
+  await test.step('Break it: loms back to correct', async () => {
+    await checks.backToCorrect('relay-gives-up', 'loms');
+    step('loms correct again');
   });
 });

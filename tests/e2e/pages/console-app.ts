@@ -5,13 +5,14 @@ import { expect, type Page } from '@playwright/test';
 
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../../test-results/screenshots');
 
-export type ViewName = 'Stack' | 'Topics & partitions' | 'Consumer groups' | 'Outbox' | 'Timeline';
+export type ViewName = 'Stack' | 'Topics & partitions' | 'Consumer groups' | 'Outbox' | 'Timeline' | 'Checks';
 const VIEW_TEST_ID: Record<ViewName, string> = {
   Stack: 'view-stack',
   'Topics & partitions': 'view-topics',
   'Consumer groups': 'view-groups',
   Outbox: 'view-outbox',
   Timeline: 'view-timeline',
+  Checks: 'view-checks',
 };
 
 export class ConsoleApp {

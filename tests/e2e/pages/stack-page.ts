@@ -50,6 +50,14 @@ export class StackPage {
     await expect(this.serviceState(instance)).toHaveText('exited', { timeout: 30_000 });
   }
 
+  /** Restarts an instance that runs a broken mode as the correct service. */
+  async restartCorrect(instance: Instance): Promise<void> {
+    await this.page.getByRole('combobox', { name: `Mode of ${instance}` }).selectOption({ label: 'correct' });
+    await this.page.getByRole('button', { name: `Restart ${instance}` }).click();
+    await expect(this.page.getByTestId(`service-broken-${instance}`)).toHaveCount(0, { timeout: 60_000 });
+    await expect(this.serviceState(instance)).toHaveText('running', { timeout: 60_000 });
+  }
+
   async stopKafka(): Promise<void> {
     await this.page.getByRole('button', { name: 'Stop Kafka' }).click();
     await expect(this.health('kafka')).not.toHaveText('healthy', { timeout: 60_000 });

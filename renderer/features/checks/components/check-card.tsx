@@ -40,6 +40,7 @@ export function CheckCard({
     <article
       className={`check ${last !== null ? `check-${last.status.toLowerCase()}` : ''}`}
       data-testid={`check-${check.id}`}
+      data-run={last?.runId ?? ''}
       aria-labelledby={headingId}
     >
       <div className="check-head">

@@ -17,6 +17,16 @@ function files(dir: string): string[] {
   });
 }
 
+/**
+ * A core literal that equals a lab's name but is the core's own word, by file: each says why the lab keeps the name.
+ */
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  // the WebSocket frame `{type:'auth'}`; Lab E's service is `auth` (services/lab-e, `npm run service -- lab-e/auth`)
+  'main/console/contract/console-api.ts': ['auth'],
+  // Docker's container state `created`; Lab E's task status is `created` (TaskAdded)
+  'main/console/stack/docker/compose.ts': ['created'],
+};
+
 /** every name a lab's manifest declares, as it would be written in code */
 function labNames(): Map<string, string> {
   const names = new Map<string, string>();
@@ -68,7 +78,8 @@ describe('the console core knows no lab', () => {
           for (const m of line.matchAll(/'([^'\\]*)'|"([^"\\]*)"|`([^`$\\]*)`/g)) {
             const literal = m[1] ?? m[2] ?? m[3] ?? '';
             const owner = names.get(literal);
-            if (owner !== undefined) hits.push(`${path.relative(ROOT, f)}:${i + 1}: '${literal}' (${owner})`);
+            if (owner !== undefined && !(ALLOWED[path.relative(ROOT, f)] ?? []).includes(literal))
+              hits.push(`${path.relative(ROOT, f)}:${i + 1}: '${literal}' (${owner})`);
           }
         });
     }

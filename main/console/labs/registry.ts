@@ -3,12 +3,13 @@
 import { AppError } from '../../../services/shared/app-error.js';
 import type { LabManifest } from '../contract/console-api.js';
 import { createLabD } from './lab-d/index.js';
+import { createLabE } from './lab-e/index.js';
 import type { LabModule } from './types.js';
 
 /** A lab module made from the console's env (its settings: topic names, ports, a student's service URL, …). */
 export type LabFactory = (env: NodeJS.ProcessEnv) => LabModule;
 
-export const LAB_FACTORIES: readonly LabFactory[] = [createLabD];
+export const LAB_FACTORIES: readonly LabFactory[] = [createLabD, createLabE];
 
 export interface LabRegistry {
   readonly manifests: LabManifest[];

@@ -1,11 +1,14 @@
 // Break it: the selected lab's broken modes, each a classic student bug put into one of our services on purpose. Per
 // mode: the bug in one sentence, the service it applies to, the checks it must make fail (with their last result), and
-// per instance of that service "Restart <instance> in this mode"; an instance that runs a mode has "Back to correct".
+// per instance of that service "Restart <instance> in this mode" (one picker where a mode has many instances); an
+// instance that runs a mode has "Back to correct".
 import type {
   LabManifest,
   ManifestBrokenMode,
   ServiceInstanceName,
 } from '../../../../main/console/contract/console-api';
+import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { useClient } from '../../../lib/client-context';
 import { useAction } from '../../../lib/use-action';
 import { Badge } from '../../../ui/badge';
@@ -72,9 +75,11 @@ function BrokenModeCard({ mode, lab }: { mode: ManifestBrokenMode; lab: LabManif
         </dd>
       </dl>
       <div className="break-actions">
-        {instances.map((name) => (
-          <InstanceInMode key={name} name={name} mode={mode} modes={lab.brokenModes} />
-        ))}
+        {instances.length <= MAX_BUTTONS ? (
+          instances.map((name) => <InstanceInMode key={name} name={name} mode={mode} modes={lab.brokenModes} />)
+        ) : (
+          <ManyInstances instances={instances} mode={mode} modes={lab.brokenModes} />
+        )}
       </div>
     </article>
   );
@@ -99,6 +104,68 @@ function BrokenCheck({ id, lab }: { id: string; lab: LabManifest }) {
 
 const isAlive = (state: string | undefined) => state === 'running' || state === 'starting';
 
+/** up to this many instances a mode has a button per instance; beyond, one picker */
+const MAX_BUTTONS = 3;
+
+/** services:restart of one instance in a mode (null: correct) */
+function useRestart(name: ServiceInstanceName) {
+  const client = useClient();
+  const setBusy = useServicesStore((s) => s.setBusy);
+  const applyState = useServicesStore((s) => s.applyState);
+  return useAction(`restart ${name}`, async (brokenMode: string | null) => {
+    setBusy(name, 'restart');
+    try {
+      const res = await client.request['services:restart']({ instance: name, brokenMode });
+      applyState(res.instance);
+    } finally {
+      setBusy(name, null);
+    }
+  });
+}
+
+/** A mode of many instances (a lab where most services share it): pick one; those that run it have their own row. */
+function ManyInstances({
+  instances,
+  mode,
+  modes,
+}: {
+  instances: ServiceInstanceName[];
+  mode: ManifestBrokenMode;
+  modes: readonly ManifestBrokenMode[];
+}) {
+  const [picked, setPicked] = useState(instances[0] as ServiceInstanceName);
+  const engaged = useServicesStore(
+    useShallow((s) => instances.filter((i) => s.byName[i]?.brokenMode === mode.id && isAlive(s.byName[i]?.state))),
+  );
+  const restart = useRestart(picked);
+  const alive = useServicesStore((s) => isAlive(s.byName[picked]?.state));
+  const busy = useServicesStore((s) => s.busy[picked] !== undefined);
+  return (
+    <>
+      {engaged.map((name) => (
+        <InstanceInMode key={name} name={name} mode={mode} modes={modes} />
+      ))}
+      <div className="break-instance">
+        <select aria-label={`Instance to run ${mode.label}`} value={picked} onChange={(e) => setPicked(e.target.value)}>
+          {instances.map((i) => (
+            <option key={i} value={i}>
+              {i}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className="small"
+          onClick={() => void restart.invoke(mode.id)}
+          disabled={restart.pending || busy || engaged.includes(picked)}
+        >
+          {alive ? 'Restart' : 'Start'} {picked} in this mode
+        </button>
+      </div>
+    </>
+  );
+}
+
 function InstanceInMode({
   name,
   mode,
@@ -109,20 +176,9 @@ function InstanceInMode({
   /** all the lab's modes (to name the one an instance runs) */
   modes: readonly ManifestBrokenMode[];
 }) {
-  const client = useClient();
   const inst = useServicesStore((s) => s.byName[name]);
   const busy = useServicesStore((s) => s.busy[name] !== undefined);
-  const setBusy = useServicesStore((s) => s.setBusy);
-  const applyState = useServicesStore((s) => s.applyState);
-  const restart = useAction(`restart ${name}`, async (brokenMode: string | null) => {
-    setBusy(name, 'restart');
-    try {
-      const res = await client.request['services:restart']({ instance: name, brokenMode });
-      applyState(res.instance);
-    } finally {
-      setBusy(name, null);
-    }
-  });
+  const restart = useRestart(name);
   const alive = isAlive(inst?.state);
   const inThisMode = alive && inst?.brokenMode === mode.id;
   const pending = restart.pending || busy;

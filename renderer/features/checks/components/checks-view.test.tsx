@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ClientProvider } from '../../../lib/client-context';
 import { NavigationProvider } from '../../../lib/navigation';
 import { createFakeClient, type FakeClient } from '../../../test/fake-client';
-import { LAB_D_WITH_CHECKS, checkInfo, checkResult, info, instance } from '../../../test/fixtures';
+import { LAB_D_WITH_CHECKS, LAB_X, checkInfo, checkResult, info, instance } from '../../../test/fixtures';
 import { useLabsStore } from '../../labs/store';
 import { useServicesStore } from '../../service-instances/store';
 import { useChecksStore } from '../store';
@@ -215,5 +215,35 @@ describe('Break it panel', () => {
     await waitFor(() => expect(screen.queryByTestId('break-engaged-relay-gives-up-loms')).toBeNull());
     expect(client.calls[1]).toEqual({ name: 'services:restart', req: { instance: 'loms', brokenMode: null } });
     expect(within(mode).getByRole('button', { name: 'Restart loms in this mode' })).toBeTruthy();
+  });
+
+  it('offers one picker where a mode applies to many instances', async () => {
+    const lab = {
+      ...LAB_X,
+      services: [...LAB_X.services, { kind: 'worker', instances: ['w-1', 'w-2', 'w-3'], role: 'works' }],
+      brokenModes: [
+        { id: 'auto-ack', label: 'Auto-ack', bug: 'acks first', services: ['projector', 'worker'], breaks: [] },
+      ],
+    };
+    useLabsStore.getState().applyInfo(info({ lab: LAB_X.id, labs: [lab] }));
+    useServicesStore.getState().reset(LAB_X.id);
+    const client = createFakeClient({
+      'services:restart': (req) => {
+        const { instance: name, brokenMode } = req as { instance: string; brokenMode: string | null };
+        return { instance: instance(name, { lab: LAB_X.id, kind: 'worker', brokenMode }) };
+      },
+    });
+    show(client);
+    const mode = screen.getByTestId('broken-mode-auto-ack');
+    expect(mode.textContent).toContain('Must make failno check yet');
+    fireEvent.change(within(mode).getByRole('combobox', { name: 'Instance to run Auto-ack' }), {
+      target: { value: 'w-2' },
+    });
+    fireEvent.click(within(mode).getByRole('button', { name: 'Start w-2 in this mode' }));
+    await waitFor(() => expect(screen.getByTestId('break-engaged-auto-ack-w-2')).toBeTruthy());
+    expect(client.calls).toEqual([{ name: 'services:restart', req: { instance: 'w-2', brokenMode: 'auto-ack' } }]);
+    expect(within(mode).getByRole<HTMLButtonElement>('button', { name: 'Restart w-2 in this mode' }).disabled).toBe(
+      true,
+    );
   });
 });

@@ -8,7 +8,7 @@ import { createLabD } from '../../main/console/labs/lab-d/index.js';
 import { LAB_D_CHECK_LIST } from '../../main/console/labs/lab-d/checks/catalog.js';
 import type { CheckResult } from '../../main/console/contract/console-api.js';
 import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
-import { testKafka, waitFor } from './lab-d/harness.js';
+import { startScopedKafka, testKafka, waitFor, type ScopedKafka } from './lab-d/harness.js';
 import {
   MatrixTable,
   checksProvider,
@@ -36,6 +36,45 @@ const show = (r: CheckResult | undefined) =>
 function expectStatus(r: CheckResult | undefined, status: string): CheckResult {
   expect(r?.status, show(r)).toBe(status);
   return r!;
+}
+
+/** Restarts the three notifiers in `mode` (null: correct) and waits for a stable group of three. */
+async function notifiersIn(c: LabDConsole, group: string, mode: string | null): Promise<void> {
+  for (const instance of ['notifier-1', 'notifier-2', 'notifier-3'])
+    await c.call('services:restart', { instance, brokenMode: mode });
+  await waitFor(
+    async () => {
+      const list = (await c.call('services:list')).instances.filter((i) => i.kind === 'notifier');
+      const g = (await c.call('groups:snapshot')).groups.find((x) => x.groupId === group);
+      return list.every((i) => i.state === 'running' && i.brokenMode === mode) &&
+        g?.state === 'Stable' &&
+        g.members.length === 3
+        ? true
+        : undefined;
+    },
+    { timeoutMs: 90_000, what: `three notifiers in ${mode ?? 'correct'} mode` },
+  );
+}
+
+/** Restarts loms in `mode` and waits for it to answer. */
+async function lomsIn(c: LabDConsole, mode: string | null): Promise<void> {
+  await c.call('services:restart', { instance: 'loms', brokenMode: mode });
+  await waitFor(async () => (await c.call('lab-d:relay-status').catch(() => undefined)) ?? undefined, {
+    timeoutMs: 60_000,
+    what: `loms in ${mode ?? 'correct'} mode`,
+  });
+}
+
+/** Creates `n` orders through loms and pays them (3 records each). */
+async function ordersThrough(c: LabDConsole, n: number): Promise<void> {
+  await c.call('load:start', { lab: 'lab-d', rate: 100, count: n, mix: { pay: 1, cancel: 0, failed: 0, none: 0 } });
+  await waitFor(
+    async () => {
+      const p = (await c.call('load:status')).progress;
+      return p !== null && !p.running ? p : undefined;
+    },
+    { timeoutMs: 60_000, what: 'the load run to end' },
+  );
 }
 
 beforeAll(async () => {
@@ -99,9 +138,124 @@ describe('checks matrix: Lab D on the shared stack', () => {
   });
 
   it('correct services: every check passes', async () => {
-    const ids = ['topic-shape', 'sequences', 'per-order-ordering', 'even-spread', 'processing-errors'];
+    const ids = [
+      'topic-shape',
+      'sequences',
+      'per-order-ordering',
+      'even-spread',
+      'two-of-three-active',
+      'resume',
+      'graceful-shutdown',
+      'processing-errors',
+      'no-event-without-commit',
+      'producer-shutdown',
+    ];
     const results = record('correct', await c.runChecks(ids));
     for (const id of ids) expectStatus(results.get(id), 'PASS');
+  }, 400_000);
+
+  it('commit-before-process fails two-of-three-active and resume: events committed and never processed', async () => {
+    await notifiersIn(c, group, 'commit-before-process');
+    const results = record('commit-before-process', await c.runChecks(['two-of-three-active', 'resume']));
+    const five = expectStatus(results.get('two-of-three-active'), 'FAIL');
+    expect(five.counts.lost).toBeGreaterThan(0);
+    expect(five.evidence.map((e) => e.detail).join('\n')).toMatch(/committed by the group, logged by no notifier/);
+    const six = expectStatus(results.get('resume'), 'FAIL');
+    expect(six.evidence.map((e) => e.detail).join('\n')).toMatch(/committed before it was processed|never logged/);
+  }, 300_000);
+
+  it('no-graceful-shutdown (notifier) fails graceful-shutdown: the takeover waits for the session timeout', async () => {
+    await notifiersIn(c, group, 'no-graceful-shutdown');
+    const results = record('no-graceful-shutdown', await c.runChecks(['graceful-shutdown']));
+    const nine = expectStatus(results.get('graceful-shutdown'), 'FAIL');
+    expect(nine.summary).toMatch(/not well under the session timeout|did not exit cleanly/);
+  }, 200_000);
+
+  it('crash-on-poison fails processing-errors: the committed offset stays at the poison record', async () => {
+    await notifiersIn(c, group, 'crash-on-poison');
+    const results = record('crash-on-poison', await c.runChecks(['processing-errors']));
+    const ten = expectStatus(results.get('processing-errors'), 'FAIL');
+    expect(ten.evidence.map((e) => e.detail).join('\n')).toMatch(/stays at the poison record .* \(not JSON\)/);
+    await notifiersIn(c, group, null);
+  }, 200_000);
+
+  it('no-graceful-shutdown (loms) fails producer-shutdown: rows marked sent that never reached the topic', async () => {
+    await lomsIn(c, 'no-graceful-shutdown');
+    const results = record('no-graceful-shutdown', await c.runChecks(['producer-shutdown']));
+    const eleven = expectStatus(results.get('producer-shutdown'), 'FAIL');
+    expect(eleven.counts.lost).toBeGreaterThan(0);
+    expect(eleven.evidence.map((e) => e.detail).join('\n')).toMatch(
+      /answered 200, no record on .*; outbox #\d+ is marked sent/,
+    );
+  }, 200_000);
+
+  it('send-before-commit fails no-event-without-commit: a record for a change that never committed', async () => {
+    await lomsIn(c, 'send-before-commit');
+    const results = record('send-before-commit', await c.runChecks(['no-event-without-commit']));
+    const eight = expectStatus(results.get('no-event-without-commit'), 'FAIL');
+    expect(eight.evidence.map((e) => e.detail).join('\n')).toMatch(
+      /paid: a record for a change that never committed \(the order is `awaiting payment`/,
+    );
+  }, 200_000);
+
+  it('random-partitioner fails per-order-ordering: one key on both partitions', async () => {
+    await lomsIn(c, 'random-partitioner');
+    await ordersThrough(c, 20);
+    const results = record('random-partitioner', await c.runChecks(['per-order-ordering']));
+    const three = expectStatus(results.get('per-order-ordering'), 'FAIL');
+    expect(three.counts.split).toBeGreaterThan(0);
+    expect(three.evidence[0]?.detail).toMatch(/key \d+: records on partitions 0 and 1/);
+  }, 200_000);
+});
+
+describe('checks matrix: Lab D with a broker of its own (Kafka stops)', () => {
+  const topic = uniqueName('matrix-d-outage');
+  const group = uniqueName('matrix-d-outage-notifier');
+  let scoped: ScopedKafka;
+  let db: TestDatabase;
+  let c: LabDConsole;
+
+  beforeAll(async () => {
+    [scoped, db] = await Promise.all([startScopedKafka('matrix-d'), createTestDatabase('matrix_d_outage')]);
+    const a = testKafka(scoped.kafka.brokers).admin();
+    await a.connect();
+    await a.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+    await a.disconnect();
+    c = await startLabDConsole({
+      provider: checksProvider(endpoints(), scoped.kafka),
+      topic,
+      group,
+      databaseUrl: db.url,
+    });
+    await c.call('services:start', { instance: 'loms' });
+    await waitFor(async () => (await c.call('lab-d:relay-status').catch(() => undefined)) ?? undefined, {
+      timeoutMs: 60_000,
+      what: 'loms to answer',
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await c?.stop();
+    await scoped?.remove();
+    await db?.drop();
+  });
+
+  it('correct services: at least once through the outage, order per key holds', async () => {
+    const results = record('correct', await c.runChecks(['outage-at-least-once', 'per-order-ordering']));
+    expectStatus(results.get('outage-at-least-once'), 'PASS');
+    expectStatus(results.get('per-order-ordering'), 'PASS');
+  }, 300_000);
+
+  it('relay-gives-up fails outage-at-least-once (events lost) and per-order-ordering (a gap in a key’s path)', async () => {
+    await lomsIn(c, 'relay-gives-up');
+    const results = record('relay-gives-up', await c.runChecks(['outage-at-least-once', 'per-order-ordering']));
+    const seven = expectStatus(results.get('outage-at-least-once'), 'FAIL');
+    expect(seven.counts.lost).toBeGreaterThan(0);
+    expect(seven.evidence.map((e) => e.detail).join('\n')).toMatch(
+      /no record on .*; outbox #\d+ is marked sent with "gave up/,
+    );
+    const three = expectStatus(results.get('per-order-ordering'), 'FAIL');
+    expect(three.evidence.map((e) => e.detail).join('\n')).toMatch(/missing before it/);
   }, 300_000);
 });
 

@@ -28,8 +28,8 @@ export interface LinkStats {
 }
 
 export interface LinkProxyOptions {
-  /** where connections go; a function is asked at each new connection (the server can move) */
-  target: LinkTarget | (() => LinkTarget | undefined);
+  /** where connections go (asked at each new connection); none yet: connections are refused until retarget() */
+  target?: LinkTarget | (() => LinkTarget | undefined);
   /** 0 (default): a free port */
   port?: number;
   /** each chunk is held this long before it is forwarded (0: none) */
@@ -51,10 +51,17 @@ export class LinkProxy {
   private match: { patterns: Buffer[]; resolve: () => void } | undefined;
   private readonly counters = { accepted: 0, refused: 0, bytesUp: 0, bytesDown: 0, cuts: 0 };
   private delay: number;
+  private target: LinkTarget | (() => LinkTarget | undefined) | undefined;
   port = 0;
 
-  constructor(private readonly opts: LinkProxyOptions) {
+  constructor(private readonly opts: LinkProxyOptions = {}) {
     this.delay = opts.delayMs ?? 0;
+    this.target = opts.target;
+  }
+
+  /** Where new connections go from now on (the server moved); open ones stay where they are. */
+  retarget(target: LinkTarget | (() => LinkTarget | undefined)): void {
+    this.target = target;
   }
 
   /** Listens (idempotent); resolves with the port. */
@@ -149,7 +156,7 @@ export class LinkProxy {
   private accept(client: net.Socket): void {
     this.counters.accepted++;
     client.on('error', () => undefined);
-    const target = typeof this.opts.target === 'function' ? this.opts.target() : this.opts.target;
+    const target = typeof this.target === 'function' ? this.target() : this.target;
     if (this.state === 'cut' || target === undefined) {
       this.counters.refused++;
       client.destroy();

@@ -15,6 +15,7 @@ import type {
 } from '../../../main/console/stack/types.js';
 import type { CheckContext, CheckOutcome, LabModule } from '../../../main/console/labs/types.js';
 import { createMemoryLogger } from '../../../services/shared/logger.js';
+import { LinkProxy } from '../../../main/console/faults/link-proxy.js';
 import { REPO_ROOT, testKafka, waitFor } from '../lab-d/harness.js';
 import type { LocalKafka } from '../../../main/console/stack/local/kafka.js';
 
@@ -91,7 +92,10 @@ export async function startLabDConsole(opts: {
     EVENTSCOPE_NOTIFIER_HEARTBEAT_MS: '500',
     ...opts.env,
   };
-  const lab = createLabD(env);
+  // loms' database link, listening before loms starts (the module's own would listen a moment after its creation)
+  const dbLink = new LinkProxy();
+  await dbLink.start();
+  const lab = createLabD(env, { dbLink });
   const console_ = createConsole({
     config: loadConsoleConfig(REPO_ROOT, env),
     provider: opts.provider,
@@ -125,7 +129,10 @@ export async function startLabDConsole(opts: {
         { timeoutMs, intervalMs: 200, what: `checks ${ids.join(', ')}` },
       );
     },
-    stop: () => console_.stop(),
+    async stop() {
+      await console_.stop();
+      await dbLink.stop();
+    },
   };
 }
 

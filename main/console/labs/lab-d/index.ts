@@ -25,21 +25,28 @@ import { LinkProxy, targetOf } from '../../faults/link-proxy.js';
 import { LAB_D_CHECK_LIST } from './checks/catalog.js';
 import { evenSpreadCheck, perOrderOrderingCheck, sequencesCheck, topicShapeCheck } from './checks/record-checks.js';
 import { processingErrorsCheck } from './checks/processing-errors.js';
+import { gracefulShutdownCheck, resumeCheck, twoOfThreeActiveCheck } from './checks/group-checks.js';
+import { noEventWithoutCommitCheck, outageCheck, producerShutdownCheck } from './checks/producer-checks.js';
 import type { LabDCheckDeps } from './checks/support.js';
 
-export function createLabD(env: NodeJS.ProcessEnv = process.env): LabModule {
+export interface LabDDeps {
+  /** loms' link to its database (default: a proxy of the module's own, listening from now on) */
+  dbLink?: LinkProxy;
+}
+
+export function createLabD(env: NodeJS.ProcessEnv = process.env, deps: LabDDeps = {}): LabModule {
   const settings = readSettings(env);
   const topic = settings.topic;
   const group = settings.group;
   const databaseUrl = (ctx: LabContext) => settings.lomsDatabaseUrl ?? ctx.endpoints().postgres.url;
   /** loms' link to Postgres (check 8 cuts it); its target is the database loms was last started for */
-  let dbTarget: ReturnType<typeof targetOf> | undefined;
   let linkUsed = false;
-  const dbLink = new LinkProxy({ target: () => dbTarget });
-  dbLink
-    .start()
-    .then(() => dbLink.unref())
-    .catch(() => undefined);
+  const dbLink = deps.dbLink ?? new LinkProxy();
+  if (deps.dbLink === undefined)
+    dbLink
+      .start()
+      .then(() => dbLink.unref())
+      .catch(() => undefined); // not listening: loms gets the direct URL and check 8 says it cannot cut the link
   const checkDeps: LabDCheckDeps = {
     settings,
     databaseUrl,
@@ -50,7 +57,13 @@ export function createLabD(env: NodeJS.ProcessEnv = process.env): LabModule {
     sequencesCheck(checkDeps),
     perOrderOrderingCheck(checkDeps),
     evenSpreadCheck(checkDeps),
+    twoOfThreeActiveCheck(checkDeps),
+    resumeCheck(checkDeps),
+    outageCheck(checkDeps),
+    noEventWithoutCommitCheck(checkDeps),
+    gracefulShutdownCheck(checkDeps),
     processingErrorsCheck(checkDeps),
+    producerShutdownCheck(checkDeps),
   ];
   const implemented = new Set(checks.map((c) => c.id));
   const manifest = {
@@ -119,7 +132,7 @@ export function createLabD(env: NodeJS.ProcessEnv = process.env): LabModule {
       const brokers = ctx.endpoints().kafka.brokers.join(',');
       if (kind === 'loms') {
         const direct = databaseUrl(ctx);
-        dbTarget = targetOf(direct);
+        dbLink.retarget(targetOf(direct));
         linkUsed = dbLink.ready;
         return {
           KAFKA_BROKERS: brokers,

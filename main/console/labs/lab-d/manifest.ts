@@ -6,7 +6,9 @@ import {
   ORDER_EVENTS_TOPIC,
   ORDER_STATUSES,
 } from '../../../../services/lab-d/schema.js';
+import { LAB_D_BROKEN_MODES } from '../../../../services/lab-d/broken-modes.js';
 import type { LabManifest } from '../../contract/manifest.js';
+import { LAB_D_CHECK_LIST, checkIdsOf } from './checks/catalog.js';
 
 export const LAB_D_MANIFEST: LabManifest = {
   id: 'lab-d',
@@ -46,7 +48,7 @@ export const LAB_D_MANIFEST: LabManifest = {
   },
   views: ['stack', 'topics', 'groups', 'outbox', 'timeline'],
   hint: ['Start local stack', 'Start all services', 'Create orders'],
-  checks: [],
+  checks: LAB_D_CHECK_LIST,
   faults: [
     { id: 'relay-pause', label: 'Pause the relay', description: 'loms keeps committing orders; outbox rows pile up.' },
     { id: 'relay-resume', label: 'Resume the relay', description: 'The backlog drains in order per key.' },
@@ -63,7 +65,14 @@ export const LAB_D_MANIFEST: LabManifest = {
       args: { key: 'record key', value: 'record value' },
     },
   ],
-  brokenModes: [],
+  // each mode names the checks it must make fail by LABS.md's invariant numbers (services/lab-d/broken-modes.ts)
+  brokenModes: LAB_D_BROKEN_MODES.map((m) => ({
+    id: m.id,
+    label: m.label,
+    bug: m.bug,
+    services: [...m.services],
+    breaks: checkIdsOf(m.invariants),
+  })),
   load: {
     unit: 'orders',
     mix: [

@@ -141,7 +141,7 @@ function CheckOutcome({ result, noun, stale }: { result: CheckResult; noun: stri
           <ul className="counts" aria-label="Counts" data-testid={`check-counts-${result.check}`}>
             {counts.map(([name, n]) => (
               <li key={name} className={n > 0 && COUNTS_THAT_HURT.test(name) ? 'count-bad' : undefined}>
-                <span className="count-name">{name}</span> <span className="count-value">{n}</span>
+                <span className="count-name">{words(name)}</span> <span className="count-value">{n}</span>
               </li>
             ))}
           </ul>
@@ -164,5 +164,9 @@ function CheckOutcome({ result, noun, stale }: { result: CheckResult; noun: stri
   );
 }
 
-/** counts whose names say something went wrong (lost, duplicated, out of order …) are red when above 0 */
-const COUNTS_THAT_HURT = /lost|missing|dup|out.of.order|gap|error|fail|unprocessed|stuck|extra|wrong/i;
+/** counts whose names say something went wrong (lost, out of order …) are red when above 0; duplicates are counted, not
+ * wrong in themselves (at least once) */
+const COUNTS_THAT_HURT = /lost|missing|out.?of.?order|gap|error|fail|unprocessed|stuck|extra|wrong|invalid|refused/i;
+
+/** `outOfOrder` → `out of order` */
+const words = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();

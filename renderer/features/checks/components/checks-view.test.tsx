@@ -13,7 +13,7 @@ import { ChecksView } from './checks-view';
 const FAILED = checkResult('outage-at-least-once', {
   status: 'FAIL',
   summary: '3 of 40 (order, status) pairs committed in Postgres never reached loms.order-events.',
-  counts: { expected: 40, lost: 3, duplicated: 0 },
+  counts: { expected: 40, lost: 3, duplicated: 1, outOfOrder: 2 },
   evidence: [
     {
       source: 'row',
@@ -89,7 +89,8 @@ describe('ChecksView', () => {
     expect(counts.map((c) => [c.textContent, c.className])).toEqual([
       ['expected 40', ''],
       ['lost 3', 'count-bad'],
-      ['duplicated 0', ''],
+      ['duplicated 1', ''],
+      ['out of order 2', 'count-bad'],
     ]);
     // which broken modes are made to fail it
     expect(screen.getByTestId('check-outage-at-least-once').textContent).toContain(

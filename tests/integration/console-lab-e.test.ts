@@ -192,6 +192,24 @@ describe('Lab E in the console', () => {
     expect(t.flags).toEqual(['duplicate']);
   });
 
+  it('publishes an event that fails its schema: accounting dead-letters it, the task shows it', async () => {
+    const task = (await call('timeline:recent', { limit: 1 })).items[0]!.entity;
+    const result = (await call('faults:run', { fault: 'invalid-event', args: { task } })).result;
+    expect(result).toContain(`for task ${task}`);
+    const dead = await waitFor(
+      async () =>
+        (await call('timeline:get', { lab: 'lab-e', entity: task })).timeline!.steps.find(
+          (s) => s.step === 'dead-lettered',
+        ),
+      { timeoutMs: 20_000, intervalMs: 200, what: 'the invalid TaskAssigned dead-lettered on the timeline' },
+    );
+    expect(dead).toMatchObject({
+      status: 'assigned',
+      actor: 'accounting',
+      where: { kind: 'record', topic: `${prefix}tasks-lifecycle.dlq` },
+    });
+  });
+
   it('stops every instance', async () => {
     await Promise.all(SERVICES.map((instance) => call('services:stop', { instance })));
     const { instances } = await call('services:list');

@@ -42,18 +42,26 @@ function expectStatus(r: CheckResult | undefined, status: string): CheckResult {
 async function notifiersIn(c: LabDConsole, group: string, mode: string | null): Promise<void> {
   for (const instance of ['notifier-1', 'notifier-2', 'notifier-3'])
     await c.call('services:restart', { instance, brokenMode: mode });
-  await waitFor(
-    async () => {
-      const list = (await c.call('services:list')).instances.filter((i) => i.kind === 'notifier');
-      const g = (await c.call('groups:snapshot')).groups.find((x) => x.groupId === group);
-      return list.every((i) => i.state === 'running' && i.brokenMode === mode) &&
-        g?.state === 'Stable' &&
-        g.members.length === 3
-        ? true
-        : undefined;
-    },
-    { timeoutMs: 90_000, what: `three notifiers in ${mode ?? 'correct'} mode` },
-  );
+  const list = (await c.call('services:list')).instances.filter((i) => i.kind === 'notifier');
+  expect(list.map((i) => i.brokenMode)).toEqual([mode, mode, mode]);
+  await stableGroupOf3(c, group);
+}
+
+/** Waits (broker-side) for a stable group of 3; on a timeout says what the instances are doing. */
+async function stableGroupOf3(c: LabDConsole, group: string): Promise<void> {
+  try {
+    await waitFor(
+      async () => {
+        const { groups } = await admin.describeGroups([group]);
+        return groups[0]?.state === 'Stable' && groups[0].members.length === 3 ? true : undefined;
+      },
+      { timeoutMs: 120_000, what: 'a stable group of 3 notifiers' },
+    );
+  } catch (err) {
+    const instances = (await c.call('services:list')).instances.map((i) => `${i.instance} ${i.state} ${i.exitCode}`);
+    const tail = (await c.call('services:logs', { instance: 'notifier-1', lines: 5 })).lines.map((l) => l.text);
+    throw new Error(`${(err as Error).message}; instances: ${instances.join(', ')}; notifier-1: ${tail.join(' | ')}`);
+  }
 }
 
 /** Restarts loms in `mode` and waits for it to answer. */
@@ -106,13 +114,7 @@ describe('checks matrix: Lab D on the shared stack', () => {
     });
     for (const instance of ['loms', 'notifier-1', 'notifier-2', 'notifier-3'])
       await c.call('services:start', { instance });
-    await waitFor(
-      async () => {
-        const g = (await c.call('groups:snapshot')).groups.find((x) => x.groupId === group);
-        return g?.state === 'Stable' && g.members.length === 3 ? g : undefined;
-      },
-      { timeoutMs: 90_000, what: 'a stable group of 3 notifiers' },
-    );
+    await stableGroupOf3(c, group);
     await waitFor(async () => (await c.call('lab-d:relay-status').catch(() => undefined)) ?? undefined, {
       timeoutMs: 60_000,
       what: 'loms to answer',

@@ -153,12 +153,6 @@ const OUTAGE_CHECK = 'outage-at-least-once';
 test('Lab D checks from the UI: every check PASSes; loms in relay-gives-up through a Kafka outage FAILs check 7', async ({
   page,
 }) => {
-  // TODO(lead, issue 9): delete this skip once Lab D's checks are all implemented (the runner refuses a Run all naming
-  // a check its module lacks); until then EVENTSCOPE_E2E_CHECKS=1 runs it.
-  test.skip(
-    process.env.EVENTSCOPE_E2E_CHECKS !== '1',
-    "Lab D's checks are being written: set EVENTSCOPE_E2E_CHECKS=1 to run this (issue 9)",
-  );
   test.setTimeout(45 * 60_000);
   const app = new ConsoleApp(page);
   const stack = new StackPage(page);

@@ -150,6 +150,8 @@ export interface LabModule {
   requests?: LabRequestHandlers;
   /** how the supervisor runs one service kind (default: services/cli.ts `<lab>/<kind>`); fixtures and tests override */
   serviceArgs?(kind: string, repoRoot: string): string[];
+  /** lets go of what the module holds itself (a link proxy); the console calls it when it stops */
+  dispose?(): Promise<void>;
 }
 
 export type { LoadMix };

@@ -128,6 +128,8 @@ export function createLabD(env: NodeJS.ProcessEnv = process.env, deps: LabDDeps 
 
   return {
     manifest,
+    // the link proxy it made itself (one a test passes in is the test's to stop)
+    dispose: () => (deps.dbLink === undefined ? dbLink.stop() : Promise.resolve()),
     env(ctx, kind, instance): Record<string, string> {
       const brokers = ctx.endpoints().kafka.brokers.join(',');
       if (kind === 'loms') {

@@ -46,7 +46,7 @@ export const LAB_D_MANIFEST: LabManifest = {
       { id: 'processed', label: 'processed by a notifier' },
     ],
   },
-  views: ['stack', 'topics', 'groups', 'outbox', 'timeline'],
+  views: ['stack', 'topics', 'groups', 'outbox', 'timeline', 'checks'],
   hint: ['Start local stack', 'Start all services', 'Create orders'],
   checks: LAB_D_CHECK_LIST,
   faults: [

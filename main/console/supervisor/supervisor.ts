@@ -4,6 +4,7 @@
 // It restarts nothing on its own: a killed consumer stays down until the user starts it (that is the lesson).
 // It only ever signals its own children, by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { AppError } from '../../../services/shared/app-error.js';
@@ -60,6 +61,22 @@ export interface Supervisor {
   lastGeneration(groupId: string): number | null;
   /** SIGTERM every running child and wait (SIGKILL after the deadline). */
   stopAll(): Promise<void>;
+}
+
+/** Resolves once 127.0.0.1:port accepts a connection, or as soon as `still()` says to stop waiting. */
+async function whenListening(port: number, still: () => boolean): Promise<void> {
+  while (still()) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 const PINO_LEVELS: Record<number, string> = {
@@ -250,7 +267,13 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     }
     s.exited = new Promise<void>((resolve) => {
       child.once('spawn', () => {
-        if (s.child === child && s.state.state === 'starting') update(s, { state: 'running', pid: child.pid ?? null });
+        const running = () => {
+          if (s.child === child && s.state.state === 'starting')
+            update(s, { state: 'running', pid: child.pid ?? null });
+        };
+        // a service with an HTTP port is running once the port answers (requests sent before would be refused)
+        if (port === null || port === 0) running();
+        else void whenListening(port, () => s.child === child && s.state.state === 'starting').then(running);
       });
       child.once('error', (err) => {
         deps.logger.error({ instance: name, err: err.message }, 'service process error');

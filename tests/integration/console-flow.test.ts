@@ -2,16 +2,15 @@
 // notifier-1..3, create orders with the load generator, then see the group (3 members, 2 owning), timelines with
 // processed steps, the outbox drained; pause the relay (backlog rises) and resume it (drains); inject a poison record
 // and a duplicate; kill the active notifier and see its partition move.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { createMemoryLogger } from '../../services/shared/logger.js';
 import { waitFor } from '../../services/shared/wait.js';
-import { sharedStackProvider } from './support/test-provider.js';
+import { callerOf, freePort, sharedStackProvider } from './support/test-provider.js';
 import { createLabD } from '../../main/console/labs/lab-d/index.js';
 import { createConsole, type Console } from '../../main/console/create-console.js';
 import { loadConsoleConfig } from '../../main/console/config/console-config.js';
-import type { GroupState, Rebalance, RequestName, ResponseOf } from '../../main/console/contract/console-api.js';
+import type { GroupState, Rebalance } from '../../main/console/contract/console-api.js';
 import { createTestDatabase, endpoints, uniqueName, type TestDatabase } from './support/index.js';
 import { REPO_ROOT, testKafka } from './lab-d/harness.js';
 
@@ -22,23 +21,8 @@ let admin: Admin;
 let console_: Console;
 const events: { name: string; payload: unknown }[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** The test stack as a provider: what the global setup brought up, reported healthy. */
-async function call<C extends RequestName>(name: C, request: unknown = {}): Promise<ResponseOf<C>> {
-  const r = await console_.dispatch(name, request);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.response as ResponseOf<C>;
-}
+const call = callerOf(() => console_);
 
 async function group_(): Promise<GroupState | undefined> {
   return (await call('groups:snapshot')).groups.find((g) => g.groupId === group);

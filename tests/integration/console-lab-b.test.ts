@@ -11,18 +11,13 @@ import { QUEUES } from '../../services/lab-b/schema.js';
 import { loadConsoleConfig } from '../../main/console/config/console-config.js';
 import { createConsole, type Console } from '../../main/console/create-console.js';
 import { createLabB } from '../../main/console/labs/lab-b/index.js';
-import type { RequestName, ResponseOf } from '../../main/console/contract/console-api.js';
-import { sharedStackProvider } from './support/test-provider.js';
+import { callerOf, sharedStackProvider } from './support/test-provider.js';
 import { LabBWorld, REPO_ROOT } from './lab-b/harness.js';
 
 let world: LabBWorld;
 let console_: Console;
 
-async function call<C extends RequestName>(name: C, request: unknown = {}): Promise<ResponseOf<C>> {
-  const r = await console_.dispatch(name, request);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.response as ResponseOf<C>;
-}
+const call = callerOf(() => console_);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,6 @@
 // own. The console runs the five services as child processes, its load signs a crew up and creates, reshuffles and
 // completes tasks through the gateway, and each task's timeline reads created → assigned (fee) → reassigned (fee) →
 // completed (reward) from the tasks-lifecycle records and the services' lines, with no flag.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import pg from 'pg';
@@ -11,9 +10,8 @@ import { waitFor } from '../../services/shared/wait.js';
 import { loadConsoleConfig } from '../../main/console/config/console-config.js';
 import { createConsole, type Console } from '../../main/console/create-console.js';
 import { createLabE } from '../../main/console/labs/lab-e/index.js';
-import type { RequestName, ResponseOf } from '../../main/console/contract/console-api.js';
 import { endpoints, uniqueName } from './support/index.js';
-import { sharedStackProvider } from './support/test-provider.js';
+import { callerOf, freePort, sharedStackProvider } from './support/test-provider.js';
 import { REPO_ROOT, testKafka } from './lab-d/harness.js';
 
 const prefix = `${uniqueName('labe-console')}.`;
@@ -22,22 +20,7 @@ const SERVICES = ['gateway', 'auth', 'tasks', 'accounting', 'analytics'] as cons
 let console_: Console;
 let admin: Admin;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function call<C extends RequestName>(name: C, request: unknown = {}): Promise<ResponseOf<C>> {
-  const r = await console_.dispatch(name, request);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.response as ResponseOf<C>;
-}
+const call = callerOf(() => console_);
 
 /** an instance said it listens (its `lifecycle` line) */
 async function listening(instance: string): Promise<void> {

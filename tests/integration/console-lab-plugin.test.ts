@@ -8,10 +8,9 @@ import { waitFor } from '../../services/shared/wait.js';
 import { loadConsoleConfig } from '../../main/console/config/console-config.js';
 import { createConsole, type Console } from '../../main/console/create-console.js';
 import { defaultLabs } from '../../main/console/labs/registry.js';
-import type { RequestName, ResponseOf } from '../../main/console/contract/console-api.js';
 import { createFixtureLab } from '../fixtures/lab-fixture/module.js';
 import { endpoints, uniqueName } from './support/index.js';
-import { sharedStackProvider } from './support/test-provider.js';
+import { callerOf, sharedStackProvider } from './support/test-provider.js';
 import { REPO_ROOT, testKafka } from './lab-d/harness.js';
 
 const topic = uniqueName('fixture-items');
@@ -19,11 +18,7 @@ const group = uniqueName('fixture-workers');
 let console_: Console;
 let admin: Admin;
 
-async function call<C extends RequestName>(name: C, request: unknown = {}): Promise<ResponseOf<C>> {
-  const r = await console_.dispatch(name, request);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.response as ResponseOf<C>;
-}
+const call = callerOf(() => console_);
 
 beforeAll(async () => {
   admin = testKafka(endpoints().kafka.brokers).admin();

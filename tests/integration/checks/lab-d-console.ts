@@ -1,7 +1,7 @@
 // Helpers for the checks tests: a console on Lab D with unique names (topic, group, database, loms port), its checks run
 // through the contract, a check context for running a check directly (bad-setup cases, services we did not write), and
 // the matrix table (check × case → PASS/FAIL with its time) printed to stderr.
-import net from 'node:net';
+import { freePort } from '../support/test-provider.js';
 import type { Kafka } from 'kafkajs';
 import { createLabD } from '../../../main/console/labs/lab-d/index.js';
 import { createConsole, type Console } from '../../../main/console/create-console.js';
@@ -18,17 +18,6 @@ import { createMemoryLogger } from '../../../services/shared/logger.js';
 import { LinkProxy } from '../../../main/console/faults/link-proxy.js';
 import { REPO_ROOT, testKafka, waitFor } from '../lab-d/harness.js';
 import type { LocalKafka } from '../../../main/console/stack/local/kafka.js';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The stack as a provider: `base` endpoints; with `scoped`, Kafka is that test-scoped broker, stopped and started by stopComponent/startComponent. */
 export function checksProvider(base: StackEndpoints, scoped?: LocalKafka): StackProvider {
@@ -200,3 +189,5 @@ export class MatrixTable {
     return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
   }
 }
+
+export { freePort };

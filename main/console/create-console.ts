@@ -548,7 +548,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       await stopObserving();
       timeline.stop();
       logBatcher.stop();
-      await Promise.allSettled(deps.labs.map((m) => m.dispose?.()));
+      await Promise.allSettled(deps.labs.map((m) => m.dispose?.() ?? Promise.resolve()));
     },
   };
 }

@@ -57,7 +57,6 @@ describe('a lab registered as a module', () => {
 
   it('runs its services, observes its topic and group, and shows each item made → done and handled', async () => {
     await call('services:start', { instance: 'producer' });
-    await call('services:start', { instance: 'worker-1' });
     const parts = await waitFor(
       async () => {
         const p = (await call('kafka:snapshot')).partitions.filter((x) => x.topic === topic);
@@ -66,6 +65,8 @@ describe('a lab registered as a module', () => {
       { timeoutMs: 60_000, what: 'the fixture topic with 10 records' },
     );
     expect(parts.map((p) => p.partition).sort()).toEqual([0, 1]);
+    // the worker, like a student's consumer, expects its topic to exist (the producer makes it): start it after
+    await call('services:start', { instance: 'worker-1' });
     const items = await waitFor(
       async () => {
         const r = await call('timeline:recent', { limit: 50 });
@@ -73,7 +74,10 @@ describe('a lab registered as a module', () => {
         return done.length === 5 ? done : undefined;
       },
       { timeoutMs: 60_000, what: '5 items published and handled' },
-    );
+    ).catch(async (err: unknown) => {
+      const logs = (await call('services:logs', { instance: 'worker-1', lines: 30 })).lines.map((l) => l.text);
+      throw new Error(`${(err as Error).message}\nworker-1's last lines:\n${logs.join('\n')}`);
+    });
     const t = (await call('timeline:get', { lab: 'lab-fixture', entity: items[0]!.entity })).timeline!;
     expect(t.steps.map((s) => `${s.status}:${s.step}`)).toEqual([
       'made:published',

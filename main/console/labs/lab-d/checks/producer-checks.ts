@@ -21,6 +21,7 @@ import {
   type HttpAnswer,
   type LabDCheckDeps,
   type OrderRecord,
+  groupBy,
 } from './support.js';
 
 type Pair = { orderId: string; status: string; via: string };
@@ -95,8 +96,7 @@ async function judge(ctx: CheckContext, deps: LabDCheckDeps, expected: Pair[], r
   // order per key over the whole topic
   let outOfOrder = 0;
   let invalid = 0;
-  const byKey = new Map<string, OrderRecord[]>();
-  for (const r of mine) byKey.set(r.orderId!, [...(byKey.get(r.orderId!) ?? []), r]);
+  const byKey = groupBy(mine, (r) => r.orderId!);
   for (const [id, rs] of byKey) {
     if (new Set(rs.map((r) => r.partition)).size > 1) {
       invalid++;

@@ -13,6 +13,7 @@ import {
   withAdmin,
   type LabDCheckDeps,
   type OrderRecord,
+  groupBy,
 } from './support.js';
 
 const EXPECTED_PARTITIONS = 2;
@@ -91,8 +92,7 @@ export function sequencesCheck(deps: LabDCheckDeps): Check {
       const { counts: skipped, note } = skippedNote(records);
       if (events.length === 0)
         return outcome('SKIP', `no order events on ${topic} yet: create orders first.${note}`, skipped, []);
-      const byOrder = new Map<string, OrderRecord[]>();
-      for (const r of events) byOrder.set(r.orderId!, [...(byOrder.get(r.orderId!) ?? []), r]);
+      const byOrder = groupBy(events, (r) => r.orderId!);
       const evidence: Evidence[] = [];
       let invalid = 0;
       let unknown = 0;
@@ -182,7 +182,9 @@ export function perOrderOrderingCheck(deps: LabDCheckDeps): Check {
           if (unkeyed <= 5) evidence.push(recordEvidence(topic, r, `order ${r.orderId}: a record without a key`));
           continue;
         }
-        byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+        const same = byKey.get(r.key);
+        if (same === undefined) byKey.set(r.key, [r]);
+        else same.push(r);
       }
       let split = 0;
       let outOfOrder = 0;

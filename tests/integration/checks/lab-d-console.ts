@@ -1,18 +1,13 @@
 // Helpers for the checks tests: a console on Lab D with unique names (topic, group, database, loms port), its checks run
 // through the contract, a check context for running a check directly (bad-setup cases, services we did not write), and
 // the matrix table (check × case → PASS/FAIL with its time) printed to stderr.
-import { freePort } from '../support/test-provider.js';
+import { freePort, sharedStackProvider } from '../support/test-provider.js';
 import type { Kafka } from 'kafkajs';
 import { createLabD } from '../../../main/console/labs/lab-d/index.js';
 import { createConsole, type Console } from '../../../main/console/create-console.js';
 import { loadConsoleConfig } from '../../../main/console/config/console-config.js';
 import type { CheckResult, RequestName, ResponseOf } from '../../../main/console/contract/console-api.js';
-import type {
-  ComponentHealth,
-  ComponentName,
-  StackEndpoints,
-  StackProvider,
-} from '../../../main/console/stack/types.js';
+import type { StackEndpoints, StackProvider } from '../../../main/console/stack/types.js';
 import type { CheckContext, CheckOutcome, LabModule } from '../../../main/console/labs/types.js';
 import { createMemoryLogger } from '../../../services/shared/logger.js';
 import { LinkProxy } from '../../../main/console/faults/link-proxy.js';
@@ -23,26 +18,8 @@ import type { LocalKafka } from '../../../main/console/stack/local/kafka.js';
 export function checksProvider(base: StackEndpoints, scoped?: LocalKafka): StackProvider {
   const endpoints = (): StackEndpoints =>
     scoped === undefined ? base : { ...base, kafka: { ...base.kafka, brokers: [`127.0.0.1:${scoped.port}`] } };
-  const health = (name: ComponentName): ComponentHealth => ({
-    name,
-    state: 'healthy',
-    endpoint: '',
-    detail: 'test stack',
-  });
   return {
-    kind: 'external',
-    up: () =>
-      Promise.resolve({
-        endpoints: endpoints(),
-        health: (['kafka', 'postgres'] as const).map(health),
-        millisToHealthy: 0,
-        origins: { kafka: 'reused', postgres: 'reused', rabbitmq: 'reused', mongodb: 'reused', redis: 'reused' },
-      }),
-    down: () => Promise.resolve(),
-    status: () => Promise.resolve((['kafka', 'postgres'] as const).map(health)),
-    logs: () => Promise.resolve([]),
-    onHealth: () => () => undefined,
-    endpoints,
+    ...sharedStackProvider(['kafka', 'postgres'], endpoints),
     async stopComponent(name) {
       if (name !== 'kafka' || scoped === undefined) throw new Error(`this test stack cannot stop ${name}`);
       await scoped.stop();

@@ -3,10 +3,19 @@
 import net from 'node:net';
 import type { Console } from '../../../main/console/create-console.js';
 import type { RequestName, ResponseOf } from '../../../main/console/contract/console-api.js';
-import type { ComponentHealth, ComponentName, StackProvider } from '../../../main/console/stack/types.js';
+import type {
+  ComponentHealth,
+  ComponentName,
+  StackEndpoints,
+  StackProvider,
+} from '../../../main/console/stack/types.js';
 import { endpoints } from './index.js';
 
-export function sharedStackProvider(healthy: readonly ComponentName[] = ['kafka', 'postgres']): StackProvider {
+/** `where`: the endpoints to report (default: the shared stack's, as the global setup brought it up). */
+export function sharedStackProvider(
+  healthy: readonly ComponentName[] = ['kafka', 'postgres'],
+  where: () => StackEndpoints = endpoints,
+): StackProvider {
   const health = (name: ComponentName): ComponentHealth => ({
     name,
     state: 'healthy',
@@ -17,7 +26,7 @@ export function sharedStackProvider(healthy: readonly ComponentName[] = ['kafka'
     kind: 'external',
     up: () =>
       Promise.resolve({
-        endpoints: endpoints(),
+        endpoints: where(),
         health: healthy.map(health),
         millisToHealthy: 0,
         origins: { kafka: 'reused', postgres: 'reused', rabbitmq: 'reused', mongodb: 'reused', redis: 'reused' },
@@ -26,7 +35,7 @@ export function sharedStackProvider(healthy: readonly ComponentName[] = ['kafka'
     status: () => Promise.resolve(healthy.map(health)),
     logs: () => Promise.resolve([]),
     onHealth: () => () => undefined,
-    endpoints,
+    endpoints: where,
     stopComponent: () => Promise.resolve(),
     startComponent: () => Promise.resolve(),
   };

@@ -47,22 +47,64 @@ const groupEvidence = (ctx: CheckContext, group: string, topic: string, members:
     detail: `${instanceOf(ctx, topic, m) ?? m.host}: ${m.partitions.length > 0 ? `owns ${m.partitions.map((p) => `p${p}`).join(', ')}` : 'idle (no partition)'}`,
   }));
 
-/** Starts the console's notifiers that are not running (in the mode they last ran in) and waits for a stable group. */
+/** How long the group must look the same before a check acts on it: longer than a heartbeat, so a rebalance one
+ *  member has started (a restarted instance joining, a killed one's session still open) has been seen by all. */
+const SETTLE_MS = 2_500;
+
+/**
+ * Why the group is not settled yet (undefined when it is): Stable, every partition owned, each running console
+ * notifier in it exactly once (a second member with the same client id is a killed instance whose session has not
+ * expired yet) and, where the console read the instance's assignment from its lines, owning what the group says.
+ */
+function unsettled(ctx: CheckContext, topic: string, partitions: number, g: Awaited<ReturnType<typeof describeGroup>>) {
+  if (g.state !== 'Stable') return `the group is ${g.state}`;
+  const owned = new Set(g.members.flatMap((m) => m.partitions));
+  if (owned.size !== partitions) return `${owned.size} of ${partitions} partitions owned`;
+  const running = ctx.services.list().filter((i) => i.kind === 'notifier' && i.state === 'running');
+  for (const i of running) {
+    const ms = g.members.filter((m) => instanceOf(ctx, topic, m) === i.instance);
+    if (ms.length !== 1)
+      return `${i.instance} is ${ms.length === 0 ? 'not in the group yet' : `in it ${ms.length} times`}`;
+    const logged = i.assignment?.[topic];
+    if (logged !== undefined && JSON.stringify([...logged].sort()) !== JSON.stringify(ms[0]!.partitions))
+      return `${i.instance} has not confirmed its assignment yet`;
+  }
+  return undefined;
+}
+
+/**
+ * Starts the console's notifiers that are not running (in the mode they last ran in) and waits until the group is
+ * settled with at least `want` members (see `unsettled`) and has stayed the same for SETTLE_MS.
+ */
 async function ensureGroup(ctx: CheckContext, deps: LabDCheckDeps, want: number, timeoutMs = 45_000) {
   const { settings } = deps;
   const notRunning = ctx.services.list().filter((i) => i.kind === 'notifier' && i.state !== 'running');
   for (const i of notRunning) await ctx.services.start(i.instance, i.brokenMode);
   if (notRunning.length > 0)
     ctx.progress(`started ${notRunning.map((i) => i.instance).join(', ')}; waiting for the group`);
-  const { partitions } = { partitions: (await endOffsets(ctx, settings.topic)).size };
+  const partitions = (await endOffsets(ctx, settings.topic)).size;
+  let since: { shape: string; at: number } | undefined;
+  let lastWhy: string | undefined;
   return until(
     ctx,
     async () => {
       const g = await describeGroup(ctx, settings);
-      const owned = new Set(g.members.flatMap((m) => m.partitions));
-      return g.state === 'Stable' && g.members.length >= want && owned.size === partitions ? g : undefined;
+      const why =
+        g.members.length < want
+          ? `${g.members.length} of ${want} members`
+          : unsettled(ctx, settings.topic, partitions, g);
+      if (why !== undefined) {
+        if (why !== lastWhy) ctx.progress(`waiting for the group: ${why}`);
+        lastWhy = why;
+        since = undefined;
+        return undefined;
+      }
+      const shape = JSON.stringify(g.members.map((m) => [m.memberId, m.partitions]).sort());
+      if (since?.shape !== shape) since = { shape, at: Date.now() };
+      return Date.now() - since.at >= SETTLE_MS ? g : undefined;
     },
     timeoutMs,
+    250,
   );
 }
 

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { createClient } from 'redis';
 import { AppError } from '../../../services/shared/app-error.js';
 import { describeCluster } from './local/kafka.js';
+import { createManagementClient, publicManagementUrl, type ManagementOverview } from './rabbitmq-management.js';
 import type { ComponentName, StackEndpoints } from './types.js';
 
 export type Probe = (endpoints: StackEndpoints, timeoutMs?: number) => Promise<string>;
@@ -55,6 +56,13 @@ export async function pingRabbitmq(url: string, timeoutMs = 5_000): Promise<stri
   }
 }
 
+/** RabbitMQ with its management API: the AMQP connection, then `/api/overview` (which node answers, which plugin). */
+export async function pingRabbitmqManagement(url: string, managementUrl: string, timeoutMs = 5_000): Promise<string> {
+  const amqpDetail = await pingRabbitmq(url, timeoutMs);
+  const overview = await createManagementClient(managementUrl).get<ManagementOverview>('/api/overview', timeoutMs);
+  return `${amqpDetail}, node ${overview.node}, management ${overview.management_version} on ${publicManagementUrl(managementUrl)}`;
+}
+
 /** MongoDB: `ping` with the official driver (no serverApi: the MongoDB-wire test server would refuse it). */
 export async function pingMongodb(url: string, timeoutMs = 5_000): Promise<string> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs });
@@ -87,7 +95,10 @@ export async function pingRedis(url: string, timeoutMs = 5_000): Promise<string>
 export const PROBES: Record<ComponentName, Probe> = {
   kafka: (e, t) => pingKafka(e.kafka.brokers, t),
   postgres: (e, t) => pingPostgres(e.postgres.url, t),
-  rabbitmq: (e, t) => pingRabbitmq(e.rabbitmq.url, t),
+  rabbitmq: (e, t) =>
+    e.rabbitmq.managementUrl === undefined
+      ? pingRabbitmq(e.rabbitmq.url, t)
+      : pingRabbitmqManagement(e.rabbitmq.url, e.rabbitmq.managementUrl, t),
   mongodb: (e, t) => pingMongodb(e.mongodb.url, t),
   redis: (e, t) => pingRedis(e.redis.url, t),
 };
@@ -95,6 +106,9 @@ export const PROBES: Record<ComponentName, Probe> = {
 /** The address of a component without credentials (for health and error messages). */
 export function publicEndpoint(name: ComponentName, endpoints: StackEndpoints): string {
   if (name === 'kafka') return endpoints.kafka.brokers.join(',');
+  const management = name === 'rabbitmq' ? endpoints.rabbitmq.managementUrl : undefined;
+  if (management !== undefined)
+    return `${publicEndpoint(name, { ...endpoints, rabbitmq: { url: endpoints.rabbitmq.url } })} · management ${publicManagementUrl(management)}`;
   const url = endpoints[name].url;
   try {
     const u = new URL(url);

@@ -19,7 +19,9 @@ export interface ComponentHealth {
 export interface StackEndpoints {
   kafka: { brokers: string[] };
   postgres: { url: string };
-  rabbitmq: { url: string };
+  /** `managementUrl`: the management HTTP API (with credentials) when the provider knows it (else the observers try the
+   * AMQP host on 15672, see stack/rabbitmq-management.ts) */
+  rabbitmq: { url: string; managementUrl?: string };
   mongodb: { url: string };
   redis: { url: string };
 }
@@ -66,4 +68,9 @@ export interface StackProvider {
   /** Faults: stop and start one component (the Kafka broker, for the outage labs). Providers that cannot say so. */
   stopComponent(name: ComponentName): Promise<void>;
   startComponent(name: ComponentName): Promise<void>;
+  /**
+   * Fault: stop and start one component the provider started (the local provider's own RabbitMQ node, for Lab B's
+   * durability check); refused (CONFLICT) for a server it did not start. Absent: stop then start.
+   */
+  restartComponent?(name: ComponentName): Promise<void>;
 }

@@ -1,6 +1,8 @@
 // The `local` provider: real servers as local processes where no Docker engine answers.
-// Kafka (KRaft, official jars) and a MongoDB-wire server are started with Java; the machine's own Postgres, RabbitMQ
-// and Redis are reused when they answer and started with the system's commands otherwise. `down` stops only what
+// Kafka (KRaft, official jars) and a MongoDB-wire server are started with Java; RabbitMQ is Eventscope's own node of
+// the installed rabbitmq-server (own ports, management plugin, see rabbitmq.ts), so that the machine's shared node is
+// never restarted by a fault; the machine's own Postgres and Redis (and RabbitMQ, where rabbitmq-server is not
+// installed) are reused when they answer and started with the system's commands otherwise. `down` stops only what
 // Eventscope started, by PID (recorded in a state file, see `stateDir`); what already ran is never stopped.
 import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ import { COMPONENT_NAMES } from '../types.js';
 import { readVersions } from '../versions.js';
 import { LocalKafka } from './kafka.js';
 import { LocalMongo } from './mongo.js';
+import { LocalRabbitmq } from './rabbitmq.js';
 import { commandLineOf, findListenerPid, isAlive, isPortOpen, stopPid, tailFile } from './process.js';
 import { StateFile, type Owner, type StackState, type StartedComponent } from './state.js';
 import { postgresClusters, runStartPlan, systemStartPlan, type SystemComponent } from './system-services.js';
@@ -30,7 +33,11 @@ export interface LocalPorts {
   kafka: number;
   kafkaController: number;
   postgres: number;
+  /** AMQP: Eventscope's own node (or the machine's, when the provider uses the shared one) */
   rabbitmq: number;
+  /** the own node's management API and Erlang distribution port */
+  rabbitmqManagement: number;
+  rabbitmqDist: number;
   mongodb: number;
   redis: number;
 }
@@ -39,7 +46,9 @@ export const DEFAULT_LOCAL_PORTS: LocalPorts = {
   kafka: 9092,
   kafkaController: 9093,
   postgres: 5432,
-  rabbitmq: 5672,
+  rabbitmq: 5673,
+  rabbitmqManagement: 15673,
+  rabbitmqDist: 25673,
   mongodb: 27017,
   redis: 6379,
 };
@@ -58,14 +67,29 @@ export interface LocalProviderOptions {
    */
   stateDir?: string;
   kafkaHeapMb?: number;
+  /**
+   * Which RabbitMQ: 'own' (Eventscope's own node on `ports.rabbitmq`, 5673, with the management API on 15673) or
+   * 'shared' (the machine's node, 5672 unless `ports.rabbitmq` says otherwise; never stopped or restarted). Default:
+   * EVENTSCOPE_LOCAL_RABBITMQ, else 'own' where rabbitmq-server is installed.
+   */
+  rabbitmqNode?: 'own' | 'shared';
   env?: NodeJS.ProcessEnv;
 }
 
-export function localEndpoints(ports: LocalPorts): StackEndpoints {
+/** The machine's RabbitMQ port, used when the provider runs no node of its own. */
+export const SHARED_RABBITMQ_PORT = 5672;
+
+export function localEndpoints(ports: LocalPorts, rabbitmqNode: 'own' | 'shared' = 'own'): StackEndpoints {
   return {
     kafka: { brokers: [`127.0.0.1:${ports.kafka}`] },
     postgres: { url: `postgresql://postgres@127.0.0.1:${ports.postgres}/postgres` },
-    rabbitmq: { url: `amqp://guest:guest@127.0.0.1:${ports.rabbitmq}` },
+    rabbitmq:
+      rabbitmqNode === 'own'
+        ? {
+            url: `amqp://guest:guest@127.0.0.1:${ports.rabbitmq}`,
+            managementUrl: `http://guest:guest@127.0.0.1:${ports.rabbitmqManagement}`,
+          }
+        : { url: `amqp://guest:guest@127.0.0.1:${ports.rabbitmq}` },
     mongodb: { url: `mongodb://127.0.0.1:${ports.mongodb}/?directConnection=true` },
     redis: { url: `redis://127.0.0.1:${ports.redis}` },
   };
@@ -81,13 +105,29 @@ export class LocalStackProvider implements StackProvider {
   private readonly board: HealthBoard;
   private readonly kafka: LocalKafka;
   private readonly mongo: LocalMongo;
+  private readonly rabbitmq: LocalRabbitmq | undefined;
   private readonly kafkaVersion: string;
 
   constructor(opts: LocalProviderOptions = {}) {
-    this.ports = { ...DEFAULT_LOCAL_PORTS, ...opts.ports };
+    this.env = opts.env ?? process.env;
+    const rabbitmqNode = opts.rabbitmqNode ?? rabbitmqNodeFromEnv(this.env);
+    this.ports = {
+      ...DEFAULT_LOCAL_PORTS,
+      ...(rabbitmqNode === 'shared' ? { rabbitmq: SHARED_RABBITMQ_PORT } : {}),
+      ...opts.ports,
+    };
     this.dir = opts.dir ?? stackDir(opts.env);
     this.owner = opts.owner ?? 'cli';
-    this.env = opts.env ?? process.env;
+    this.rabbitmq =
+      rabbitmqNode === 'own'
+        ? new LocalRabbitmq({
+            amqpPort: this.ports.rabbitmq,
+            managementPort: this.ports.rabbitmqManagement,
+            distPort: this.ports.rabbitmqDist,
+            baseDir: this.dir,
+            env: this.env,
+          })
+        : undefined;
     this.state = new StateFile(opts.stateDir ?? machineStateDir(this.ports.kafka));
     const endpoints = this.endpoints();
     this.board = new HealthBoard((name) => publicEndpoint(name, endpoints));
@@ -103,7 +143,17 @@ export class LocalStackProvider implements StackProvider {
   }
 
   endpoints(): StackEndpoints {
-    return localEndpoints(this.ports);
+    return localEndpoints(this.ports, this.rabbitmqNode);
+  }
+
+  /** 'own': Eventscope's own RabbitMQ node (restartable); 'shared': the machine's (never stopped or restarted). */
+  get rabbitmqNode(): 'own' | 'shared' {
+    return this.rabbitmq === undefined ? 'shared' : 'own';
+  }
+
+  /** The own RabbitMQ node's name (undefined when the provider uses the machine's node). */
+  get rabbitmqNodeName(): string | undefined {
+    return this.rabbitmq?.nodeName;
   }
 
   /** The file that records what Eventscope started on these ports. */
@@ -202,7 +252,11 @@ export class LocalStackProvider implements StackProvider {
         );
       }
       case 'rabbitmq':
-        return Promise.resolve(tailFile(newestFile('/var/log/rabbitmq', '.log') ?? '', lines));
+        return Promise.resolve(
+          this.rabbitmq !== undefined
+            ? this.rabbitmq.logs(lines)
+            : tailFile(newestFile('/var/log/rabbitmq', '.log') ?? '', lines),
+        );
       case 'redis':
         return Promise.resolve(tailFile('/var/log/redis/redis-server.log', lines));
     }
@@ -234,6 +288,34 @@ export class LocalStackProvider implements StackProvider {
     });
   }
 
+  /**
+   * Stops and starts one component Eventscope started (under one lock: no other up/down in between), e.g. the own
+   * RabbitMQ node for Lab B's durability check. A server Eventscope did not start (the machine's RabbitMQ) is refused
+   * with CONFLICT and left alone.
+   */
+  async restartComponent(name: ComponentName): Promise<void> {
+    await this.state.withLock(async () => {
+      const st = this.liveState();
+      const entry = st.components[name];
+      if (entry === undefined) {
+        throw new AppError(
+          'CONFLICT',
+          `${name} on ${publicEndpoint(name, this.endpoints())} was not started by Eventscope, so Eventscope does not restart it`,
+          { component: name },
+        );
+      }
+      try {
+        await this.stopStarted(st, (n) => n === name);
+        await this.ensure(name, st);
+        // the restarted server belongs to whoever started it first (a test run's node stays the tests')
+        const again = st.components[name];
+        if (again !== undefined) st.components[name] = { ...again, owner: entry.owner };
+      } finally {
+        this.state.write(st);
+      }
+    });
+  }
+
   /** The PIDs of what Eventscope started and still runs (for faults and tests). */
   startedPids(): Partial<Record<ComponentName, number>> {
     const st = this.liveState();
@@ -257,7 +339,12 @@ export class LocalStackProvider implements StackProvider {
   }
 
   private healthyDetail(name: ComponentName, probed: string, entry: StartedComponent | undefined): string {
-    const what = name === 'kafka' ? `KRaft broker ${this.kafkaVersion} (${probed})` : probed;
+    let what = name === 'kafka' ? `KRaft broker ${this.kafkaVersion} (${probed})` : probed;
+    if (name === 'rabbitmq')
+      what +=
+        this.rabbitmq !== undefined
+          ? "; Eventscope's own node (the machine's RabbitMQ is shared and left alone)"
+          : "; the machine's node (shared: Eventscope never restarts it)";
     return entry === undefined
       ? `${what}; already running, reused (Eventscope never stops it)`
       : `${what}; started by Eventscope (pid ${entry.pid})`;
@@ -365,8 +452,29 @@ export class LocalStackProvider implements StackProvider {
           how: 'java MongoWireServer.java',
         };
       }
+      case 'rabbitmq': {
+        const node = this.rabbitmq;
+        if (node === undefined) return this.startSystem(name, startedAt);
+        this.board.update(name, {
+          state: 'starting',
+          detail: `starting Eventscope's own RabbitMQ node ${node.nodeName} (AMQP ${node.amqpPort}, management ${node.managementPort})`,
+        });
+        await node.start();
+        const pid = node.pid;
+        if (pid === undefined)
+          throw new AppError('BROKER_UNAVAILABLE', `the RabbitMQ node ${node.nodeName} exited right after it started`, {
+            component: name,
+          });
+        return {
+          pid,
+          marker: node.marker,
+          stopSignal: 'SIGTERM',
+          owner: this.owner,
+          startedAt,
+          how: `rabbitmq-server (node ${node.nodeName}, folder ${node.dir})`,
+        };
+      }
       case 'postgres':
-      case 'rabbitmq':
       case 'redis':
         return this.startSystem(name, startedAt);
     }
@@ -431,6 +539,17 @@ export class LocalStackProvider implements StackProvider {
 export function machineStateDir(kafkaPort: number): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   return path.join(tmpdir(), `eventscope-stack-${uid}-${kafkaPort}`);
+}
+
+function rabbitmqNodeFromEnv(env: NodeJS.ProcessEnv): 'own' | 'shared' {
+  const asked = env.EVENTSCOPE_LOCAL_RABBITMQ?.trim();
+  if (asked === 'own' || asked === 'shared') return asked;
+  if (asked !== undefined && asked !== '')
+    throw new AppError('CONFIG_ERROR', `EVENTSCOPE_LOCAL_RABBITMQ must be own or shared (got "${asked}")`, {
+      field: 'EVENTSCOPE_LOCAL_RABBITMQ',
+      value: asked,
+    });
+  return LocalRabbitmq.installed(env) ? 'own' : 'shared';
 }
 
 function ownsPid(entry: StartedComponent): boolean {

@@ -1,0 +1,123 @@
+// The local provider's own RabbitMQ node, on test ports next to the machine's shared node: it starts with the
+// management plugin, its health names both endpoints and the node, a restart keeps a durable queue's persistent
+// messages, the machine's node is never restarted (refused, its PID unchanged), and `release` (what `.ci/run` calls)
+// stops the node by PID.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import amqp from 'amqplib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commandLineOf, findListenerPid, isAlive, isPortOpen } from '../../main/console/stack/local/process.js';
+import { LocalStackProvider, SHARED_RABBITMQ_PORT } from '../../main/console/stack/local/provider.js';
+import { createManagementClient, type ManagementOverview } from '../../main/console/stack/rabbitmq-management.js';
+import type { ComponentHealth } from '../../main/console/stack/types.js';
+import { isAppError } from '../../services/shared/app-error.js';
+import { uniqueName } from './support/index.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'eventscope-rabbitmq-own-'));
+const ports = { rabbitmq: 39671, rabbitmqManagement: 39672, rabbitmqDist: 39673 };
+const provider = new LocalStackProvider({ owner: 'tests', dir, stateDir: dir, ports, rabbitmqNode: 'own' });
+
+afterAll(async () => {
+  await provider.down({ only: ['rabbitmq'] });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function queueDepth(url: string, queue: string): Promise<number> {
+  const conn = await amqp.connect(url);
+  try {
+    const ch = await conn.createChannel();
+    return (await ch.checkQueue(queue)).messageCount;
+  } finally {
+    await conn.close();
+  }
+}
+
+describe("local provider: Eventscope's own RabbitMQ node", () => {
+  const sharedBefore = findListenerPid(SHARED_RABBITMQ_PORT);
+
+  it('starts its own node with the management API; health shows AMQP and management and says which node', async () => {
+    for (const port of Object.values(ports)) expect(await isPortOpen(port), `port ${port} must be free`).toBe(false);
+    const seen: ComponentHealth[] = [];
+    const unsubscribe = provider.onHealth((h) => {
+      if (h.name === 'rabbitmq') seen.push(h);
+    });
+    try {
+      await provider.startComponent('rabbitmq');
+    } finally {
+      unsubscribe();
+    }
+    expect(provider.rabbitmqNode).toBe('own');
+    const node = provider.rabbitmqNodeName ?? '';
+    expect(node).toBe('eventscope-39671@localhost');
+    const healthy = seen.at(-1);
+    expect(healthy?.state).toBe('healthy');
+    expect(healthy?.endpoint).toBe('amqp://127.0.0.1:39671 · management http://127.0.0.1:39672');
+    expect(healthy?.detail).toContain(`node ${node}`);
+    expect(healthy?.detail).toContain("Eventscope's own node");
+    expect(healthy?.detail).toMatch(/started by Eventscope \(pid \d+\)/);
+    expect(healthy?.detail).not.toContain('guest');
+
+    const pid = provider.startedPids().rabbitmq ?? 0;
+    expect(commandLineOf(pid)).toContain(`-eventscope_rabbitmq ${node}`);
+    expect(findListenerPid(ports.rabbitmqManagement)).toBe(pid);
+
+    const management = provider.endpoints().rabbitmq.managementUrl ?? '';
+    const overview = await createManagementClient(management).get<ManagementOverview>('/api/overview');
+    expect(overview.node).toBe(node);
+    expect(overview.management_version).toMatch(/^\d+\.\d+/);
+    const log = (await provider.logs('rabbitmq', 1000)).join('\n');
+    expect(log).toContain('started TCP listener on 127.0.0.1:39671');
+    expect(log).toContain('listener started on port 39672');
+    expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);
+  });
+
+  it('restarts only its own node: a durable queue keeps its persistent messages; the shared node is refused', async () => {
+    const { url } = provider.endpoints().rabbitmq;
+    const queue = uniqueName('own-node-durable');
+    const conn = await amqp.connect(url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue(queue, { durable: true });
+    ch.sendToQueue(queue, Buffer.from('survives'), { persistent: true });
+    await ch.waitForConfirms();
+    await conn.close();
+
+    const before = provider.startedPids().rabbitmq;
+    await provider.restartComponent('rabbitmq');
+    const after = provider.startedPids().rabbitmq;
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    expect(isAlive(before ?? 0)).toBe(false);
+    expect(await queueDepth(url, queue)).toBe(1);
+
+    // The machine's node: not started by Eventscope, so neither stopped nor restarted.
+    const sharedDir = path.join(dir, 'shared');
+    const shared = new LocalStackProvider({
+      owner: 'tests',
+      dir: sharedDir,
+      stateDir: sharedDir,
+      rabbitmqNode: 'shared',
+    });
+    expect(shared.endpoints().rabbitmq.url).toBe(`amqp://guest:guest@127.0.0.1:${SHARED_RABBITMQ_PORT}`);
+    const refused = await shared.restartComponent('rabbitmq').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isAppError(refused) && refused.code).toBe('CONFLICT');
+    expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);
+
+    const del = await amqp.connect(url);
+    await (await del.createChannel()).deleteQueue(queue);
+    await del.close();
+  });
+
+  it('`release` (the CI cleanup) stops the node the tests started, by PID', async () => {
+    const pid = provider.startedPids().rabbitmq ?? 0;
+    expect(pid).toBeGreaterThan(0);
+    expect(await provider.release()).toEqual(['rabbitmq']);
+    expect(isAlive(pid)).toBe(false);
+    expect(await isPortOpen(ports.rabbitmq)).toBe(false);
+    expect(await isPortOpen(ports.rabbitmqManagement)).toBe(false);
+    expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);
+  });
+});

@@ -1,7 +1,7 @@
 // Lab E's console module: how its five instances are run (env: brokers, one database per service on the stack's
 // Postgres, ports, the gateway's upstreams, one JWT secret per console), what their stdout lines and the
-// tasks-lifecycle records say (facts of a task's timeline), its faults and its load. Settings: settings.ts.
-import { randomUUID } from 'node:crypto';
+// tasks-lifecycle records say (facts of a task's timeline), its faults, its checks (invariants 1–8, checks/) and its
+// load. Settings: settings.ts.
 import { AppError } from '../../../../services/shared/app-error.js';
 import { withDatabase } from '../../../../services/lab-e/db.js';
 import {
@@ -18,11 +18,21 @@ import { createLabELoad } from './load.js';
 import { labEManifest, STEPS } from './manifest.js';
 import { scanLifecycleRecord } from './scan.js';
 import { readSettings } from './settings.js';
+import { assigneeWorkersCheck, schemaValidCheck } from './checks/record-checks.js';
+import {
+  duplicatesAndOrderCheck,
+  feePerAssignmentCheck,
+  ledgerBalanceCheck,
+  priceFixedCheck,
+  taskCreatedVersionsCheck,
+} from './checks/accounting-checks.js';
+import { gatewayAccessCheck } from './checks/gateway-checks.js';
+import { labEFaults } from './checks/faults.js';
+import { CrewCache, type LabECheckDeps } from './checks/support.js';
 
 type DbService = keyof typeof DEFAULT_DATABASES;
 const DB_SERVICES = Object.keys(DEFAULT_DATABASES) as DbService[];
 const UPPER = (s: LabEService) => s.toUpperCase();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createLabE(env: NodeJS.ProcessEnv = process.env): LabModule {
   const settings = readSettings(env);
@@ -35,6 +45,28 @@ export function createLabE(env: NodeJS.ProcessEnv = process.env): LabModule {
     withDatabase(ctx.endpoints().postgres.url, `${settings.databasePrefix}_${s}`);
   const parser = createLineParser({ lifecycleTopic: topics.tasksLifecycle, streamTopic: topics.tasksStream });
   const load = createLabELoad(() => url('gateway'));
+
+  const checkDeps: LabECheckDeps = {
+    topics,
+    groups: {
+      tasks: `${prefix}${GROUPS.tasks}`,
+      accounting: `${prefix}${GROUPS.accounting}`,
+      analytics: `${prefix}${GROUPS.analytics}`,
+    },
+    gatewayUrl: () => url('gateway'),
+    accountingDatabaseUrl: (ctx) => databaseOf(ctx, 'accounting'),
+    crew: new CrewCache(),
+  };
+  const checks = [
+    schemaValidCheck(checkDeps),
+    priceFixedCheck(checkDeps),
+    feePerAssignmentCheck(checkDeps),
+    ledgerBalanceCheck(checkDeps),
+    duplicatesAndOrderCheck(checkDeps),
+    taskCreatedVersionsCheck(checkDeps),
+    gatewayAccessCheck(checkDeps),
+    assigneeWorkersCheck(checkDeps),
+  ];
 
   /** a lab topic by its name with or without the prefix (tasks-lifecycle by default) */
   const topicArg = (value: string | number | boolean | undefined): string => {
@@ -100,27 +132,9 @@ export function createLabE(env: NodeJS.ProcessEnv = process.env): LabModule {
           return `sent a poison record to ${r.topic} p${r.partition}@${r.offset}: its consumers dead-letter it`;
         },
       },
-      {
-        id: 'invalid-event',
-        run: async (ctx, args) => {
-          const task =
-            args.task === undefined || args.task === '' ? (parser.lastTask() ?? randomUUID()) : String(args.task);
-          if (!UUID.test(task))
-            throw new AppError('INVALID_INPUT', `task: a task's public id is a UUID, not ${task}`, { field: 'task' });
-          const event = {
-            event_id: randomUUID(),
-            event_version: 1,
-            event_name: 'TaskAssigned',
-            event_time: new Date().toISOString(),
-            producer: 'eventscope-console',
-            // `assignee_id` instead of the required `assignee_public_id`
-            data: { public_id: task, assignee_id: randomUUID(), reason: 'reshuffle' },
-          };
-          const r = await ctx.records.poison(topics.tasksLifecycle, task, JSON.stringify(event));
-          return `sent a TaskAssigned without assignee_public_id for task ${task} to ${r.topic} p${r.partition}@${r.offset}: accounting dead-letters it`;
-        },
-      },
+      ...labEFaults(checkDeps, { topicArg, lastTask: () => parser.lastTask() }),
     ],
+    checks,
     load: { unit: (_ctx, outcome, run) => load.unit(outcome, run) },
   };
 }

@@ -16,6 +16,7 @@ import {
   type TopicKey,
 } from '../../../../services/lab-e/schema.js';
 import type { LabManifest, ManifestService } from '../../contract/manifest.js';
+import { LAB_E_CHECK_LIST, LAB_E_FAULT_INFO, checkIdsOf } from './checks/catalog.js';
 
 /** the task's statuses, in their order (a status index is its position here) */
 export const TASK_STATUSES = ['created', 'assigned', 'completed'] as const;
@@ -120,14 +121,14 @@ export function labEManifest({ prefix, ports }: ManifestNames = { prefix: '', po
         { id: STEPS.refused, label: 'refused by its producer (fails its schema, not sent)' },
       ],
     },
-    views: ['stack', 'topics', 'groups', 'timeline'],
+    views: ['stack', 'topics', 'groups', 'timeline', 'checks'],
     hint: [
       'Start local stack',
       'Start all services',
       'Run load: workers and a manager sign up, tasks are created, reshuffled and completed',
       'Open a task on the Timeline: created → assigned (fee) → reassigned (fee) → completed (reward)',
     ],
-    checks: [],
+    checks: LAB_E_CHECK_LIST,
     faults: [
       {
         id: 'duplicate-event',
@@ -147,6 +148,7 @@ export function labEManifest({ prefix, ports }: ManifestNames = { prefix: '', po
           'Sends a value that is not JSON: every consumer of the topic dead-letters it to <topic>.dlq and goes on.',
         args: { topic: `a lab topic (${TOPICS.tasksLifecycle} by default)`, key: 'record key', value: 'record value' },
       },
+      ...LAB_E_FAULT_INFO.map((f) => ({ ...f, args: { ...f.args } })),
       {
         id: 'invalid-event',
         label: 'Publish an event that fails its schema',
@@ -160,7 +162,8 @@ export function labEManifest({ prefix, ports }: ManifestNames = { prefix: '', po
       label: m.label,
       bug: m.bug,
       services: [...m.services],
-      breaks: [],
+      // the checks it must make fail, by LABS.md's invariant numbers (services/lab-e/broken-modes.ts)
+      breaks: checkIdsOf(m.invariants),
     })),
     load: {
       unit: 'tasks',

@@ -24,6 +24,8 @@ import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
 import { createTimelineStore, type TimelineStore } from './timeline/timeline-store.js';
 import { createKafkaObserver, type KafkaObserver } from './observe/kafka-observer.js';
 import { createOutboxObserver, type OutboxObserver } from './observe/outbox-observer.js';
+import { createRabbitmqObserver, type RabbitmqObserver } from './observe/rabbitmq-observer.js';
+import { createManagementClient, managementUrlOf } from './stack/rabbitmq-management.js';
 import { createTailBuffer, createTopicTail, type TailBuffer, type TopicTail } from './observe/topic-tail.js';
 import { createFaults, type Faults } from './faults/faults.js';
 import { createLoadGenerator } from './load/load-generator.js';
@@ -72,6 +74,11 @@ interface KafkaPart {
   kafkaObserver: KafkaObserver;
   tail: TopicTail;
   faults: Faults;
+}
+/** The RabbitMQ side: the management API observer, built when RabbitMQ is healthy, rebuilt when its API moves. */
+interface RabbitmqPart {
+  managementUrl: string;
+  observer: RabbitmqObserver;
 }
 /** The Postgres side: the lab's outbox observers, built when Postgres is healthy, rebuilt when the lab changes. */
 interface PostgresPart {
@@ -136,6 +143,7 @@ export function createConsole(deps: ConsoleDeps): Console {
 
   let kafkaPart: KafkaPart | undefined;
   let postgresPart: PostgresPart | undefined;
+  let rabbitmqPart: RabbitmqPart | undefined;
   let tailBuffer: TailBuffer | undefined;
 
   const needKafka = (): KafkaPart => {
@@ -173,6 +181,13 @@ export function createConsole(deps: ConsoleDeps): Console {
     },
   });
 
+  /** the provider's restart (only what it started), else stop then start */
+  const restart = async (c: ComponentName): Promise<void> => {
+    if (provider.restartComponent !== undefined) return provider.restartComponent(c);
+    await provider.stopComponent(c);
+    await provider.startComponent(c);
+  };
+
   const load = createLoadGenerator({ onProgress: (progress) => hub.emit('load:progress', { progress }) });
 
   /** a client for checks: their own admins and consumers, on the stack's brokers as they are now */
@@ -197,7 +212,7 @@ export function createConsole(deps: ConsoleDeps): Console {
         kill: (instance) => supervisor.kill(instance),
         logs: (instance) => supervisor.logs(instance, 100_000),
       },
-      stack: { stop: (c) => provider.stopComponent(c), start: (c) => provider.startComponent(c) },
+      stack: { stop: (c) => provider.stopComponent(c), start: (c) => provider.startComponent(c), restart },
     }),
     onProgress: (runId, check, message, fraction) => hub.emit('checks:progress', { runId, check, message, fraction }),
     onResult: (result) => hub.emit('checks:done', { result }),
@@ -274,6 +289,28 @@ export function createConsole(deps: ConsoleDeps): Console {
     await Promise.allSettled([k.kafkaObserver.stop(), k.tail.stop(), k.faults.stop()]);
   };
 
+  const startRabbitmq = async () => {
+    const managementUrl = managementUrlOf(provider.endpoints().rabbitmq);
+    if (rabbitmqPart !== undefined && rabbitmqPart.managementUrl === managementUrl) return;
+    await stopRabbitmq();
+    const management = createManagementClient(managementUrl);
+    const observer = createRabbitmqObserver({
+      management,
+      logger: logger.child({ part: 'rabbitmq-observer' }),
+      pollIntervalMs,
+      onDiff: (diff) => hub.emit('rabbitmq:diff', diff),
+      onHealth: reportHealth('rabbitmq-observer'),
+    });
+    rabbitmqPart = { managementUrl, observer };
+    observer.start();
+    logger.info({ management: management.endpoint }, 'rabbitmq observer started');
+  };
+  const stopRabbitmq = async () => {
+    const r = rabbitmqPart;
+    rabbitmqPart = undefined;
+    if (r !== undefined) await r.observer.stop();
+  };
+
   const startPostgres = async () => {
     const specs = lab.outboxes ?? [];
     if (specs.length === 0) return stopPostgres();
@@ -327,6 +364,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       const uses = new Set<string>(lab.manifest.components);
       if (healthy.includes('kafka') && uses.has('kafka')) await startKafka();
       if (healthy.includes('postgres') && uses.has('postgres')) await startPostgres();
+      if (healthy.includes('rabbitmq') && uses.has('rabbitmq')) await startRabbitmq();
     });
   const observeHealthy = async () => {
     const health = await provider.status();
@@ -334,7 +372,7 @@ export function createConsole(deps: ConsoleDeps): Console {
   };
   const stopObserving = () =>
     serially(async () => {
-      await Promise.allSettled([stopKafka(), stopPostgres()]);
+      await Promise.allSettled([stopKafka(), stopPostgres(), stopRabbitmq()]);
     });
 
   const info = (): ConsoleInfo => ({
@@ -429,6 +467,10 @@ export function createConsole(deps: ConsoleDeps): Console {
       await provider.startComponent(component);
       return empty;
     },
+    'stack:restart-component': async ({ component }) => {
+      await restart(component);
+      return empty;
+    },
     'services:list': () => Promise.resolve({ instances: supervisor.list() }),
     'services:start': async ({ instance, brokenMode }) => ({ instance: await supervisor.start(instance, brokenMode) }),
     'services:stop': async ({ instance }) => ({ instance: await supervisor.stop(instance) }),
@@ -463,12 +505,28 @@ export function createConsole(deps: ConsoleDeps): Console {
     'groups:snapshot': () => Promise.resolve(kafkaPart?.kafkaObserver.groupsSnapshot() ?? { seq: 0, groups: [] }),
     'groups:rebalances': ({ groupId, limit }) =>
       Promise.resolve({ rebalances: kafkaPart?.kafkaObserver.rebalances(groupId, limit) ?? [] }),
+    'rabbitmq:snapshot': () =>
+      Promise.resolve(
+        rabbitmqPart?.observer.snapshot() ?? {
+          seq: 0,
+          node: null,
+          endpoint: null,
+          reachable: false,
+          exchanges: [],
+          queues: [],
+          bindings: [],
+          connections: [],
+          channels: [],
+          consumers: [],
+        },
+      ),
     'outbox:snapshot': () =>
       Promise.resolve(postgresPart?.outboxes[0]?.snapshot() ?? { seq: 0, state: null as OutboxState | null }),
     'outbox:history': ({ sinceMs }) => Promise.resolve({ samples: postgresPart?.outboxes[0]?.history(sinceMs) ?? [] }),
     'observe:set-interval': ({ pollIntervalMs: ms }) => {
       pollIntervalMs = ms;
       kafkaPart?.kafkaObserver.setPollInterval(ms);
+      rabbitmqPart?.observer.setPollInterval(ms);
       for (const o of postgresPart?.outboxes ?? []) o.setPollInterval(ms);
       return Promise.resolve({ pollIntervalMs });
     },

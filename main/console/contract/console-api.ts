@@ -15,6 +15,7 @@ import { APP_ERROR_CODES } from '../../../services/shared/app-error.js';
 import { LAB_EVENTS, LAB_REQUESTS } from '../labs/contracts.js';
 import { Empty, Int64, Millis, Seq, Slug, TopicName, def, event } from './define.js';
 import { ComponentName, LabManifest } from './manifest.js';
+import { RABBITMQ_EVENTS, RABBITMQ_REQUESTS } from './rabbitmq.js';
 
 export { ComponentName, LabManifest } from './manifest.js';
 export type {
@@ -27,6 +28,7 @@ export type {
   ViewId,
 } from './manifest.js';
 export { VIEW_IDS } from './manifest.js';
+export * from './rabbitmq.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -370,6 +372,9 @@ const CORE_REQUESTS = {
   'stack:stop-component': def(z.object({ component: ComponentName }).strict(), Empty),
   /** Fault undone: start one component again. */
   'stack:start-component': def(z.object({ component: ComponentName }).strict(), Empty),
+  /** Fault: stop and start one component the provider started (the local stack's own RabbitMQ node; never a shared
+   * server: CONFLICT). */
+  'stack:restart-component': def(z.object({ component: ComponentName }).strict(), Empty),
 
   /** The selected lab's service instances (as its manifest declares them) and their state. */
   'services:list': def(Empty, z.object({ instances: z.array(ServiceInstance) })),
@@ -459,7 +464,8 @@ const CORE_REQUESTS = {
   'outbox:snapshot': def(Empty, z.object({ seq: Seq, state: OutboxState.nullable() })),
   /** Samples of the outbox over the last minutes (one per poll, bounded to 10 minutes), oldest first. */
   'outbox:history': def(z.object({ sinceMs: Millis.optional() }).strict(), z.object({ samples: z.array(OutboxState) })),
-  /** Sets how often the observers poll (Kafka offsets/groups and the outbox). */
+  ...RABBITMQ_REQUESTS,
+  /** Sets how often the observers poll (Kafka offsets/groups, RabbitMQ's management API and the outbox). */
   'observe:set-interval': def(
     z.object({ pollIntervalMs: z.number().int().min(100).max(60_000) }).strict(),
     z.object({ pollIntervalMs: z.number().int() }),
@@ -539,6 +545,7 @@ const CORE_EVENTS = {
   'groups:diff': event(
     z.object({ seq: Seq, upsert: z.array(GroupState), removed: z.array(z.string()), rebalances: z.array(Rebalance) }),
   ),
+  ...RABBITMQ_EVENTS,
   /** The outbox fields that changed (merge into the last state); `at` always present. */
   'outbox:diff': event(z.object({ seq: Seq, changes: OutboxState.partial().extend({ at: Millis }) })),
   /** Entities whose timeline changed in the last batch window (16–100 ms), as summaries; details via timeline:get. */

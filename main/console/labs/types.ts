@@ -99,8 +99,13 @@ export interface CheckContext extends LabContext {
     /** stdout lines of an instance's current and earlier runs, oldest first */
     logs(instance: string): ServiceLogLine[];
   };
-  /** stop and start a broker (active checks) */
-  stack: { stop(component: ComponentName): Promise<void>; start(component: ComponentName): Promise<void> };
+  /** stop and start a broker (active checks); `restart`: only one the provider started (the local stack's own RabbitMQ
+   * node, never a shared server), absent in contexts without stack control */
+  stack: {
+    stop(component: ComponentName): Promise<void>;
+    start(component: ComponentName): Promise<void>;
+    restart?(component: ComponentName): Promise<void>;
+  };
 }
 
 export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP' | 'ERROR';

@@ -2,12 +2,14 @@
 import type { ServiceEntries } from './shared/service-entry.js';
 import { services as labA } from './lab-a/index.js';
 import { services as labB } from './lab-b/index.js';
+import { services as labC } from './lab-c/index.js';
 import { services as labD } from './lab-d/index.js';
 import { services as labE } from './lab-e/index.js';
 
 export const LAB_SERVICES: Readonly<Record<string, ServiceEntries>> = {
   'lab-a': labA,
   'lab-b': labB,
+  'lab-c': labC,
   'lab-d': labD,
   'lab-e': labE,
 };

@@ -11,7 +11,9 @@ import { DEFAULT_PORTS } from './schema.js';
 
 export { LAB_C_BROKEN_MODES } from './broken-modes.js';
 
-function createAll(env: NodeJS.ProcessEnv, logger: Logger, onFatal: (e: Error) => void): Runnable {
+function createAll(all: NodeJS.ProcessEnv, logger: Logger, onFatal: (e: Error) => void): Runnable {
+  // one DATABASE_URL cannot serve both services: each gets its own database on LAB_C_PG_URL's server
+  const { DATABASE_URL: _db, ...env } = all;
   const orders = DEFAULT_PORTS.orders.map((port, i) =>
     createOrders(
       { ...ordersConfigFromEnv({ ...env, PORT: String(port) }), instance: `orders-${i + 1}` },

@@ -46,7 +46,9 @@ export const BROKEN_MODES = [
     label: 'No dedupe by event id',
     bug: 'Consumers do not remember which event ids they handled: a redelivered message is handled again (a second audit row, a second notification).',
     services: CONSUMERS,
-    breaks: [2, 4],
+    // LABS.md: 2 after a redelivery (a second copy of a login event gives a second audit row). Not 4: a consumer
+    // killed before its work committed leaves nothing to dedupe, so a redelivery after a kill is handled once anyway
+    breaks: [2],
   },
   {
     id: 'requeue-poison',

@@ -5,6 +5,7 @@ import { BROKEN_MODES } from '../../../../services/lab-b/broken-modes.js';
 import { DEFAULT_PORTS } from '../../../../services/lab-b/config.js';
 import { BINDINGS, EXCHANGES, QUEUES, VACATION_NEXT, VACATION_STATUSES } from '../../../../services/lab-b/schema.js';
 import type { LabManifest } from '../../contract/manifest.js';
+import { LAB_B_CHECK_LIST, checkIdsOf } from './checks/catalog.js';
 
 /** The AMQP default exchange's name (direct, every queue bound by its own name; not declared, never prefixed). */
 export const DEFAULT_EXCHANGE = '';
@@ -94,9 +95,9 @@ export const LAB_B_MANIFEST: LabManifest = {
     tones: { submitted: 'warn', approved: 'ok', rejected: 'bad', cancelled: 'bad' },
     steps: LAB_B_STEPS,
   },
-  views: ['stack', 'timeline'],
+  views: ['stack', 'timeline', 'checks'],
   hint: ['Start local stack', 'Start all services', 'Run load: logins and vacation requests'],
-  checks: [],
+  checks: LAB_B_CHECK_LIST,
   // nothing of the services' HTTP API publishes an unroutable or a poison message yet; the broker faults need the stack
   faults: [],
   brokenModes: BROKEN_MODES.map((m) => ({
@@ -104,8 +105,7 @@ export const LAB_B_MANIFEST: LabManifest = {
     label: m.label,
     bug: m.bug,
     services: [...m.services],
-    // the checks (LABS.md Lab B, invariants 1–6) are not written yet: no check id to name
-    breaks: [],
+    breaks: checkIdsOf(m.breaks),
   })),
   load: {
     unit: 'vacation requests and logins',

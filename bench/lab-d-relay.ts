@@ -1,6 +1,10 @@
 // Relay throughput: 20 000 committed outbox rows drained by the LOMS relay (claim, produce with acks=-1 and the
 // idempotent producer, mark sent), against a bare kafkajs producer sending the same records in batches of the same
-// size to the same topic, in the same run.
+// size to the same topic, in the same run. The baseline has the relay's producer settings exactly (idempotent, one
+// request in flight, acks=-1, no compression, kafkajs sends each batch at once: no linger); only the database work
+// differs. Rounds alternate which side goes first (the machine is shared: a slow spell hits both sides alike), a warm-up
+// round (JIT, plans, connections) is not counted, and the report gives the median of the per-round ratios with their
+// spread next to the median throughputs.
 import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
 import pg from 'pg';
 import { createLoms } from '../services/lab-d/loms/service.js';
@@ -10,19 +14,22 @@ import { createDatabase, uniqueSuffix, waitUntil } from './lab-d-support.js';
 
 export const RELAY_EVENTS = 20_000;
 const BATCH = Number(process.env.BENCH_RELAY_BATCH ?? 500);
-/** alternating relay / bare rounds; the medians are reported (the machine is shared, single runs are noisy) */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** counted rounds after the warm-up, each side first in every other one; medians are reported (single runs are noisy) */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 export interface RelayFigures {
   events: number;
   batchSize: number;
   rounds: number;
-  perRound: { relayMs: number; bareMs: number }[];
+  perRound: { relayMs: number; bareMs: number; ratio: number; relayFirst: boolean }[];
   relayMs: number;
   relayEventsPerSec: number;
   bareMs: number;
   bareEventsPerSec: number;
+  /** median of the per-round ratios (bare ms / relay ms) */
   ratio: number;
+  ratioMin: number;
+  ratioMax: number;
 }
 
 export async function benchRelay(ctx: BenchContext): Promise<RelayFigures> {
@@ -52,7 +59,7 @@ export async function benchRelay(ctx: BenchContext): Promise<RelayFigures> {
 
     await direct.connect();
     await producer.connect();
-    const rounds: { relayMs: number; bareMs: number }[] = [];
+    const rounds: RelayFigures['perRound'] = [];
     // round 0 warms both paths up (JIT, plans, connections) and is not counted
     for (let round = 0; round <= ROUNDS; round++) {
       await direct.query('TRUNCATE outbox');
@@ -73,39 +80,60 @@ export async function benchRelay(ctx: BenchContext): Promise<RelayFigures> {
       if (round === 0)
         await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(0, BATCH) }] }); // warm-up
 
-      const before = loms.relay.stats().sentTotal;
-      const t0 = performance.now();
-      loms.relay.resume();
-      await waitUntil(
-        () => loms.relay.stats().sentTotal - before >= RELAY_EVENTS,
-        300_000,
-        'the relay draining the outbox',
-        2,
-      );
-      const relayMs = performance.now() - t0;
-      loms.relay.pause();
-      const pending = await direct.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox WHERE sent_at IS NULL');
-      if (Number(pending.rows[0]?.n) !== 0) throw new Error(`relay: ${pending.rows[0]?.n} rows still pending`);
-
-      const t1 = performance.now();
-      for (let i = 0; i < messages.length; i += BATCH) {
-        await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(i, i + BATCH) }] });
+      const relaySide = async (): Promise<number> => {
+        const before = loms.relay.stats().sentTotal;
+        const t0 = performance.now();
+        loms.relay.resume();
+        await waitUntil(
+          () => loms.relay.stats().sentTotal - before >= RELAY_EVENTS,
+          300_000,
+          'the relay draining the outbox',
+          1,
+        );
+        const ms = performance.now() - t0;
+        loms.relay.pause();
+        const pending = await direct.query<{ n: string }>(
+          'SELECT count(*)::text AS n FROM outbox WHERE sent_at IS NULL',
+        );
+        if (Number(pending.rows[0]?.n) !== 0) throw new Error(`relay: ${pending.rows[0]?.n} rows still pending`);
+        return ms;
+      };
+      const bareSide = async (): Promise<number> => {
+        const t1 = performance.now();
+        for (let i = 0; i < messages.length; i += BATCH) {
+          await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(i, i + BATCH) }] });
+        }
+        return performance.now() - t1;
+      };
+      const relayFirst = round % 2 === 1;
+      let relayMs: number;
+      let bareMs: number;
+      if (relayFirst) {
+        relayMs = await relaySide();
+        bareMs = await bareSide();
+      } else {
+        bareMs = await bareSide();
+        relayMs = await relaySide();
       }
-      const bareMs = performance.now() - t1;
       if (round === 0) {
         ctx.log(`relay warm-up round: relay ${relayMs.toFixed(0)} ms, bare producer ${bareMs.toFixed(0)} ms`);
         continue;
       }
-      rounds.push({ relayMs, bareMs });
+      rounds.push({ relayMs, bareMs, ratio: bareMs / relayMs, relayFirst });
       ctx.log(
-        `relay round ${round}/${ROUNDS}: relay ${relayMs.toFixed(0)} ms, bare producer ${bareMs.toFixed(0)} ms for ${RELAY_EVENTS} events`,
+        `relay round ${round}/${ROUNDS} (${relayFirst ? 'relay' : 'bare'} first): relay ${relayMs.toFixed(0)} ms, bare producer ${bareMs.toFixed(0)} ms for ${RELAY_EVENTS} events, ratio ${(bareMs / relayMs).toFixed(2)}`,
       );
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    const median = (xs: number[]): number => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    };
     const relayMs = median(rounds.map((r) => r.relayMs));
     const bareMs = median(rounds.map((r) => r.bareMs));
     const relayEventsPerSec = RELAY_EVENTS / (relayMs / 1000);
     const bareEventsPerSec = RELAY_EVENTS / (bareMs / 1000);
+    const ratios = rounds.map((r) => r.ratio);
     return {
       events: RELAY_EVENTS,
       batchSize: BATCH,
@@ -114,7 +142,9 @@ export async function benchRelay(ctx: BenchContext): Promise<RelayFigures> {
       relayEventsPerSec,
       bareMs,
       bareEventsPerSec,
-      ratio: relayEventsPerSec / bareEventsPerSec,
+      ratio: median(ratios),
+      ratioMin: Math.min(...ratios),
+      ratioMax: Math.max(...ratios),
       perRound: rounds,
     };
   } finally {

@@ -9,7 +9,7 @@
 // With write-through on (WRITE_THROUGH=1) the API also writes the presentation to Redis `presentation:{id}` after
 // the acknowledgement; GET by id then reads Redis first (header `X-Read-From: redis|mongo`). Lists read MongoDB.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Kafka, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { createClient } from 'redis';
 import { v7 as uuidv7 } from 'uuid';
@@ -147,6 +147,8 @@ export function createPresentationsApi(
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    // murmur2 of the key, as the Java client: one presentation, one partition
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
   const redis = createClient({
     url: config.redisUrl,

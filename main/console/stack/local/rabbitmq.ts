@@ -190,6 +190,10 @@ export class LocalRabbitmq {
         `management.tcp.port = ${this.managementPort}`,
         // the observer polls each second: queue depths and rates as fresh as that (the default is 5 s)
         'collect_statistics_interval = 1000',
+        // and samples kept per second (not per 5 s), so that a depth shows within about a second
+        'management.sample_retention_policies.global.minute = 1',
+        'management.sample_retention_policies.basic.minute = 1',
+        'management.sample_retention_policies.detailed.10 = 1',
         'log.file.level = info',
         '',
       ].join('\n'),

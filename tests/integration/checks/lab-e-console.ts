@@ -22,7 +22,7 @@ export interface LabEConsole {
   lab: LabModule;
   prefix: string;
   call<C extends RequestName>(name: C, request?: unknown): Promise<ResponseOf<C>>;
-  /** starts the five instances in the manifest's order (consumers of auth first, the gateway last) */
+  /** starts the five instances and waits until each listens */
   startAll(): Promise<void>;
   /** restarts instances in their modes (null: correct) at once and waits until each listens again */
   restart(modes: Partial<Record<LabEInstance, string | null>>): Promise<void>;
@@ -79,11 +79,10 @@ export async function startLabEConsole(admin: Admin, name = 'checks-e'): Promise
     prefix,
     call,
     async startAll() {
-      for (const wave of [['tasks', 'accounting', 'analytics'], ['auth'], ['gateway']]) {
-        const since = Date.now();
-        await Promise.all(wave.map((instance) => call('services:start', { instance })));
-        await Promise.all(wave.map((i) => listening(i, since)));
-      }
+      // all five at once: the consumers read their topics from the beginning, so auth need not wait for them
+      const since = Date.now();
+      await Promise.all(LAB_E_INSTANCES.map((instance) => call('services:start', { instance })));
+      await Promise.all(LAB_E_INSTANCES.map((i) => listening(i, since)));
     },
     async restart(modes) {
       const since = Date.now();

@@ -153,7 +153,7 @@ export function labEManifest({ prefix, ports }: ManifestNames = { prefix: '', po
         id: 'invalid-event',
         label: 'Publish an event that fails its schema',
         description:
-          "Sends a TaskAssigned whose assignee is `assignee_id` instead of `assignee_public_id` (what skip-validation's producer sends): accounting dead-letters it with the schema's errors.",
+          "Sends a TaskAssigned whose assignee is `assignee_id` instead of `assignee_public_id` (what skip-validation's producer sends): accounting dead-letters it with the schema's errors. It carries the fault header, so check 1 counts it apart.",
         args: { task: "the task's public id (the newest task seen by default)" },
       },
     ],

@@ -285,18 +285,18 @@ export function ledgerBalanceCheck(deps: LabECheckDeps): Check {
     id: 'ledger-balance',
     timeoutMs: 60_000,
     async run(ctx) {
-      // a positive balance: a worker of this run's own (balance 0) completes a task; negatives: tasks left open
+      // a positive balance: a worker of this run's own (balance 0) completes two tasks; negatives: tasks left open
       const crew = await deps.crew.get(ctx, deps);
       const fresh = await deps.crew.extra(ctx, deps, 'worker');
       let completed = 0;
       let leftOpen = 0;
-      for (let i = 0; i < 30 && (completed < 1 || leftOpen < 2); i++) {
+      for (let i = 0; i < 30 && (completed < 2 || leftOpen < 2); i++) {
         const t = await createTask(ctx, deps, crew, `ledger check ${i + 1}`);
         if (t.assignee_public_id !== fresh.publicId) {
           leftOpen++;
           continue;
         }
-        if (completed > 0) continue;
+        if (completed >= 2) continue;
         const r = await gatewayCall(deps, 'POST', `/tasks/${t.public_id}/complete`, { token: fresh.token });
         if (r.status === 200) completed++;
       }

@@ -64,7 +64,7 @@ export interface LabBConsole {
 }
 
 export async function startLabBConsole(opts: { provider?: StackProvider } = {}): Promise<LabBConsole> {
-  const world = await LabBWorld.create();
+  const world = await LabBWorld.create(opts.provider?.endpoints().rabbitmq.url);
   const [auth, vacation, users, reports] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const lab = createLabB({
     EVENTSCOPE_LAB_B_PREFIX: world.prefix,

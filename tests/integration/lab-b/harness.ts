@@ -48,7 +48,7 @@ export interface SpawnedService extends Lines {
 
 export class LabBWorld {
   readonly prefix = `${uniqueName('lbt')}.`;
-  readonly amqpUrl = endpoints().rabbitmq.url;
+  amqpUrl = endpoints().rabbitmq.url;
   db!: TestDatabase;
   private conn: ChannelModel | undefined;
   private ch: ConfirmChannel | undefined;
@@ -56,8 +56,10 @@ export class LabBWorld {
   private readonly spawned: SpawnedService[] = [];
   private pool: pg.Pool | undefined;
 
-  static async create(): Promise<LabBWorld> {
+  /** `amqpUrl`: another broker than the stack's (a test's own node) */
+  static async create(amqpUrl?: string): Promise<LabBWorld> {
     const w = new LabBWorld();
+    if (amqpUrl !== undefined) w.amqpUrl = amqpUrl;
     w.db = await createTestDatabase('lab_b');
     return w;
   }

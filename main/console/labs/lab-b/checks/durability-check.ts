@@ -165,6 +165,11 @@ export function durabilityCheck(deps: LabBCheckDeps): Check {
         );
       }
       await ctx.stack.start('rabbitmq');
+      evidence.push({
+        source: 'queue',
+        ref: 'broker',
+        detail: 'the stack may restart this RabbitMQ: stopped and started it once',
+      });
       const restarted = await restartWithMessages(ctx, deps);
       evidence.push(...restarted.evidence);
       Object.assign(counts, restarted.counts);
@@ -262,6 +267,24 @@ async function restartWithMessages(
     );
   });
   for (const i of stopped) await ctx.services.start(i.instance, i.brokenMode);
+  // left as found: audit consumes again before the check ends
+  const back = await until(
+    ctx,
+    async () =>
+      withProbe(ctx, async (p) =>
+        ((await p.queue(named(deps, QUEUES.auditAuth)))?.consumers ?? 0) > 0 ? true : undefined,
+      ),
+    30_000,
+    300,
+  );
+  evidence.push(
+    queueEvidence(
+      named(deps, QUEUES.auditAuth),
+      back
+        ? `${stopped.map((i) => i.instance).join(', ')} started again and consuming`
+        : 'audit is not consuming again yet',
+    ),
+  );
   const reconnected = instancesOf(ctx, 'auth').some((a) =>
     linesOf(ctx, a.instance, t0).some((s) => s.line.type === 'lifecycle' && s.line.state === 'connected'),
   );

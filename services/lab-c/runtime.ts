@@ -283,7 +283,9 @@ export function createLabCConsumer(opts: {
           type: 'lifecycle',
           state: 'joined',
           broken_mode: null,
-          detail: `${opts.groupId}: ${JSON.stringify(join.assignment)}`,
+          group_id: opts.groupId,
+          assignment: join.assignment,
+          ...(join.generationId === undefined ? {} : { generation_id: join.generationId }),
         });
         opts.onJoined?.();
       },

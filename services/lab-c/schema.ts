@@ -2,6 +2,7 @@
 // bodies (Order in camelCase, Account in snake_case, exactly as the seed's client reads them) and the services' stdout
 // lines (one JSON object per line: the console parses them).
 import { z } from 'zod';
+import { parseJsonLine } from '../shared/json-line.js';
 
 export const ORDERS_TOPIC = 'orders-events';
 export const PAYMENTS_TOPIC = 'payments-events';
@@ -112,6 +113,10 @@ export const LabCLine = z.discriminatedUnion('type', [
     state: z.enum(['starting', 'listening', 'joined', 'stopping', 'stopped', 'crashed']),
     broken_mode: z.string().nullable(),
     detail: z.string().optional(),
+    /** `joined`: the group, this member's partitions by topic and the generation */
+    group_id: z.string().optional(),
+    assignment: z.record(z.string(), z.array(z.number())).optional(),
+    generation_id: z.number().optional(),
   }),
   /** orders: an order and its outbox row committed */
   z.object({
@@ -181,3 +186,6 @@ export type LabCLineBody = LabCLine extends infer L
 export const stdoutLine: LineOut = (line) => {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 };
+
+/** One stdout line of a Lab C service, or undefined for anything else (a plain log, a partial line). */
+export const parseLabCLine = (line: string): LabCLine | undefined => parseJsonLine(LabCLine, line);

@@ -63,7 +63,20 @@ export interface ParsedLine {
  * the entity's published status through `out`, without JSON.parse and without allocating per record. False: not an
  * entity event (a poison record, another shape).
  */
-export type RecordScanner = (value: Buffer, out: { entity: string; status: number }) => boolean;
+export type RecordScanner = (value: Buffer, out: ScannedRecord) => boolean;
+
+/** What a scanner reports of one record (the object is reused from record to record). */
+export interface ScannedRecord {
+  /** the entity id (ignored when `num` is set) */
+  entity: string;
+  /**
+   * Optional fast path for numeric ids: the id as a positive integer (at most 15 digits) whose decimal string IS the
+   * id (`String(num) === id`), so the store keys it by number and makes the string only when it shows the entity.
+   * The store sets −1 before each call; a scanner that sets it need not set `entity`.
+   */
+  num?: number;
+  status: number;
+}
 
 /** An outbox table the console watches (backlog, oldest pending, the committed facts of the timeline). */
 export interface OutboxSpec {

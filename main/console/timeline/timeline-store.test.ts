@@ -236,6 +236,46 @@ describe('timeline store: ingest batches', () => {
   });
 });
 
+describe('timeline store ids', () => {
+  it('keys a canonical decimal id by number and any other id by string: one entity per id whoever reports it', () => {
+    const stringScanner = (value: Buffer, out: { entity: string; status: number }) => {
+      const v = JSON.parse(value.toString('utf8')) as { id: string; status: string };
+      out.entity = v.id;
+      out.status = LAB.statuses.indexOf(v.status);
+      return out.status >= 0;
+    };
+    store = createTimelineStore({ lab: { ...LAB, scanners: { [T]: scanOrderRecord, other: stringScanner } }, cap: 4 });
+    committed(store, '42', 'new', 1000, '1', null);
+    expect(store.ingestRecord(T, 0, 5, rec(42, 'new'), 1001)).toBe(true); // the scanner's number 42
+    const viaString = (id: string, status: string, offset: number, at: number) =>
+      store!.ingestRecord('other', 0, offset, JSON.stringify({ id, status }), at);
+    expect(viaString('42', 'awaiting payment', 6, 1002)).toBe(true); // a string scanner's "42": the same entity
+    expect(viaString('042', 'new', 7, 1003)).toBe(true); // not canonical: an id of its own
+    expect(viaString('order-a', 'new', 8, 1004)).toBe(true);
+    expect(store.size).toBe(3);
+    expect(store.get('42')).toMatchObject({ entity: '42', statuses: ['new', 'awaiting payment'], firstAt: 1000 });
+    expect(store.get('042')).toMatchObject({ entity: '042', statuses: ['new'] });
+    expect(store.get('order-a')?.entity).toBe('order-a');
+    expect(store.get('43')).toBeNull();
+    expect(store.recent('04').map((e) => e.entity)).toEqual(['042']);
+    expect(store.recent('').map((e) => e.entity)).toEqual(['order-a', '042', '42']);
+    // the cap counts both kinds; the oldest goes first (42, then 042, then order-a)
+    expect(store.ingestRecord(T, 0, 9, rec(7, 'new'), 1005)).toBe(true);
+    expect(viaString('order-b', 'new', 10, 1006)).toBe(true);
+    expect(store.size).toBe(4);
+    expect(store.get('42')).toBeNull();
+    expect(store.evictedTotal).toBe(1);
+    expect(store.ingestRecord(T, 0, 11, rec(8, 'new'), 1007)).toBe(true);
+    expect(store.size).toBe(4);
+    expect(store.get('042')).toBeNull();
+    expect(store.evictedTotal).toBe(2);
+    expect(store.ingestRecord(T, 0, 12, rec(42, 'paid'), 1008)).toBe(true); // seen again after its eviction: new
+    expect(store.get('order-a')).toBeNull();
+    expect(store.get('42')).toMatchObject({ statuses: ['paid'] });
+    expect(store.recent().map((e) => e.entity)).toEqual(['42', '8', 'order-b', '7']);
+  });
+});
+
 describe('scanOrderEvent (the byte fast path)', () => {
   it('reads order_id and status from compact and spaced JSON (the relay writes jsonb text with spaces)', () => {
     expect(
@@ -251,6 +291,30 @@ describe('scanOrderEvent (the byte fast path)', () => {
       scanOrderEvent(Buffer.from('{"status":"cancelled","order_id":12,"status":"new","order_id":"x", oops}')),
     ).toEqual({ orderId: 12, status: 4 });
     expect(scanOrderEvent(Buffer.from('{"order_id":3,"status":"failed"}'))).toEqual({ orderId: 3, status: 2 });
+  });
+  it('reads the leading compact shape in one go with the same answers as the token scan', () => {
+    const compact = (rest: string) => scanOrderEvent(Buffer.from(`{"order_id":${rest}`));
+    expect(compact('12,"status":"paid","moment":"2026-11-22T03:00:00Z","user_id":"1000"}')).toEqual({
+      orderId: 12,
+      status: 3,
+    });
+    expect(compact('123456789012345,"status":"cancelled","event_id":"e1"}  \n')).toEqual({
+      orderId: 123456789012345,
+      status: 4,
+    });
+    // not the leading shape: the token scan answers (a space, a status key later)
+    expect(compact(' 12,"status":"paid","moment":"2026-11-22T03:00:00Z"}')).toEqual({ orderId: 12, status: 3 });
+    expect(compact('12,"moment":"2026-11-22T03:00:00Z","status":"new"}')).toEqual({ orderId: 12, status: 0 });
+    // refused by both
+    for (const rest of [
+      '012,"status":"paid","moment":"2026-11-22T03:00:00Z"}',
+      '1234567890123456,"status":"new","moment":"2026-11-22"}',
+      '12,"status":"pai","moment":"2026-11-22T03:00:00Z"}',
+      '12,"status":"paid","moment":"2026-11-22T03:00:00Z"',
+      '-12,"status":"paid","moment":"2026-11-22T03:00:00Z"}',
+      '12.5,"status":"paid","moment":"2026-11-22T03:00:00Z"}x',
+    ])
+      expect(compact(rest), rest).toBeUndefined();
   });
   it('reads the status value exactly: the name, then its closing quote', () => {
     expect(scanOrderEvent(Buffer.from('{"order_id": 1, "status": "news"}'))).toBeUndefined();

@@ -8,7 +8,7 @@
 // changed in a window (16–100 ms) go out as summaries with a sequence number. Ingest from Kafka records is the hot path:
 // the lab's scanner reads the bytes, published facts are packed in number arrays, no zod, no object per record.
 import type { EntityTimeline, TimelineFact, TimelineFlag, TimelineSummary } from '../contract/console-api.js';
-import type { Fact, RecordScanner } from '../labs/types.js';
+import type { Fact, RecordScanner, ScannedRecord } from '../labs/types.js';
 import { createFlushTimer } from '../events/flush-timer.js';
 
 const F_OUT_OF_ORDER = 1;
@@ -64,7 +64,10 @@ const PUB = 4;
 const HAND = 6;
 
 interface Entity {
-  id: string;
+  /** the id as a number when it is a canonical decimal (`String(num) === id`), else −1 */
+  num: number;
+  /** the id as a string: always for other ids, made on first need for numeric ones (`idOf`) */
+  sid: string | undefined;
   /** the topic of its published facts */
   topic: string;
   firstAt: number;
@@ -139,6 +142,21 @@ export interface TimelineStore {
   stop(): void;
 }
 
+/** The id as a number when it is a canonical decimal of 1 to 15 digits above 0 (`String(n) === id`), else −1. */
+export function numericId(id: string): number {
+  const n = id.length;
+  if (n === 0 || n > 15 || id.charCodeAt(0) === 0x30) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = id.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+const idOf = (e: Entity): string => (e.sid ??= String(e.num));
+
 export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
   const lab = opts.lab;
   const { direct: DIRECT, reachable: REACHABLE, index: STATUS_INDEX } = statusGraph(lab);
@@ -149,7 +167,19 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
   const cap = Math.max(1, opts.cap ?? 100_000);
   const batchMs = Math.min(100, Math.max(16, opts.batchMs ?? 50));
   const maxBatch = opts.maxBatch ?? 1000;
-  const entities = new Map<string, Entity>();
+  /**
+   * Numeric ids (order numbers) by number: no string per record or entity, a cheap hash. Every other id by string.
+   * An id is in exactly one of the two (`numericId` decides).
+   */
+  const byNum = new Map<number, Entity>();
+  const byStr = new Map<string, Entity>();
+  let count = 0;
+  /** the highest numeric id ever seen: a higher one is new without asking the Map (ids from a sequence mostly grow) */
+  let maxNum = 0;
+  const lookup = (id: string): Entity | undefined => {
+    const num = numericId(id);
+    return num > 0 ? byNum.get(num) : byStr.get(id);
+  };
   /**
    * Entities in the order they were first seen (the eviction queue). Deleting the first key of a Map over and over
    * makes V8 skip ever more tombstones on `keys()`; a queue with a head index keeps eviction O(1).
@@ -204,7 +234,7 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       if (!e.evicted) updated.push(summary(e));
     }
     seq += 1;
-    opts.onBatch(seq, updated, evicted, entities.size);
+    opts.onBatch(seq, updated, evicted, count);
   };
   const timer = createFlushTimer(flush, batchMs);
 
@@ -222,11 +252,19 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
    * `awaiting payment` back to back, a replay reads each entity's events together), and this skips the Map lookup.
    */
   let lastEntity: Entity | undefined;
-  const entity = (id: string, at: number, topic: string): Entity => {
-    let e = lastEntity !== undefined && lastEntity.id === id && !lastEntity.evicted ? lastEntity : entities.get(id);
+  /** The entity of numeric id `num` (> 0), or of string id `sid` when num is −1; created when new. */
+  const entity = (num: number, sid: string, at: number, topic: string): Entity => {
+    let e: Entity | undefined;
+    const last = lastEntity;
+    if (num > 0) {
+      if (last !== undefined && last.num === num && !last.evicted) e = last;
+      else if (num <= maxNum) e = byNum.get(num);
+      else maxNum = num;
+    } else e = last !== undefined && last.sid === sid && last.num < 0 && !last.evicted ? last : byStr.get(sid);
     if (e === undefined) {
       e = {
-        id,
+        num,
+        sid: num > 0 ? undefined : sid,
         topic,
         firstAt: at,
         lastAt: at,
@@ -240,9 +278,11 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
         flaggedAt: -1,
         evicted: false,
       };
-      entities.set(id, e);
+      if (num > 0) byNum.set(num, e);
+      else byStr.set(sid, e);
+      count += 1;
       order.push(e);
-      if (entities.size > cap) evictOldest();
+      if (count > cap) evictOldest();
     } else if (at > e.lastAt) e.lastAt = at;
     else if (at < e.firstAt) e.firstAt = at;
     lastEntity = e;
@@ -250,13 +290,15 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
   };
 
   const evictOldest = () => {
-    while (entities.size > cap && head < order.length) {
+    while (count > cap && head < order.length) {
       const e = order[head]!;
       order[head] = undefined as unknown as Entity; // let it go
       head += 1;
       if (e.evicted) continue;
       e.evicted = true;
-      entities.delete(e.id);
+      if (e.num > 0) byNum.delete(e.num);
+      else byStr.delete(e.sid!);
+      count -= 1;
       if (e.flaggedAt >= 0) unflag(e);
       if (e.waiting) waitingCount -= 1;
       evictedSinceFlush += 1;
@@ -349,8 +391,16 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     perPartition[partition] = (perPartition[partition] ?? 0) + 1;
   };
 
-  const publish = (id: string, st: number, at: number, topic: string, partition: number, offset: number) => {
-    const e = entity(id, at, topic);
+  const publish = (
+    num: number,
+    sid: string,
+    st: number,
+    at: number,
+    topic: string,
+    partition: number,
+    offset: number,
+  ) => {
+    const e = entity(num, sid, at, topic);
     if (e.topic === '') e.topic = topic;
     const pub = e.pub;
     if (pub === undefined) {
@@ -417,7 +467,7 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     for (const [bit, name] of FLAG_BITS) if ((e.flags & bit) !== 0) flags.push(name);
     return {
       lab: lab.id,
-      entity: e.id,
+      entity: idOf(e),
       statuses,
       lastStatus: statuses.at(-1) ?? lastHandled,
       firstAt: e.firstAt,
@@ -458,7 +508,7 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
 
   let lastTopic = '';
   let lastScanner: RecordScanner | undefined;
-  const scanned = { entity: '', status: -1 };
+  const scanned: Required<ScannedRecord> = { entity: '', num: -1, status: -1 };
 
   const store: TimelineStore = {
     lab: lab.id,
@@ -471,9 +521,16 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       }
       const scan = lastScanner;
       if (scan === undefined) return false;
+      scanned.num = -1;
       if (!scan(typeof value === 'string' ? Buffer.from(value) : value, scanned)) return false;
       if (scanned.status < 0 || scanned.status >= STATUSES.length) return false;
-      publish(scanned.entity, scanned.status, timestamp, topic, partition, offset);
+      const num = scanned.num;
+      if (num > 0) publish(num, '', scanned.status, timestamp, topic, partition, offset);
+      else {
+        // a string id that is a canonical decimal is keyed by number too (one entity per id, whoever reports it)
+        const asNum = numericId(scanned.entity);
+        publish(asNum, asNum > 0 ? '' : scanned.entity, scanned.status, timestamp, topic, partition, offset);
+      }
       return true;
     },
     beginBatch() {
@@ -491,10 +548,13 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     },
     addPublished(id, status, at, topic, partition, offset) {
       const st = STATUS_INDEX.get(status);
-      if (st !== undefined) publish(id, st, at, topic, partition, offset);
+      if (st === undefined) return;
+      const num = numericId(id);
+      publish(num, num > 0 ? '' : id, st, at, topic, partition, offset);
     },
     addFact(fact) {
-      const e = entity(fact.entity, fact.at, '');
+      const num = numericId(fact.entity);
+      const e = entity(num, num > 0 ? '' : fact.entity, fact.at, '');
       const w = fact.where;
       if (fact.step === handledStep && w?.kind === 'record') {
         handledSourceSeen = true;
@@ -525,7 +585,7 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       else changed(e);
     },
     markSent(id, table, rowId, sentAt) {
-      const e = entities.get(id);
+      const e = lookup(id);
       if (e?.facts === undefined) return;
       for (const f of e.facts) {
         if (f.where?.kind !== 'row' || f.where.table !== table || f.where.id !== rowId) continue;
@@ -559,7 +619,7 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       waitingList = still;
     },
     get(id) {
-      const e = entities.get(id);
+      const e = lookup(id);
       if (e === undefined) return null;
       // Statuses in the order they happened (published offset order, else arrival order), then per status the steps in
       // the lab's order, then time.
@@ -609,14 +669,15 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     },
     recent(prefix, limit = 100) {
       const hits: Entity[] = [];
-      for (const e of entities.values())
-        if (prefix === undefined || prefix === '' || e.id.startsWith(prefix)) hits.push(e);
+      for (const map of [byNum, byStr])
+        for (const e of map.values())
+          if (prefix === undefined || prefix === '' || idOf(e).startsWith(prefix)) hits.push(e);
       hits.sort((a, b) => b.lastAt - a.lastAt);
       return hits.slice(0, limit).map(summary);
     },
     keysFirstPublished: (topic, partition) => firstPublished.get(topic)?.[partition] ?? 0,
     get size() {
-      return entities.size;
+      return count;
     },
     cap,
     get evictedTotal() {

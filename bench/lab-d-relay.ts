@@ -6,6 +6,7 @@
 // round (JIT, plans, connections) is not counted, and the report gives the median of the per-round ratios with their
 // spread next to the median throughputs.
 import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import { createLoms } from '../services/lab-d/loms/service.js';
 import { createLogger } from '../services/shared/logger.js';
@@ -30,6 +31,8 @@ export interface RelayFigures {
   ratio: number;
   ratioMin: number;
   ratioMax: number;
+  /** the machine's 1/5/15-minute load averages at the end (a shared machine: read the spread with them) */
+  loadAverage: number[];
 }
 
 export async function benchRelay(ctx: BenchContext): Promise<RelayFigures> {
@@ -145,6 +148,7 @@ export async function benchRelay(ctx: BenchContext): Promise<RelayFigures> {
       ratio: median(ratios),
       ratioMin: Math.min(...ratios),
       ratioMax: Math.max(...ratios),
+      loadAverage: loadavg(),
       perRound: rounds,
     };
   } finally {

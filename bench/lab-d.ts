@@ -1,4 +1,5 @@
 // Lab D's benchmark suite: relay throughput vs a bare producer, and end-to-end latency at 200 orders/s.
+import { cpus } from 'node:os';
 import type { BenchContext, BenchReport, BenchSuite } from './types.js';
 import { benchLatency } from './lab-d-latency.js';
 import { benchRelay } from './lab-d-relay.js';
@@ -29,6 +30,11 @@ export const labD: BenchSuite = {
           unit: 'ratio',
           goal: '≥ 0.8',
           pass: relay.ratio >= 0.8,
+        },
+        {
+          metric: 'context: load average (1 min) after the relay rounds, on this many cores',
+          value: relay.loadAverage[0] ?? Number.NaN,
+          unit: `(${cpus().length} cores)`,
         },
         {
           metric: `e2e create 200 → notifier line, p50 (${e2e.ratePerSec}/s × ${e2e.durationSec} s)`,

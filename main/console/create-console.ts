@@ -23,6 +23,7 @@ import { createEventHub, createBatcher, type EventListener } from './events/even
 import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
 import { createTimelineStore, type TimelineStore } from './timeline/timeline-store.js';
 import { createKafkaObserver, type KafkaObserver } from './observe/kafka-observer.js';
+import { BROWSE_GROUP_PREFIX, createMessageBrowser, type MessageBrowser } from './observe/message-browser.js';
 import { createOutboxObserver, type OutboxObserver } from './observe/outbox-observer.js';
 import { createRabbitmqObserver, type RabbitmqObserver } from './observe/rabbitmq-observer.js';
 import { createManagementClient, managementUrlOf } from './stack/rabbitmq-management.js';
@@ -74,6 +75,7 @@ interface KafkaPart {
   kafkaObserver: KafkaObserver;
   tail: TopicTail;
   faults: Faults;
+  browser: MessageBrowser;
 }
 /** The RabbitMQ side: the management API observer, built when RabbitMQ is healthy, rebuilt when its API moves. */
 interface RabbitmqPart {
@@ -254,7 +256,8 @@ export function createConsole(deps: ConsoleDeps): Console {
       admin,
       logger: logger.child({ part: 'kafka-observer' }),
       pollIntervalMs,
-      hideGroup: (g) => g === observerGroupId || g.startsWith('eventscope-observer-'),
+      hideGroup: (g) =>
+        g === observerGroupId || g.startsWith('eventscope-observer-') || g.startsWith(BROWSE_GROUP_PREFIX),
       generationFor: (g) => supervisor.lastGeneration(g),
       keysSeen: (t, p) => buffer.keysSeen(t, p),
       onPartitionsDiff: (seq, upsert, removed) => hub.emit('kafka:snapshot-diff', { seq, upsert, removed }),
@@ -278,7 +281,8 @@ export function createConsole(deps: ConsoleDeps): Console {
         }),
       tail: () => tailBuffer,
     });
-    kafkaPart = { brokers, kafka, admin, kafkaObserver, tail, faults };
+    const browser = createMessageBrowser({ kafka, admin });
+    kafkaPart = { brokers, kafka, admin, kafkaObserver, tail, faults, browser };
     kafkaObserver.start();
     logger.info({ brokers, observerGroupId }, 'kafka observers started');
   };
@@ -286,7 +290,7 @@ export function createConsole(deps: ConsoleDeps): Console {
     const k = kafkaPart;
     kafkaPart = undefined;
     if (k === undefined) return;
-    await Promise.allSettled([k.kafkaObserver.stop(), k.tail.stop(), k.faults.stop()]);
+    await Promise.allSettled([k.kafkaObserver.stop(), k.tail.stop(), k.faults.stop(), k.browser.stop()]);
   };
 
   const startRabbitmq = async () => {
@@ -530,6 +534,8 @@ export function createConsole(deps: ConsoleDeps): Console {
       for (const o of postgresPart?.outboxes ?? []) o.setPollInterval(ms);
       return Promise.resolve({ pollIntervalMs });
     },
+    'topics:browse': (q) => needKafka().browser.browse(q),
+    'topics:produce': (r) => needKafka().browser.produce(r),
     'topics:tail-page': (q) => Promise.resolve(tailBuffer?.page(q) ?? { records: [], nextBefore: null }),
     'timeline:get': ({ lab: id, entity }) => {
       registry.get(id); // an undeclared lab is refused

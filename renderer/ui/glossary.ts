@@ -1,5 +1,7 @@
 // One sentence per term, for a student who meets it for the first time.
 export const GLOSSARY = {
+  topic:
+    'A named, append-only log of records on the Kafka cluster, split into partitions; producers write to it, consumer groups read it.',
   partition:
     'A topic is split into partitions. Records with the same key always land on the same partition, so their order is kept; different partitions are read in parallel.',
   offset: 'The position of a record inside its partition: 0, 1, 2 … Consumers remember the next offset they will read.',

@@ -11,6 +11,7 @@ import { GroupsPage } from './pages/groups-page';
 import { OutboxPage } from './pages/outbox-page';
 import { INSTANCES, StackPage, type Instance } from './pages/stack-page';
 import { TimelinePage } from './pages/timeline-page';
+import { TopicsPage } from './pages/topics-page';
 
 const url = () => {
   const u = process.env.EVENTSCOPE_E2E_URL;
@@ -233,5 +234,25 @@ test('Lab D checks from the UI: every check PASSes; loms in relay-gives-up throu
   await test.step('Break it: loms back to correct', async () => {
     await checks.backToCorrect('relay-gives-up', 'loms');
     step('loms correct again');
+  });
+
+  // last, so the record it produces reaches no check
+  await test.step('message browser: find the paid events, read one in hex, produce it again and find it', async () => {
+    const topics = new TopicsPage(page);
+    await app.show('Topics & partitions');
+    const { found, cost } = await topics.searchText('loms.order-events', 'paid');
+    step(`browse: ${found} shown; ${cost}`);
+    expect(found).toBeGreaterThan(0);
+    expect(cost).toMatch(/records scanned .* ms/);
+    expect(await topics.valueAs('JSON')).toMatch(/paid/i);
+    expect(await topics.valueAs('Hex')).toMatch(/^00000000 {2}[0-9a-f]{2} /);
+    await topics.browser.scrollIntoViewIfNeeded();
+    await app.screenshot('10-browser');
+    const landed = await topics.produceAgain('e2e-browser', '{"from":"the e2e test"}');
+    step(landed);
+    // the browser searches from where it landed: the record is the one shown
+    await expect(topics.browser.getByTestId('browse-record').first()).toContainText('e2e-browser', { timeout: 30_000 });
+    expect(await topics.valueAs('Text')).toBe('{"from":"the e2e test"}');
+    await app.screenshot('11-produced');
   });
 });

@@ -100,7 +100,7 @@ describe('docker/compose.yml', () => {
     compose(['-f', file, 'config', '-q']);
     compose(['-f', file, '--profile', 'lab-d', 'config', '-q']);
     expect(compose(['-f', file, 'config', '--profiles']).split('\n')).toContain('lab-d');
-  });
+  }, 30_000); // three runs of docker-compose (Python): seconds each on a busy 2-core machine
 
   it('rejects a broken file (the validation can fail)', () => {
     const broken = text.replace('replicas: 3', 'replicas: three');
@@ -109,7 +109,7 @@ describe('docker/compose.yml', () => {
     const validate = compileComposeSchema();
     expect(validate(parse(broken, { merge: true }))).toBe(false);
     expect(validate.errors?.some((e) => e.instancePath === '/services/notifier/deploy/replicas')).toBe(true);
-  });
+  }, 30_000);
 
   it('keeps the brokers out of every profile, and puts each lab service in its own lab profile', () => {
     for (const name of INFRA_SERVICES) {

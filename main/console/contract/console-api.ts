@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { APP_ERROR_CODES } from '../../../services/shared/app-error.js';
 import { LAB_EVENTS, LAB_REQUESTS } from '../labs/contracts.js';
+import { BROWSE_REQUESTS } from './browse.js';
 import { Empty, Int64, Millis, Seq, Slug, TopicName, def, event } from './define.js';
 import { ComponentName, LabManifest } from './manifest.js';
 import { RABBITMQ_EVENTS, RABBITMQ_REQUESTS } from './rabbitmq.js';
@@ -527,7 +528,7 @@ const CORE_REQUESTS = {
 } as const;
 
 /** Every request: the core's and each lab's own (`lab-d:relay-status`), merged. */
-export const REQUESTS = { ...CORE_REQUESTS, ...LAB_REQUESTS } as const;
+export const REQUESTS = { ...CORE_REQUESTS, ...BROWSE_REQUESTS, ...LAB_REQUESTS } as const;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Pushed events: `domain:event` → { payload }

@@ -103,7 +103,7 @@ describe('ChecksView', () => {
       ['Kafka record', 'loms.order-events p1@73', 'order 1042: cancelled follows new (awaiting payment missing)'],
     ]);
     expect(within(rows[0] as HTMLElement).queryByRole('button', { name: /tail/ })).toBeNull();
-    fireEvent.click(within(rows[1] as HTMLElement).getByRole('button', { name: 'tail at p1@73' }));
+    fireEvent.click(within(rows[1] as HTMLElement).getByRole('button', { name: 'record p1@73' }));
     expect(navigate).toHaveBeenLastCalledWith('topics', {
       kind: 'record',
       topic: 'loms.order-events',

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../../app';
 import { ClientProvider } from '../../../lib/client-context';
 import { createFakeClient } from '../../../test/fake-client';
-import { LAB_D_WITH_CHECKS, checkInfo, checkResult, info, record } from '../../../test/fixtures';
+import { LAB_D_WITH_CHECKS, checkInfo, checkResult, info } from '../../../test/fixtures';
 import { useLabsStore } from '../../labs/store';
 import { useChecksStore } from '../store';
 
@@ -35,18 +35,28 @@ afterEach(() => {
   useLabsStore.setState({ labs: [], lab: null });
 });
 
-// records 60..79 of partition 1, newest first, in two pages
-const p1 = Array.from({ length: 20 }, (_, i) => record(1000 + i, { partition: 1, offset: String(60 + i) })).reverse();
+// records 60..79 of partition 1, as topics:browse gives them
+const p1 = Array.from({ length: 20 }, (_, i) => ({
+  topic: 'loms.order-events',
+  partition: 1,
+  offset: String(60 + i),
+  timestamp: 1_000_000 + i,
+  key: String(1000 + i),
+  value: { base64: btoa(JSON.stringify({ orderId: 1000 + i })), size: 20, truncated: false },
+  headers: {},
+}));
 
 describe('evidence links', () => {
   it('opens the Topics view at the record, among its neighbours on the partition', async () => {
     const client = createFakeClient({
       'faults:list': () => ({ faults: [] }),
-      'topics:tail-page': (req) => {
-        const { before } = req as { before?: number };
-        const page = before === undefined ? p1.slice(0, 5) : p1.filter((r) => r.idx < before).slice(0, 5);
-        const last = page[page.length - 1];
-        return { records: page, nextBefore: last !== undefined && page.length === 5 ? last.idx : null };
+      'topics:browse': (req) => {
+        const { from, limit } = req as { from: { offset: string }; limit: number };
+        const records = p1.filter((r) => Number(r.offset) >= Number(from.offset)).slice(0, limit);
+        return {
+          records,
+          cost: { scanned: records.length, bytes: 0, ms: 1, ranges: [], complete: true, note: null },
+        };
       },
     });
     render(
@@ -56,7 +66,7 @@ describe('evidence links', () => {
     );
     expect(screen.getByRole('tab', { name: /^Checks/ }).getAttribute('aria-selected')).toBe('true');
     expect(screen.getByRole('tab', { name: /^Checks/ }).textContent).toContain('1 failing');
-    fireEvent.click(screen.getByRole('button', { name: 'tail at p1@73' }));
+    fireEvent.click(screen.getByRole('button', { name: 'record p1@73' }));
     const focus = await screen.findByTestId('record-focus');
     expect(screen.getByRole('tab', { name: /^Topics/ }).getAttribute('aria-selected')).toBe('true');
     await waitFor(() => expect(within(focus).getByTestId('record-focus-target').textContent).toContain('73'));
@@ -65,12 +75,10 @@ describe('evidence links', () => {
       .slice(1)
       .map((r) => r.querySelector('td')?.textContent);
     expect(offsets).toEqual(['70', '71', '72', '73', '74', '75', '76']);
-    const pages = client.calls.filter((c) => c.name === 'topics:tail-page');
-    expect(pages.map((p) => p.req)).toEqual([
-      { topic: 'loms.order-events', partition: 1, limit: 1000 },
-      { topic: 'loms.order-events', partition: 1, limit: 1000, before: 1015 },
+    const reads = client.calls.filter((c) => c.name === 'topics:browse');
+    expect(reads.map((p) => p.req)).toEqual([
+      { topic: 'loms.order-events', partition: 1, from: { kind: 'offset', offset: '70' }, limit: 7 },
     ]);
-    expect(pages[0]?.req).toEqual({ topic: 'loms.order-events', partition: 1, limit: 1000 });
     // the menu opens the view as usual, without the record
     fireEvent.click(screen.getByRole('tab', { name: /^Topics/ }));
     expect(screen.queryByTestId('record-focus')).toBeNull();

@@ -40,7 +40,7 @@ export function EvidenceTable({ check, evidence, noun }: { check: string; eviden
                     navigate('topics', { kind: 'record', ...(e.record as NonNullable<Evidence['record']>) })
                   }
                 >
-                  tail at p{e.record.partition}@{e.record.offset}
+                  record p{e.record.partition}@{e.record.offset}
                 </button>
               )}
               {e.entity !== undefined && navigate !== null && (

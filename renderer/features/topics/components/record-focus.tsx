@@ -1,22 +1,20 @@
 // The Topics view opened at one record (a link in a check's evidence): that record and its neighbours on its partition,
-// in offset order, read from the console's tail with topics:tail-page (history on demand, never kept in a store).
+// in offset order, read from the broker with topics:browse (history on demand, never kept in a store).
 import { useEffect, useState } from 'react';
-import type { TailRecord } from '../../../../main/console/contract/console-api';
+import type { BrowsedRecord } from '../../../../main/console/contract/browse';
 import { useClient } from '../../../lib/client-context';
 import { errorMessage } from '../../../lib/console-client';
 import { formatTime } from '../../../lib/format';
 import { useNavigate, type Focus } from '../../../lib/navigation';
 import { EmptyState } from '../../../ui/empty-state';
 import { Panel } from '../../../ui/panel';
+import { valueText } from '../browse-format';
 import './record-focus.css';
 
-const PAGE = 1000;
-/** the console's tail keeps the newest 10 000 records */
-const MAX_PAGES = 10;
 const AROUND = 3;
 
 type Found =
-  { state: 'loading' } | { state: 'found'; records: TailRecord[] } | { state: 'absent' | 'error'; why: string };
+  { state: 'loading' } | { state: 'found'; records: BrowsedRecord[] } | { state: 'absent' | 'error'; why: string };
 
 export function RecordFocus({ focus }: { focus: Extract<Focus, { kind: 'record' }> }) {
   const client = useClient();
@@ -25,38 +23,25 @@ export function RecordFocus({ focus }: { focus: Extract<Focus, { kind: 'record' 
   const { topic, partition, offset } = focus;
   useEffect(() => {
     let live = true;
-    const target = BigInt(offset);
-    void (async () => {
-      // newest first: page back until the target or an older offset shows up
-      const seen: TailRecord[] = [];
-      let before: number | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const res = await client.request['topics:tail-page']({
-          topic,
-          partition,
-          limit: PAGE,
-          ...(before !== undefined ? { before } : {}),
-        });
-        seen.push(...res.records);
-        const oldest = res.records[res.records.length - 1];
-        if (res.nextBefore === null || oldest === undefined || BigInt(oldest.offset) <= target) break;
-        before = res.nextBefore;
-      }
-      return seen;
-    })().then(
-      (seen) => {
+    const from = BigInt(offset) > BigInt(AROUND) ? String(BigInt(offset) - BigInt(AROUND)) : '0';
+    client.request['topics:browse']({
+      topic,
+      partition,
+      from: { kind: 'offset', offset: from },
+      limit: 2 * AROUND + 1,
+    }).then(
+      ({ records }) => {
         if (!live) return;
-        const sorted = seen.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
-        const at = sorted.findIndex((r) => BigInt(r.offset) === target);
-        if (at < 0)
+        const inOrder = [...records].sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+        if (records.some((r) => r.offset === offset)) setFound({ state: 'found', records: inOrder });
+        else
           setFound({
             state: 'absent',
             why:
-              sorted.length === 0
-                ? `The console's tail holds no record of ${topic} p${partition} now: it reads the topic while the stack runs.`
-                : `The console's tail holds the newest records it has read; p${partition}@${offset} is not among them (older, or read while the tail was busy).`,
+              records.length === 0
+                ? `${topic} p${partition} holds no record at or after offset ${from} now (deleted by retention, or the topic was recreated).`
+                : `${topic} p${partition}@${offset} is no longer on the broker: the partition now starts at ${records[0]!.offset}.`,
           });
-        else setFound({ state: 'found', records: sorted.slice(Math.max(0, at - AROUND), at + AROUND + 1) });
       },
       (err: unknown) => live && setFound({ state: 'error', why: errorMessage(err) }),
     );
@@ -81,9 +66,9 @@ export function RecordFocus({ focus }: { focus: Extract<Focus, { kind: 'record' 
         )
       }
     >
-      {found.state === 'loading' && <p className="muted">Reading the tail…</p>}
+      {found.state === 'loading' && <p className="muted">Reading the partition…</p>}
       {(found.state === 'absent' || found.state === 'error') && (
-        <EmptyState title="Not in the tail" testId="record-focus-absent">
+        <EmptyState title="Not on the broker" testId="record-focus-absent">
           {found.why}
         </EmptyState>
       )}
@@ -110,7 +95,7 @@ export function RecordFocus({ focus }: { focus: Extract<Focus, { kind: 'record' 
                   <td className="num mono">{r.offset}</td>
                   <td className="mono">{formatTime(r.timestamp)}</td>
                   <td className="mono">{r.key ?? '∅'}</td>
-                  <td className="mono detail">{r.value ?? '∅'}</td>
+                  <td className="mono detail">{valueText(r) ?? '∅'}</td>
                 </tr>
               );
             })}

@@ -10,6 +10,7 @@ import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
 import { groupByTopic, useTopicsStore, type TopicView } from '../store';
 import { RecordFocus } from './record-focus';
+import { BrowserPanel } from './browser-panel';
 import { TailPanel } from './tail-panel';
 
 const NO_TOPICS: LabTopic[] = [];
@@ -64,6 +65,12 @@ export function TopicsView() {
       )}
       <LabSlot view="topics" />
       <TailPanel />
+      {topics.length > 0 && (
+        <BrowserPanel
+          topics={[...primary, ...others].map((t) => ({ topic: t.topic, partitions: t.partitions.length }))}
+          {...(primary[0] !== undefined ? { initialTopic: primary[0].topic } : {})}
+        />
+      )}
     </div>
   );
 }

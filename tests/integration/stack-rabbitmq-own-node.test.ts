@@ -90,14 +90,9 @@ describe("local provider: Eventscope's own RabbitMQ node", () => {
     expect(isAlive(before ?? 0)).toBe(false);
     expect(await queueDepth(url, queue)).toBe(1);
 
-    // The machine's node: not started by Eventscope, so neither stopped nor restarted.
-    const sharedDir = path.join(dir, 'shared');
-    const shared = new LocalStackProvider({
-      owner: 'tests',
-      dir: sharedDir,
-      stateDir: sharedDir,
-      rabbitmqNode: 'shared',
-    });
+    // The machine's node: not started by Eventscope, so neither stopped nor restarted, also by a provider on the same
+    // state file (where the own node is recorded).
+    const shared = new LocalStackProvider({ owner: 'tests', dir, stateDir: dir, rabbitmqNode: 'shared' });
     expect(shared.endpoints().rabbitmq.url).toBe(`amqp://guest:guest@127.0.0.1:${SHARED_RABBITMQ_PORT}`);
     const refused = await shared.restartComponent('rabbitmq').then(
       () => undefined,
@@ -105,6 +100,8 @@ describe("local provider: Eventscope's own RabbitMQ node", () => {
     );
     expect(isAppError(refused) && refused.code).toBe('CONFLICT');
     expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);
+    expect(shared.startedPids().rabbitmq).toBeUndefined();
+    expect(provider.startedPids().rabbitmq).toBe(after);
 
     const del = await amqp.connect(url);
     await (await del.createChannel()).deleteQueue(queue);

@@ -226,7 +226,7 @@ export class LocalStackProvider implements StackProvider {
     await Promise.all(
       COMPONENT_NAMES.map(async (name) => {
         const res = await probe(name, endpoints, 3_000);
-        const entry = st.components[name];
+        const entry = this.entryOf(st, name);
         if (res.ok) this.board.update(name, { state: 'healthy', detail: this.healthyDetail(name, res.detail, entry) });
         else if (entry !== undefined)
           this.board.update(name, {
@@ -265,7 +265,7 @@ export class LocalStackProvider implements StackProvider {
   async stopComponent(name: ComponentName): Promise<void> {
     await this.state.withLock(async () => {
       const st = this.liveState();
-      if (st.components[name] === undefined) {
+      if (this.entryOf(st, name) === undefined) {
         throw new AppError(
           'CONFLICT',
           `${name} on ${publicEndpoint(name, this.endpoints())} was not started by Eventscope, so Eventscope does not stop it`,
@@ -296,7 +296,7 @@ export class LocalStackProvider implements StackProvider {
   async restartComponent(name: ComponentName): Promise<void> {
     await this.state.withLock(async () => {
       const st = this.liveState();
-      const entry = st.components[name];
+      const entry = this.entryOf(st, name);
       if (entry === undefined) {
         throw new AppError(
           'CONFLICT',
@@ -321,10 +321,22 @@ export class LocalStackProvider implements StackProvider {
     const st = this.liveState();
     const out: Partial<Record<ComponentName, number>> = {};
     for (const name of COMPONENT_NAMES) {
-      const entry = st.components[name];
+      const entry = this.entryOf(st, name);
       if (entry !== undefined) out[name] = entry.pid;
     }
     return out;
+  }
+
+  /**
+   * What this provider started of one component. A RabbitMQ entry of the other kind (the own node while this provider
+   * uses the machine's, after EVENTSCOPE_LOCAL_RABBITMQ changed) is not this provider's to report, stop or restart; it
+   * stays in the state file for the provider that started it.
+   */
+  private entryOf(st: StackState, name: ComponentName): StartedComponent | undefined {
+    const entry = st.components[name];
+    if (entry === undefined || name !== 'rabbitmq') return entry;
+    const ownNode = entry.marker.startsWith('-eventscope_rabbitmq ');
+    return (this.rabbitmq === undefined ? !ownNode : entry.marker === this.rabbitmq.marker) ? entry : undefined;
   }
 
   /** The state file without entries whose process has gone (or whose PID now belongs to something else). */
@@ -359,7 +371,7 @@ export class LocalStackProvider implements StackProvider {
     const first = (await isPortOpen(port))
       ? await probe(name, endpoints, 10_000)
       : { ok: false, detail: `nothing listens on 127.0.0.1:${port}` };
-    const known = st.components[name];
+    const known = this.entryOf(st, name);
     if (first.ok) {
       this.board.update(name, { state: 'healthy', detail: this.healthyDetail(name, first.detail, known) });
       return known === undefined ? 'reused' : 'eventscope';
@@ -522,6 +534,7 @@ export class LocalStackProvider implements StackProvider {
     const stopped: ComponentName[] = [];
     await Promise.all(
       COMPONENT_NAMES.map(async (name) => {
+        // whatever Eventscope started (of either RabbitMQ kind): stopping it by its checked PID is always safe
         const entry = st.components[name];
         if (entry === undefined || !which(name, entry)) return;
         this.board.update(name, { state: 'starting', detail: `stopping pid ${entry.pid}` });

@@ -58,6 +58,8 @@ export function createLabB(env: NodeJS.ProcessEnv = process.env): LabModule {
         HOST: '127.0.0.1',
         INSTANCE: instance,
         LAB_B_PREFIX: prefix,
+        // a broker that comes back (a restart, check 3) is seen within 2 s, not after a backoff of up to 10 s
+        AMQP_RECONNECT_MAX_MS: '2000',
         ...(isHttp(kind) ? { PORT: String(ports[kind]) } : {}),
         ...(settings.workDelayMs === undefined ? {} : { WORK_DELAY_MS: String(settings.workDelayMs) }),
       };

@@ -5,18 +5,20 @@
 // `durable`), and a copy of a login auth publishes (a probe queue of the check's own bound to auth.events) read for
 // its delivery mode (2: persistent). A non-durable queue or a transient message is lost by any restart: FAIL.
 //
-// Then the restart itself, only of a broker the stack may restart (ctx.stack.stop refuses a node Eventscope did not
-// start: the machine's shared RabbitMQ is never stopped). The check first asks for a stop: refused, it says why and
-// ends SKIP when the declarations were right. Allowed, it starts the broker again, waits for the services to come
-// back, stops audit and users, makes auth publish failed logins (into audit.auth, security.failed-logins) and a
-// registration (into user_registered), restarts the broker once more and reads the depths: what was in a durable
-// queue must still be there. user_registered, not durable as the seed declares it, is a finding with what it lost.
-import { EXCHANGES, QUEUES } from '../../../../../services/lab-b/schema.js';
+// Then the restart, only of a broker the stack may restart (ctx.stack.stop refuses a node Eventscope did not start:
+// the machine's shared RabbitMQ is never stopped). The consumers' work is held (a lock on the seen-store, as a slow
+// database would), auth publishes failed logins (audit.auth, security.failed-logins) and registrations
+// (user_registered), and the consumers hold them unacked. Then the stop: refused, the work goes on and the check says
+// why (SKIP when the declarations were right). Allowed, the broker starts again and what it kept comes back to the
+// reconnected consumers, `redelivered` set: every held message of a durable queue must; a queue the restart deleted
+// gives nothing back. user_registered, not durable as the seed declares it, is a finding with what it lost.
+import { EXCHANGES, QUEUES, TABLES } from '../../../../../services/lab-b/schema.js';
 import type { Evidence } from '../../../contract/console-api.js';
 import type { Check, CheckContext } from '../../types.js';
 import {
   describeQueue,
   failedLogin,
+  holdConsumers,
   instancesOf,
   isLogin,
   linesOf,
@@ -42,9 +44,9 @@ const WORK_QUEUES = [
   QUEUES.reportsVacation,
 ] as const;
 
-/** Where the restart part keeps messages: queues whose consumers it stops for the restart. */
-const HELD = [QUEUES.auditAuth, QUEUES.failedLogins] as const;
-const HELD_BY = ['audit', 'users'] as const;
+/** How many failed logins (each in audit.auth and security.failed-logins) and registrations wait through the restart. */
+const LOGINS = 3;
+const REGISTRATIONS = 2;
 
 interface Declarations {
   evidence: Evidence[];
@@ -93,7 +95,7 @@ async function declarations(ctx: CheckContext, deps: LabBCheckDeps, probe: Probe
       queueEvidence(
         seedName,
         seedDurable === false
-          ? `finding (does not fail the check): not durable, as the seed declares it; it holds ${plural(seedState.messages, 'message')}, all lost by a restart`
+          ? `finding (does not fail the check): not durable, as the seed declares it: a restart deletes it with what it holds (now ${plural(seedState.messages, 'message')})`
           : `declared ${seedDurable ? 'durable' : 'otherwise'} (the seed declares it non-durable)`,
       ),
     );
@@ -124,7 +126,7 @@ async function declarations(ctx: CheckContext, deps: LabBCheckDeps, probe: Probe
 export function durabilityCheck(deps: LabBCheckDeps): Check {
   return {
     id: 'durability',
-    timeoutMs: 120_000,
+    timeoutMs: 90_000,
     async run(ctx) {
       const found = await withProbe(ctx, (p) => declarations(ctx, deps, p));
       const counts: Record<string, number> = {
@@ -143,13 +145,11 @@ export function durabilityCheck(deps: LabBCheckDeps): Check {
         .filter((s) => s !== '')
         .join(' and ');
 
-      // the restart: only a broker the stack may restart
-      ctx.progress('asking the stack to restart RabbitMQ', 0.3);
-      try {
-        await ctx.stack.stop('rabbitmq');
-      } catch (err) {
-        const why = (err as Error).message;
-        evidence.push({ source: 'queue', ref: 'broker', detail: `no restart: ${why}` });
+      ctx.progress('holding the consumers’ work; messages wait in their queues', 0.3);
+      const restart = await restartHolding(ctx, deps);
+      evidence.push(...restart.evidence);
+      if (restart.refused !== undefined) {
+        const why = restart.refused;
         if (declaredWrong)
           return outcome(
             'FAIL',
@@ -164,25 +164,18 @@ export function durabilityCheck(deps: LabBCheckDeps): Check {
           evidence,
         );
       }
-      await ctx.stack.start('rabbitmq');
-      evidence.push({
-        source: 'queue',
-        ref: 'broker',
-        detail: 'the stack may restart this RabbitMQ: stopped and started it once',
-      });
-      const restarted = await restartWithMessages(ctx, deps);
-      evidence.push(...restarted.evidence);
-      Object.assign(counts, restarted.counts);
-      if (declaredWrong || restarted.counts.lost > 0)
+      Object.assign(counts, restart.counts);
+      const lost = restart.counts.lost;
+      if (declaredWrong || lost > 0)
         return outcome(
           'FAIL',
-          `${[wrongSummary, restarted.counts.lost > 0 ? `${plural(restarted.counts.lost, 'message')} lost by the restart` : ''].filter((s) => s !== '').join('; ')}.`,
+          `${[wrongSummary, lost > 0 ? `${plural(lost, 'message')} lost by the restart` : ''].filter((s) => s !== '').join('; ')}.`,
           counts,
           evidence,
         );
       return outcome(
         'PASS',
-        `The broker restarted with ${plural(restarted.counts.before, 'message')} in the lab’s durable queues; all ${restarted.counts.after} were still there.`,
+        `The broker restarted with ${plural(restart.counts.held, 'message')} held in the lab’s durable queues; all came back (redelivered).`,
         counts,
         evidence,
       );
@@ -190,104 +183,128 @@ export function durabilityCheck(deps: LabBCheckDeps): Check {
   };
 }
 
-/** The restart with messages in the lab's queues: audit and users stopped, auth publishing, the broker restarted. */
-async function restartWithMessages(
-  ctx: CheckContext,
-  deps: LabBCheckDeps,
-): Promise<{ evidence: Evidence[]; counts: { before: number; after: number; lost: number; seedLost: number } }> {
+interface Restart {
+  /** why the stack did not restart the broker */
+  refused?: string;
+  evidence: Evidence[];
+  counts: { held: number; back: number; lost: number; seedHeld: number; seedLost: number };
+}
+
+/** The restart with messages held by the consumers (their work waiting on a lock of the seen-store). */
+async function restartHolding(ctx: CheckContext, deps: LabBCheckDeps): Promise<Restart> {
   const evidence: Evidence[] = [];
-  const stopped = HELD_BY.flatMap((k) => instancesOf(ctx, k)).filter((i) => i.state === 'running');
+  const counts = { held: 0, back: 0, lost: 0, seedHeld: 0, seedLost: 0 };
+  const audits = instancesOf(ctx, 'audit').map((i) => i.instance);
+  const users = instancesOf(ctx, 'users').map((i) => i.instance);
+  const held = [named(deps, QUEUES.auditAuth), named(deps, QUEUES.failedLogins)];
+  const seedQ = named(deps, QUEUES.userRegistered);
+  const hold = await holdConsumers(deps.databaseUrl(ctx), TABLES.seen);
+  if (hold === undefined)
+    return {
+      refused: 'the consumers’ work could not be held (no seen-store table to lock), so no message would wait',
+      evidence,
+      counts,
+    };
   const t0 = Date.now();
-  // the services come back after the first restart (auth publishes again once it is connected)
-  await until(
-    ctx,
-    async () =>
-      (await withProbe(ctx, async (p) => (await p.queue(named(deps, QUEUES.auditAuth))) !== undefined)) || undefined,
-    30_000,
-    500,
-  );
-  ctx.progress(`stopping ${stopped.map((i) => i.instance).join(', ')} so that messages wait in their queues`, 0.45);
-  for (const i of stopped) await ctx.services.stop(i.instance);
-  const logins: string[] = [];
-  for (let n = 0; n < 3; n++) {
-    const l = await until(
-      ctx,
-      async () => {
-        const x = await failedLogin(deps);
-        return isLogin(x) ? x : undefined;
-      },
-      20_000,
-      500,
+  /** event ids delivered from `queue` to `instances` since `since` (redelivered ones only, when asked) */
+  const deliveredFrom = (instances: string[], queue: string, since: number, redelivered: boolean) =>
+    new Set(
+      instances.flatMap((i) =>
+        linesOf(ctx, i, since).flatMap((s) =>
+          s.line.type === 'delivered' && s.line.queue === queue && (!redelivered || s.line.redelivered)
+            ? [s.line.event_id ?? '']
+            : [],
+        ),
+      ),
     );
-    if (l !== undefined) logins.push(l.eventId);
-  }
-  evidence.push({
-    source: 'http',
-    ref: 'POST /auth/login',
-    detail: `${plural(logins.length, 'failed login')} published while audit was stopped`,
-  });
-  const reg = await register(deps);
-  const held = [...HELD.map((q) => named(deps, q)), named(deps, QUEUES.userRegistered)];
-  const before = await withProbe(ctx, async (p) => Promise.all(held.map((q) => p.queue(q))));
-  ctx.progress('restarting RabbitMQ with messages in the queues', 0.6);
-  await ctx.stack.stop('rabbitmq');
-  await ctx.stack.start('rabbitmq');
-  const after = await until(
-    ctx,
-    async () => withProbe(ctx, async (p) => Promise.all(held.map((q) => p.queue(q)))),
-    30_000,
-    500,
-  );
-  let lost = 0;
-  let seedLost = 0;
-  let total = 0;
-  let kept = 0;
-  held.forEach((q, i) => {
-    const b = before[i]?.messages ?? 0;
-    const a = after?.[i]?.messages ?? 0;
-    const isSeed = q === named(deps, QUEUES.userRegistered);
-    if (isSeed) {
-      seedLost += Math.max(0, b - a);
+  try {
+    const logins: string[] = [];
+    for (let n = 0; n < LOGINS; n++) {
+      const l = await failedLogin(deps);
+      if (isLogin(l)) logins.push(l.eventId);
+    }
+    let registered = 0;
+    for (let n = 0; n < REGISTRATIONS; n++) if ((await register(deps)).answer.status === 201) registered++;
+    // the consumers have them in hand (the broker pushed them: prefetch), unacked
+    await until(
+      ctx,
+      () =>
+        held.every((q) => logins.every((id) => deliveredFrom(audits, q, t0, false).has(id))) &&
+        deliveredFrom(users, seedQ, t0, false).size >= registered
+          ? true
+          : undefined,
+      5000,
+    );
+    const heldBy = held.map((q) => logins.filter((id) => deliveredFrom(audits, q, t0, false).has(id)));
+    counts.seedHeld = deliveredFrom(users, seedQ, t0, false).size;
+    evidence.push({
+      source: 'http',
+      ref: 'POST /auth/login, /auth/register',
+      detail: `${plural(logins.length, 'failed login')} and ${plural(registered, 'registration')} published while the consumers’ work waited`,
+    });
+    ctx.progress('asking the stack to restart RabbitMQ', 0.5);
+    try {
+      await ctx.stack.stop('rabbitmq');
+    } catch (err) {
+      const why = (err as Error).message;
+      evidence.push({ source: 'queue', ref: 'broker', detail: `no restart: ${why}` });
+      return { refused: why, evidence, counts };
+    }
+    const tStop = Date.now();
+    await ctx.stack.start('rabbitmq');
+    evidence.push({
+      source: 'queue',
+      ref: 'broker',
+      detail: `stopped and started by the stack (${((Date.now() - tStop) / 1000).toFixed(1)} s) with the messages in hand`,
+    });
+    ctx.progress('waiting for what the broker kept to come back', 0.7);
+    // done when every held message came again, or when the consumers consume again and nothing more comes
+    const consuming = (instances: string[], queue: string) =>
+      instances.some((i) =>
+        linesOf(ctx, i, tStop).some(
+          (s) => s.line.type === 'lifecycle' && s.line.state === 'consuming' && s.line.queue === queue,
+        ),
+      );
+    let quietSince: number | undefined;
+    let lastCount = -1;
+    await until(
+      ctx,
+      () => {
+        const back = held.map((q, i) => heldBy[i]!.filter((id) => deliveredFrom(audits, q, tStop, true).has(id)));
+        const n = back.reduce((a, b) => a + b.length, 0);
+        if (back.every((b, i) => b.length === heldBy[i]!.length)) return true;
+        const up = held.every((q) => consuming(audits, q)) && consuming(users, seedQ);
+        if (!up || n !== lastCount) quietSince = undefined;
+        else quietSince ??= Date.now();
+        lastCount = n;
+        return quietSince !== undefined && Date.now() - quietSince >= 1500 ? true : undefined;
+      },
+      40_000,
+      200,
+    );
+    held.forEach((q, i) => {
+      const mine = heldBy[i]!;
+      const back = mine.filter((id) => deliveredFrom(audits, q, tStop, true).has(id)).length;
+      counts.held += mine.length;
+      counts.back += back;
+      counts.lost += mine.length - back;
       evidence.push(
         queueEvidence(
           q,
-          `finding: ${b} before the restart, ${after?.[i] === undefined ? 'the queue is gone' : `${a} after`} (not durable, as the seed declares it)${reg.answer.status === 201 ? '' : '; the registration was refused'}`,
+          `${mine.length} held unacked at the restart, ${back} redelivered after it${back < mine.length ? `: ${mine.length - back} lost` : ''}`,
         ),
       );
-      return;
-    }
-    total += b;
-    kept += Math.min(a, b);
-    if (a < b) lost += b - a;
+    });
+    const seedBack = deliveredFrom(users, seedQ, tStop, true).size;
+    counts.seedLost = Math.max(0, counts.seedHeld - seedBack);
     evidence.push(
       queueEvidence(
-        q,
-        `${b} before the restart, ${after?.[i] === undefined ? 'the queue is gone after it' : `${a} after it`}${a < b ? `: ${b - a} lost` : ''}`,
+        seedQ,
+        `finding (does not fail the check): ${counts.seedHeld} held at the restart, ${seedBack} redelivered after it (not durable, as the seed declares it: ${counts.seedLost} lost)`,
       ),
     );
-  });
-  for (const i of stopped) await ctx.services.start(i.instance, i.brokenMode);
-  // left as found: audit consumes again before the check ends
-  const back = await until(
-    ctx,
-    async () =>
-      withProbe(ctx, async (p) =>
-        ((await p.queue(named(deps, QUEUES.auditAuth)))?.consumers ?? 0) > 0 ? true : undefined,
-      ),
-    30_000,
-    300,
-  );
-  evidence.push(
-    queueEvidence(
-      named(deps, QUEUES.auditAuth),
-      back
-        ? `${stopped.map((i) => i.instance).join(', ')} started again and consuming`
-        : 'audit is not consuming again yet',
-    ),
-  );
-  const reconnected = instancesOf(ctx, 'auth').some((a) =>
-    linesOf(ctx, a.instance, t0).some((s) => s.line.type === 'lifecycle' && s.line.state === 'connected'),
-  );
-  if (reconnected) evidence.push({ source: 'log', ref: 'auth', detail: 'auth reconnected after the restart' });
-  return { evidence, counts: { before: total, after: kept, lost, seedLost } };
+    return { evidence, counts };
+  } finally {
+    await hold.release();
+  }
 }

@@ -138,20 +138,37 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
   async function receive(client: PoolClient, event: Envelope, where: Where): Promise<Received> {
     const e = { eventId: event.event_id, eventType: event.event_type, payload: event, ...where };
     if (mode !== 'no-claim-lock') return inbox.receive(client, e);
-    // the broken claim: look first (no lock), insert without caring whether it was new
+    // the broken claim: a plain look (no insert-first, no lock); the row is written at the end, with the mark
     const seen = await inbox.read(client, event.event_id, false);
-    if (seen?.status === 'processed') return { ...seen, fresh: false };
+    if (seen !== undefined) return { ...seen, fresh: false };
+    return { status: 'received', ageMs: 0, attempts: 1, fresh: true };
+  }
+
+  /** The inbox mark in the payment's transaction (no-claim-lock: the row itself is only written now). */
+  async function mark(
+    client: PoolClient,
+    event: Envelope,
+    where: Where,
+    status: 'processed' | 'waiting' | 'failed',
+    why?: string,
+  ): Promise<void> {
+    if (mode !== 'no-claim-lock') return inbox.mark(client, event.event_id, status, why);
     await client.query(
-      `INSERT INTO payments_inbox (event_id, event_type, payload, topic, "partition", "offset")
-       VALUES ($1, $2, $3::jsonb, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING`,
-      [e.eventId, e.eventType, JSON.stringify(event), where.topic, where.partition, where.offset],
+      `INSERT INTO payments_inbox (event_id, event_type, payload, topic, "partition", "offset", status, last_error, processed_at)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, CASE WHEN $7 = 'processed' THEN now() END)
+       ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, last_error = EXCLUDED.last_error,
+         processed_at = EXCLUDED.processed_at, attempts = payments_inbox.attempts + 1`,
+      [
+        event.event_id,
+        event.event_type,
+        JSON.stringify(event),
+        where.topic,
+        where.partition,
+        where.offset,
+        status,
+        why ?? null,
+      ],
     );
-    return {
-      status: 'received',
-      ageMs: seen?.ageMs ?? 0,
-      attempts: (seen?.attempts ?? 0) + 1,
-      fresh: seen === undefined,
-    };
   }
 
   /** The debit of `amount` from account `id`; the new balance (lost-update-balance: read, compute, write back). */
@@ -181,6 +198,7 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
     client: PoolClient,
     event: Envelope,
     seen: Received,
+    where: Where,
   ): Promise<{
     consumed: Consumed;
     committed?: Omit<Extract<LabCLine, { type: 'payment_committed' }>, 'ts' | 'service' | 'instance' | 'type'>;
@@ -191,7 +209,7 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
     if (mode !== 'inbox-mark-outside-tx') {
       const existing = await client.query('SELECT 1 FROM payments WHERE order_id = $1', [d.order_id]);
       if (existing.rowCount !== 0) {
-        await inbox.mark(client, event.event_id, 'processed', 'the order has a payment already');
+        await mark(client, event, where, 'processed', 'the order has a payment already');
         return { consumed: { outcome: 'duplicate', orderId: d.order_id, detail: 'the order has a payment already' } };
       }
     }
@@ -204,7 +222,7 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
     const covered = account !== undefined && cents(Number(account.balance)) >= cents(d.amount);
     if (!covered && seen.ageMs < windowMs) {
       const why = account === undefined ? 'no account for the user yet' : 'insufficient funds so far';
-      await inbox.mark(client, event.event_id, 'waiting', why);
+      await mark(client, event, where, 'waiting', why);
       return { consumed: { outcome: 'waiting', orderId: d.order_id, detail: why } };
     }
     const paymentId = uuidv7();
@@ -245,7 +263,7 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
     );
     if (mode !== 'inbox-mark-outside-tx') {
       if (mode !== 'lost-update-balance') await pause('before-commit', d.order_id);
-      await inbox.mark(client, event.event_id, 'processed');
+      await mark(client, event, where, 'processed');
     }
     return {
       consumed: { outcome: 'applied', orderId: d.order_id, detail: covered ? 'paid' : 'failed' },
@@ -290,7 +308,7 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
       });
       return { outcome: 'ignored', orderId: null, detail: why };
     }
-    const r = await withTx(pool, async (client) => pay(client, event, await receive(client, event, where)));
+    const r = await withTx(pool, async (client) => pay(client, event, await receive(client, event, where), where));
     return afterCommit(event, r);
   }
 
@@ -315,7 +333,7 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
         if (row === undefined) return undefined;
         const seen = await inbox.read(client, row.event_id, true, true);
         if (seen === undefined) return undefined;
-        return { row, result: await pay(client, row.payload, { ...seen, fresh: false }) };
+        return { row, result: await pay(client, row.payload, { ...seen, fresh: false }, row) };
       });
       if (done === undefined) return;
       const consumed = await afterCommit(done.row.payload, done.result);

@@ -1,0 +1,127 @@
+// Lab C's broken modes break what they say they break (services/lab-c/broken-modes.ts), on real Kafka and Postgres:
+// each runs payments in its mode with the test hook's pause inside the payment transaction (orders ×2 and payments ×2,
+// lost-update ×1), and the race the pause opens does the damage the correct service prevents (the flow test shows the correct service under the same
+// duplicates). `commit-on-error` needs the database link cut and is left to the checks matrix.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOPIC_PARTITIONS, type Order } from '../../services/lab-c/schema.js';
+import { startLabC, waitFor, type LabC } from './lab-c/harness.js';
+
+const PAUSE_MS = 600;
+let noLock: LabC;
+let markOutside: LabC;
+let lostUpdate: LabC;
+let correct: LabC;
+
+beforeAll(async () => {
+  // two payments replicas where a duplicate must race the first delivery: one member works its partitions' batches of
+  // one fetch together and fetches again only after them, so only another replica can race it
+  const common = { pauseMs: PAUSE_MS, fundsWindowMs: 0 };
+  [correct, noLock, markOutside, lostUpdate] = await Promise.all([
+    startLabC({ ...common, replicas: 2 }),
+    startLabC({ ...common, replicas: 2, paymentsBrokenMode: 'no-claim-lock' }),
+    startLabC({ ...common, replicas: 2, paymentsBrokenMode: 'inbox-mark-outside-tx' }),
+    startLabC({ ...common, replicas: 1, paymentsBrokenMode: 'lost-update-balance' }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled([correct, noLock, markOutside, lostUpdate].map((l) => l?.stop()));
+});
+
+async function funded(lab: LabC, amount: number): Promise<string> {
+  const a = await lab.call<{ user_id: string }>('POST', '/payments-api/accounts');
+  await lab.call('POST', `/payments-api/accounts/${a.body.user_id}/topup`, { body: { amount } });
+  return a.body.user_id;
+}
+
+/** creates an order and, while payments pauses in its transaction, re-sends its order.created on every partition */
+async function orderWithRacingDuplicates(lab: LabC, user: string, pausedAt: string): Promise<Order> {
+  const o = (await lab.call<Order>('POST', '/orders-api/orders', { body: { user_id: user } })).body;
+  await waitFor(() => lab.linesOf('paused', (l) => l.order_id === o.id && l.at === pausedAt)[0], {
+    what: `payments paused ${pausedAt} on ${o.id}`,
+    timeoutMs: 15_000,
+    intervalMs: 20,
+  });
+  const [row] = await lab.query<{ payload: unknown }>(
+    'orders',
+    'SELECT payload FROM orders_outbox WHERE aggregate_id = $1',
+    [o.id],
+  );
+  for (let p = 0; p < TOPIC_PARTITIONS; p++)
+    await lab.produce(lab.names.ordersTopic, o.id, JSON.stringify(row!.payload), p);
+  return o;
+}
+
+const debitsOf = async (lab: LabC, orderId: string) =>
+  (await lab.query('payments', "SELECT 1 FROM ledger WHERE kind = 'debit' AND order_id = $1", [orderId])).length;
+
+async function conservation(lab: LabC, user: string): Promise<{ balance: number; topups: number; paid: number }> {
+  const [r] = await lab.query<{ balance: string; topups: string; paid: string }>(
+    'payments',
+    `SELECT a.balance,
+       (SELECT COALESCE(sum(amount), 0) FROM ledger WHERE account_id = a.id AND kind = 'topup') AS topups,
+       (SELECT COALESCE(sum(amount), 0) FROM payments WHERE user_id = a.user_id AND status = 'completed') AS paid
+     FROM accounts a WHERE a.user_id = $1`,
+    [user],
+  );
+  return { balance: Number(r!.balance), topups: Number(r!.topups), paid: Number(r!.paid) };
+}
+
+describe('Lab C broken modes', () => {
+  it('the correct payments, under the same race, pays once and rejects every duplicate (the control)', async () => {
+    const user = await funded(correct, 10_000);
+    const o = await orderWithRacingDuplicates(correct, user, 'before-commit');
+    await waitFor(
+      () =>
+        correct.linesOf('consumed', (l) => l.order_id === o.id && l.outcome === 'duplicate').length >= TOPIC_PARTITIONS,
+      { what: 'every duplicate rejected', timeoutMs: 15_000 },
+    );
+    expect(await debitsOf(correct, o.id)).toBe(1);
+    const m = await conservation(correct, user);
+    expect(m.balance).toBeCloseTo(m.topups - m.paid, 2);
+  });
+
+  it('no-claim-lock: duplicates racing the first delivery pay the order more than once (invariant 2c)', async () => {
+    const user = await funded(noLock, 10_000);
+    const o = await orderWithRacingDuplicates(noLock, user, 'before-commit');
+    await waitFor(async () => (await debitsOf(noLock, o.id)) > 1, {
+      what: 'a second debit of one order',
+      timeoutMs: 15_000,
+    });
+    const payments = await noLock.query('payments', 'SELECT 1 FROM payments WHERE order_id = $1', [o.id]);
+    expect(payments.length).toBeGreaterThan(1);
+  });
+
+  it('inbox-mark-outside-tx: a redelivery before the late mark debits again, one payment row (invariants 2d, 3)', async () => {
+    const user = await funded(markOutside, 10_000);
+    const o = await orderWithRacingDuplicates(markOutside, user, 'before-mark');
+    await waitFor(async () => (await debitsOf(markOutside, o.id)) > 1, {
+      what: 'a second debit of one order',
+      timeoutMs: 15_000,
+    });
+    const payments = await markOutside.query('payments', 'SELECT 1 FROM payments WHERE order_id = $1', [o.id]);
+    expect(payments).toHaveLength(1);
+    const m = await conservation(markOutside, user);
+    expect(m.balance).not.toBeCloseTo(m.topups - m.paid, 2);
+  });
+
+  it('lost-update-balance: a top-up during the debit is overwritten (invariant 3)', async () => {
+    const user = await funded(lostUpdate, 2000);
+    const o = (await lostUpdate.call<Order>('POST', '/orders-api/orders', { body: { user_id: user } })).body;
+    await waitFor(() => lostUpdate.linesOf('paused', (l) => l.order_id === o.id)[0], {
+      what: 'payments paused between read and write',
+      timeoutMs: 15_000,
+      intervalMs: 20,
+    });
+    const topup = await lostUpdate.call('POST', `/payments-api/accounts/${user}/topup`, { body: { amount: 500 } });
+    expect(topup.status).toBe(200);
+    await waitFor(async () => (await debitsOf(lostUpdate, o.id)) === 1, { what: 'the debit', timeoutMs: 15_000 });
+    await waitFor(
+      async () => {
+        const m = await conservation(lostUpdate, user);
+        return Math.abs(m.balance - (m.topups - m.paid)) > 0.001 ? m : undefined;
+      },
+      { what: 'the balance to differ from top-ups − payments', timeoutMs: 10_000 },
+    );
+  });
+});

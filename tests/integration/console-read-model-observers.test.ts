@@ -13,6 +13,13 @@ import { endpoints, uniqueName } from './support/index.js';
 
 const { logger } = createMemoryLogger('observers');
 
+interface Doc {
+  _id: string;
+  id: string;
+  version: number;
+  title?: string;
+}
+
 describe('read-model observers', () => {
   const dbA = uniqueName('es_obs_a', '_');
   const dbB = uniqueName('es_obs_b', '_');
@@ -39,10 +46,10 @@ describe('read-model observers', () => {
 
   it('MongoDB: count and newest pushed on change; a digest independent of insertion order', async () => {
     const docs = [1, 2, 3].map((n) => ({ _id: `p${n}`, id: `p${n}`, version: n, title: `t${n}` }));
-    await mongo.db(dbA).collection<{ _id: string }>('presentations').insertMany(docs);
+    await mongo.db(dbA).collection<Doc>('presentations').insertMany(docs);
     await mongo
       .db(dbB)
-      .collection<{ _id: string }>('presentations')
+      .collection<Doc>('presentations')
       .insertMany([...docs].reverse());
     const diffs: CollectionState[][] = [];
     const observer = createMongoObserver({
@@ -68,10 +75,10 @@ describe('read-model observers', () => {
 
       await mongo
         .db(dbA)
-        .collection<{ _id: string }>('presentations')
+        .collection<Doc>('presentations')
         .updateOne({ _id: 'p2' }, { $set: { title: 'x' } });
       expect((await observer.digest(dbA, 'presentations')).digest).not.toBe(a.digest);
-      await mongo.db(dbA).collection<{ _id: string }>('presentations').insertOne({ _id: 'p4', id: 'p4', version: 4 });
+      await mongo.db(dbA).collection<Doc>('presentations').insertOne({ _id: 'p4', id: 'p4', version: 4 });
       const pushed = await waitFor(() => diffs.flat().find((d) => d.count === 4), {
         timeoutMs: 5000,
         what: 'the push of the new document',

@@ -23,7 +23,11 @@ function urlWith(protocols: string[]) {
 export const ExternalConfig = z.object({
   kafka: z.object({ brokers: z.array(hostPort).min(1, 'needs at least one broker') }),
   postgres: z.object({ url: urlWith(['postgres:', 'postgresql:']) }),
-  rabbitmq: z.object({ url: urlWith(['amqp:', 'amqps:']) }),
+  rabbitmq: z.object({
+    url: urlWith(['amqp:', 'amqps:']),
+    /** the management HTTP API (default: the AMQP host on 15672 with the AMQP URL's user) */
+    managementUrl: urlWith(['http:', 'https:']).optional(),
+  }),
   mongodb: z.object({ url: urlWith(['mongodb:', 'mongodb+srv:']) }),
   redis: z.object({ url: urlWith(['redis:', 'rediss:']) }),
 });
@@ -34,6 +38,7 @@ const ENV_OF_FIELD: Record<string, string> = {
   'kafka.brokers': 'EVENTSCOPE_KAFKA_BROKERS',
   'postgres.url': 'EVENTSCOPE_POSTGRES_URL',
   'rabbitmq.url': 'EVENTSCOPE_RABBITMQ_URL',
+  'rabbitmq.managementUrl': 'EVENTSCOPE_RABBITMQ_MANAGEMENT_URL',
   'mongodb.url': 'EVENTSCOPE_MONGODB_URL',
   'redis.url': 'EVENTSCOPE_REDIS_URL',
 };
@@ -94,6 +99,8 @@ export function loadExternalConfig(env: NodeJS.ProcessEnv = process.env): StackE
     const value = env[variable];
     if (value !== undefined && value !== '') merged[name].url = value;
   }
+  const management = env.EVENTSCOPE_RABBITMQ_MANAGEMENT_URL;
+  if (management !== undefined && management !== '') merged.rabbitmq.managementUrl = management;
   const result = ExternalConfig.safeParse(merged);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {

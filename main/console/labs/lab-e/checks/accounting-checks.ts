@@ -159,7 +159,7 @@ export function feePerAssignmentCheck(deps: LabECheckDeps): Check {
     async run(ctx) {
       const { tasksLifecycle, transactions } = deps.topics;
       const from = await endOffsets(ctx.kafka(), [tasksLifecycle, transactions]);
-      const { tasks } = await exercise(ctx, deps, { tasks: 2, reshuffles: 2, complete: false, title: 'fee check' });
+      const { tasks } = await exercise(ctx, deps, { tasks: 2, reshuffles: 2, complete: true, title: 'fee check' });
       ctx.progress('waiting for accounting');
       const late = await settledOrFail(ctx, deps);
       if (late !== undefined) return late;
@@ -468,6 +468,7 @@ export function duplicatesAndOrderCheck(deps: LabECheckDeps): Check {
       );
       const txFrom = await endOffsets(ctx.kafka(), [transactions, dlqOf(tasksStream)]);
       ctx.progress(`replaying ${plural(originals.length, 'event')} of the check's tasks`);
+      const replayedAt = Date.now();
       const copies = await replay(ctx, originals, 'duplicates-and-order');
       // out of order: a new task's TaskAssigned reaches accounting before its TaskCreated
       const late2 = await assignedBeforeCreated(ctx, deps, crew.workers[0].publicId, 'duplicates-and-order');
@@ -545,7 +546,7 @@ export function duplicatesAndOrderCheck(deps: LabECheckDeps): Check {
       const duplicateLines = ctx.services
         .list()
         .filter((s) => s.kind === 'accounting')
-        .flatMap((s) => ctx.services.logs(s.instance))
+        .flatMap((s) => ctx.services.logs(s.instance).filter((l) => l.at >= replayedAt))
         .filter(
           (l) =>
             parseLabELine(l.text)?.type === 'duplicate' && copies.some((c) => l.text.includes(c.source.key ?? '-')),

@@ -108,7 +108,7 @@ export function assigneeWorkersCheck(deps: LabECheckDeps): Check {
     id: 'assignee-workers',
     timeoutMs: 60_000,
     async run(ctx) {
-      await exercise(ctx, deps, { tasks: 8, reshuffles: 1, complete: false, title: 'assignee check' });
+      await exercise(ctx, deps, { tasks: 8, reshuffles: 1, complete: true, title: 'assignee check' });
       const { accountsStream, accounts, tasksLifecycle } = deps.topics;
       ctx.progress(`reading ${accountsStream}, ${accounts} and ${tasksLifecycle}`);
       const records = await readTopics(ctx, [accountsStream, accounts, tasksLifecycle]);

@@ -504,11 +504,13 @@ export async function reshuffle(deps: LabECheckDeps, crew: Crew): Promise<Task[]
   return moved as Task[];
 }
 
-/** Completes a task when its assignee is one of the crew; false when it is someone else's. */
+/** Completes a task when its assignee is one of the crew; false when it is someone else's (or no longer open). */
 export async function complete(deps: LabECheckDeps, crew: Crew, task: Task): Promise<boolean> {
   const who = crew.all.find((a) => a.publicId === task.assignee_public_id);
   if (who === undefined) return false;
   const r = await gatewayCall(deps, 'POST', `/tasks/${task.public_id}/complete`, { token: who.token });
+  // 403/409: a reshuffle (the load's, a student's) moved it or someone completed it in between
+  if (r.status === 403 || r.status === 409) return false;
   if (r.status !== 200) throw failed(`POST /tasks/${task.public_id}/complete`, r);
   return true;
 }

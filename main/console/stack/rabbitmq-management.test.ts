@@ -39,7 +39,10 @@ describe('the RabbitMQ management API of a stack', () => {
     });
 
     const refused = createManagementClient('http://guest:secret@127.0.0.1:1');
-    const err = await refused.get('/api/queues', 2_000).catch((e: unknown) => e as Error);
+    const err = await refused.get('/api/queues', 2_000).then(
+      () => new Error('it answered'),
+      (e: unknown) => e as Error,
+    );
     expect(err).toMatchObject({ code: 'BROKER_UNAVAILABLE' });
     expect(err.message).toContain('http://127.0.0.1:1');
     expect(err.message).not.toContain('secret');

@@ -143,8 +143,10 @@ export function createPresentationsApi(
     logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
   });
+  // Not kafkajs' idempotent producer: that one wants unbounded retries, and a command must be answered within
+  // ackTimeoutMs. A retry that writes an event twice is harmless: the projector applies a version once. One request
+  // in flight keeps the order of one presentation's events.
   const producer: Producer = kafka.producer({
-    idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     // murmur2 of the key, as the Java client: one presentation, one partition

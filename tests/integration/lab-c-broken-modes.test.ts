@@ -1,9 +1,11 @@
 // Lab C's broken modes break what they say they break (services/lab-c/broken-modes.ts), on real Kafka and Postgres:
-// each runs payments in its mode with the test hook's pause inside the payment transaction (orders ×2 and payments ×2,
-// lost-update ×1), and the race the pause opens does the damage the correct service prevents (the flow test shows the correct service under the same
-// duplicates). `commit-on-error` needs the database link cut and is left to the checks matrix.
+// each runs payments in its mode with the test hook's pause inside the payment transaction (orders ×2 and payments ×2;
+// lost-update ×1), and the race the pause opens does the damage the correct service, under the same race, prevents
+// (the control); `commit-on-error` and the correct service go through a payments database outage (a cut TCP link).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPIC_PARTITIONS, type Order } from '../../services/lab-c/schema.js';
+import { endpoints } from './support/index.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { startLabC, waitFor, type LabC } from './lab-c/harness.js';
 
 const PAUSE_MS = 600;
@@ -11,13 +13,27 @@ let noLock: LabC;
 let markOutside: LabC;
 let lostUpdate: LabC;
 let correct: LabC;
+/** payments behind a database link the test cuts: the correct service, and commit-on-error */
+const links = { correct: undefined as TcpProxy | undefined, broken: undefined as TcpProxy | undefined };
+let outageBroken: LabC;
 
 beforeAll(async () => {
   // two payments replicas where a duplicate must race the first delivery: one member works its partitions' batches of
   // one fetch together and fetches again only after them, so only another replica can race it
   const common = { pauseMs: PAUSE_MS, fundsWindowMs: 0 };
-  [correct, noLock, markOutside, lostUpdate] = await Promise.all([
-    startLabC({ ...common, replicas: 2 }),
+  const pgTarget = TcpProxy.target(endpoints().postgres.url);
+  for (const k of ['correct', 'broken'] as const) {
+    links[k] = new TcpProxy(pgTarget.host, pgTarget.port);
+    await links[k].start();
+  }
+  [correct, outageBroken, noLock, markOutside, lostUpdate] = await Promise.all([
+    startLabC({ ...common, replicas: 2, paymentsDatabaseVia: (u) => links.correct!.via(u) }),
+    startLabC({
+      replicas: 1,
+      fundsWindowMs: 0,
+      paymentsBrokenMode: 'commit-on-error',
+      paymentsDatabaseVia: (u) => links.broken!.via(u),
+    }),
     startLabC({ ...common, replicas: 2, paymentsBrokenMode: 'no-claim-lock' }),
     startLabC({ ...common, replicas: 2, paymentsBrokenMode: 'inbox-mark-outside-tx' }),
     startLabC({ ...common, replicas: 1, paymentsBrokenMode: 'lost-update-balance' }),
@@ -25,7 +41,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([correct, noLock, markOutside, lostUpdate].map((l) => l?.stop()));
+  await Promise.allSettled([correct, outageBroken, noLock, markOutside, lostUpdate].map((l) => l?.stop()));
+  await Promise.allSettled([links.correct?.stop(), links.broken?.stop()]);
 });
 
 async function funded(lab: LabC, amount: number): Promise<string> {
@@ -123,5 +140,46 @@ describe('Lab C broken modes', () => {
       },
       { what: 'the balance to differ from top-ups − payments', timeoutMs: 10_000 },
     );
+  });
+
+  it('a payments database outage: the correct service pays the order after it (invariant 4); commit-on-error never does (1, 4)', async () => {
+    const [good, bad] = await Promise.all([funded(correct, 5000), funded(outageBroken, 5000)]);
+    await Promise.all([links.correct!.cut(), links.broken!.cut()]);
+    let kept: Order;
+    let lost: Order;
+    try {
+      [kept, lost] = (
+        await Promise.all([
+          correct.call<Order>('POST', '/orders-api/orders', { body: { user_id: good } }),
+          outageBroken.call<Order>('POST', '/orders-api/orders', { body: { user_id: bad } }),
+        ])
+      ).map((r) => r.body) as [Order, Order];
+      // the broken consumer commits past the order it could not store; the correct one keeps retrying it
+      await waitFor(() => outageBroken.linesOf('consumed', (l) => l.order_id === lost.id && l.outcome === 'error')[0], {
+        what: 'commit-on-error to give the order up',
+        timeoutMs: 20_000,
+      });
+      expect(correct.linesOf('consumed', (l) => l.order_id === kept.id && l.outcome === 'error')).toEqual([]);
+    } finally {
+      await Promise.all([links.correct!.restore(), links.broken!.restore()]);
+    }
+    const status = (lab: LabC, id: string) =>
+      lab.call<Order>('GET', `/orders-api/orders/${id}`).then((r) => r.body.status);
+    await waitFor(async () => (await status(correct, kept.id)) === 'paid', {
+      what: 'the order accepted during the outage to be paid after it',
+      timeoutMs: 30_000,
+    });
+    // the broken service works again: a new order is paid, the one of the outage never
+    const later = await outageBroken.call<Order>('POST', '/orders-api/orders', { body: { user_id: bad } });
+    await waitFor(async () => (await status(outageBroken, later.body.id)) === 'paid', {
+      what: 'a later order paid by the broken service',
+      timeoutMs: 30_000,
+    });
+    expect(await status(outageBroken, lost.id)).toBe('created');
+    expect(
+      await outageBroken.query('payments', "SELECT 1 FROM payments_inbox WHERE payload->'data'->>'order_id' = $1", [
+        lost.id,
+      ]),
+    ).toEqual([]);
   });
 });

@@ -65,6 +65,8 @@ export interface LabCOptions {
   fundsWindowMs?: number;
   paymentsBrokenMode?: LabCBrokenModeId;
   pauseMs?: number;
+  /** payments reaches its database through this (a link the test can cut): the URL → the URL it uses */
+  paymentsDatabaseVia?: (url: string) => string;
 }
 
 export async function startLabC(opts: LabCOptions = {}): Promise<LabC> {
@@ -107,7 +109,7 @@ export async function startLabC(opts: LabCOptions = {}): Promise<LabC> {
       {
         ...common,
         instance: `payments-${i + 1}`,
-        databaseUrl: dbUrl('payments'),
+        databaseUrl: opts.paymentsDatabaseVia ? opts.paymentsDatabaseVia(dbUrl('payments')) : dbUrl('payments'),
         fundsWindowMs: opts.fundsWindowMs ?? 500,
         retryIntervalMs: 200,
         ...(opts.pauseMs ? { pauseMs: opts.pauseMs } : {}),

@@ -342,7 +342,11 @@ export function createPresentationsApi(
     let doc: PresentationDoc | null = null;
     let from: 'redis' | 'mongo' = 'mongo';
     if (writeThrough) {
-      const cached = await redisCall('read the copy', () => redis.get(keys.doc(id)));
+      // Redis away: the read falls back to MongoDB (the header says so)
+      const cached = await redis.get(keys.doc(id)).catch((err: unknown) => {
+        logger.warn({ id, err: toAppError(err).message }, 'write-through copy unreadable: reading MongoDB');
+        return null;
+      });
       if (cached !== null) {
         doc = JSON.parse(cached) as PresentationDoc;
         from = 'redis';

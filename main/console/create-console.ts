@@ -281,7 +281,7 @@ export function createConsole(deps: ConsoleDeps): Console {
         }),
       tail: () => tailBuffer,
     });
-    const browser = createMessageBrowser({ kafka, admin });
+    const browser = createMessageBrowser({ kafka });
     kafkaPart = { brokers, kafka, admin, kafkaObserver, tail, faults, browser };
     kafkaObserver.start();
     logger.info({ brokers, observerGroupId }, 'kafka observers started');

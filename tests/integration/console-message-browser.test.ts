@@ -41,7 +41,7 @@ beforeAll(async () => {
   });
   await producer.send({ topic, messages: [{ partition: 0, key: 'bin', value: Buffer.from([0, 255, 1, 254]) }] });
   await producer.disconnect();
-  browser = createMessageBrowser({ kafka, admin, scanMax: 30 });
+  browser = createMessageBrowser({ kafka, scanMax: 30 });
 });
 
 afterAll(async () => {
@@ -100,6 +100,20 @@ describe('message browser', () => {
     const outside = await browse({ topic, partition: 7, from: { kind: 'newest' } }).catch((e: unknown) => e);
     expect(outside).toMatchObject({ code: 'INVALID_INPUT' });
     expect((outside as Error).message).toMatch(/^partition: .*0–2, not 7/);
+  });
+
+  it('keeps working after a topic it had read is deleted (a long-lived client would fail every metadata refresh)', async () => {
+    const doomed = uniqueName('browse-doomed');
+    await admin.createTopics({
+      topics: [{ topic: doomed, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    await browser.produce({ topic: doomed, value: 'soon gone' });
+    expect((await browse({ topic: doomed, from: { kind: 'newest' } })).records).toHaveLength(1);
+    await admin.deleteTopics({ topics: [doomed] });
+    expect((await browse({ topic, from: { kind: 'newest' }, limit: 1 })).records).toHaveLength(1);
+    const gone = await browse({ topic: doomed, from: { kind: 'newest' } }).catch((e: unknown) => e);
+    expect(gone).toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('produces a record (by key, or to a partition) and finds it again', async () => {

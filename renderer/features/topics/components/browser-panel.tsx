@@ -357,7 +357,7 @@ export function BrowserPanel({ topics, initialTopic }: { topics: readonly Browsa
                   Produce again…
                 </button>
               </div>
-              <pre className="browse-value" data-testid="browse-value">
+              <pre className={`browse-value ${view}`} data-testid="browse-value">
                 {showValue(selected, view)}
               </pre>
               {Object.keys(selected.headers).length > 0 && (

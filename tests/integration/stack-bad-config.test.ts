@@ -77,13 +77,13 @@ describe('bad configuration', () => {
 
   it('a port already taken gives PORT_IN_USE naming the port', async () => {
     const holder = net.createServer();
-    await new Promise<void>((resolve) => holder.listen(39321, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => holder.listen(29321, '127.0.0.1', resolve));
     try {
-      const broker = new LocalKafka({ port: 39321, controllerPort: 39322, dataDir: tempDir('kafka-port') });
+      const broker = new LocalKafka({ port: 29321, controllerPort: 29322, dataDir: tempDir('kafka-port') });
       const err = await rejection(broker.start());
       expect(err.code).toBe('PORT_IN_USE');
-      expect(err.message).toContain('port 39321');
-      expect(err.details).toMatchObject({ port: 39321 });
+      expect(err.message).toContain('port 29321');
+      expect(err.details).toMatchObject({ port: 29321 });
       expect(broker.pid).toBeUndefined();
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));
@@ -93,7 +93,7 @@ describe('bad configuration', () => {
   it('Java missing gives MISSING_TOOL naming java (LocalKafka and the local provider)', async () => {
     const emptyBin = tempDir('no-java');
     const env = { ...process.env, PATH: emptyBin };
-    const broker = new LocalKafka({ port: 39331, controllerPort: 39332, dataDir: tempDir('kafka-nojava'), env });
+    const broker = new LocalKafka({ port: 29331, controllerPort: 29332, dataDir: tempDir('kafka-nojava'), env });
     const err = await rejection(broker.start());
     expect(err.code).toBe('MISSING_TOOL');
     expect(err.message).toMatch(/^java is not installed/);
@@ -104,7 +104,7 @@ describe('bad configuration', () => {
       owner: 'tests',
       dir: stackDir,
       stateDir: stackDir,
-      ports: { kafka: 39333, kafkaController: 39334, mongodb: 39335 },
+      ports: { kafka: 29333, kafkaController: 29334, mongodb: 29335 },
       env,
     });
     const upErr = await rejection(provider.up());
@@ -122,8 +122,8 @@ describe('bad configuration', () => {
     const emptyJars = path.join(tempDir('jars'), 'kafka-none');
     mkdirSync(emptyJars);
     const broker = new LocalKafka({
-      port: 39341,
-      controllerPort: 39342,
+      port: 29341,
+      controllerPort: 29342,
       dataDir: tempDir('kafka-nomvn'),
       jarsDir: emptyJars,
       env: { ...process.env, PATH: bin },

@@ -61,7 +61,7 @@ afterAll(() => {
 
 describe('local provider: a killed broker', () => {
   it('LocalKafka: a record produced before SIGKILL is read after a restart', async () => {
-    const broker = new LocalKafka({ port: 39301, controllerPort: 39302, dataDir: tempDir('kafka-kill'), heapMb: 384 });
+    const broker = new LocalKafka({ port: 29301, controllerPort: 29302, dataDir: tempDir('kafka-kill'), heapMb: 384 });
     try {
       await broker.start();
       const topic = uniqueName('recovery');
@@ -72,7 +72,7 @@ describe('local provider: a killed broker', () => {
       await broker.kill();
       expect(broker.pid).toBeUndefined();
       expect(isAlive(pid ?? 0)).toBe(false);
-      expect(await isPortOpen(39301)).toBe(false);
+      expect(await isPortOpen(29301)).toBe(false);
 
       await broker.start();
       expect(broker.pid).not.toBe(pid);
@@ -80,7 +80,7 @@ describe('local provider: a killed broker', () => {
     } finally {
       await broker.stop();
     }
-    expect(await isPortOpen(39301)).toBe(false);
+    expect(await isPortOpen(29301)).toBe(false);
   });
 
   it('LocalStackProvider: `up` again after the broker was SIGKILLed starts it and the record is still there', async () => {
@@ -89,7 +89,7 @@ describe('local provider: a killed broker', () => {
       owner: 'tests',
       dir: stackDir,
       stateDir: stackDir,
-      ports: { kafka: 39311, kafkaController: 39312, mongodb: 39313 },
+      ports: { kafka: 29311, kafkaController: 29312, mongodb: 29313 },
       kafkaHeapMb: 384,
     });
     try {
@@ -115,7 +115,7 @@ describe('local provider: a killed broker', () => {
       await provider.down();
     }
     expect(provider.startedPids()).toEqual({});
-    expect(await isPortOpen(39311)).toBe(false);
-    expect(await isPortOpen(39313)).toBe(false);
+    expect(await isPortOpen(29311)).toBe(false);
+    expect(await isPortOpen(29313)).toBe(false);
   });
 });

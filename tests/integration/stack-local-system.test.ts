@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('local provider: system servers', () => {
   it('starts Redis with redis-server when nothing answers, reuses it on the next up, and stops it by PID on down', async () => {
     expect(findTool('redis-server'), 'this test needs redis-server installed').toBeDefined();
-    const ports = { kafka: 39361, kafkaController: 39362, mongodb: 39363, redis: 39364 };
+    const ports = { kafka: 29361, kafkaController: 29362, mongodb: 29363, redis: 29364 };
     expect(await isPortOpen(ports.redis)).toBe(false);
     const provider = new LocalStackProvider({ owner: 'tests', dir, stateDir: dir, ports, kafkaHeapMb: 384 });
     const seen: string[] = [];

@@ -18,16 +18,22 @@ const ADMIN_URL = process.env.EVENTSCOPE_E2E_PG_URL ?? 'postgresql://postgres@12
 
 const say = (msg: string) => process.stdout.write(`[e2e setup] ${msg}\n`);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
+/**
+ * A port nobody listens on right now, below the kernel's ephemeral range (32768–60999): the scenario stops and starts
+ * its broker, which must get its ports back, and a port from the ephemeral range can meanwhile be the source port of
+ * any outgoing connection (seen: "port … is already in use" for the broker's controller port after a stop).
+ */
+export async function freePort(from = 20_000, to = 32_000): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${from}–${to}`);
 }
 
 async function withAdmin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {

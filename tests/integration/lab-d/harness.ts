@@ -514,7 +514,7 @@ export async function startScopedKafka(name: string): Promise<ScopedKafka> {
 }
 
 /** A free pair of ports (client, controller) in [from, to) for a test-scoped broker. */
-export async function freePortPair(from = 38_000, to = 39_000): Promise<[number, number]> {
+export async function freePortPair(from = 26_000, to = 27_000): Promise<[number, number]> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = from + 2 * Math.floor((Math.random() * (to - from)) / 2);
     if ((await portFree(base)) && (await portFree(base + 1))) return [base, base + 1];

@@ -41,15 +41,24 @@ export function sharedStackProvider(
   };
 }
 
-/** A port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port nobody listens on right now, below the kernel's ephemeral range (32768–60999 on Linux): a server a test
+ * stops and starts again must get its port back, and a port from the ephemeral range can meanwhile be the source
+ * port of any outgoing connection on the machine (seen: an e2e broker's controller port taken while it was down).
+ */
+export async function freePort(from = 20_000, to = 32_000): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    if (await portFree(port)) return port;
+  }
+  throw new Error(`no free port in ${from}–${to}`);
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 

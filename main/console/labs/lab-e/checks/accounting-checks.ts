@@ -216,7 +216,7 @@ export function feePerAssignmentCheck(deps: LabECheckDeps): Check {
         wrong++;
         const first = a[0];
         const at = a.map((r) => `p${r.partition}@${r.offset}`).join(', ');
-        const detail = `task ${short(id)}: ${plural(a.length, 'assignment')} (${at}), ${plural(fees.length, 'fee')} charged (${fees.map((t) => t.debit).join(' + ') || 'none'} = ${total}; want ${a.length} × ${fee ?? '?'} = ${want ?? '?'})`;
+        const detail = `task ${short(id)}: ${plural(a.length, 'assignment')} (${at}), ${plural(fees.length, 'fee')} charged (${fees.length > 1 ? `${fees.map((t) => t.debit).join(' + ')} = ${total}` : total}; want ${a.length} × ${fee ?? '?'} = ${want ?? '?'})`;
         evidence.unshift(
           first === undefined
             ? { source: 'record', ref: tasksLifecycle, detail, entity: id }
@@ -481,7 +481,8 @@ export function duplicatesAndOrderCheck(deps: LabECheckDeps): Check {
       // replays: no transaction about the replayed tasks
       const recharged = txs.filter((t) => t.task !== null && tasks.has(t.task));
       for (const t of recharged.slice(0, 20)) {
-        const copy = copies.find((c) => c.source.key === t.task && eventOf(c.source).name !== 'TaskCreated');
+        const cause = t.kind === 'fee' ? 'TaskAssigned' : 'TaskCompleted';
+        const copy = copies.find((c) => c.source.key === t.task && eventOf(c.source).name === cause);
         evidence.push(
           recordEvidence(
             t.record,

@@ -5,6 +5,7 @@ import type { Evidence } from '../../../contract/console-api.js';
 import type { Check } from '../../types.js';
 import {
   accountingSettled,
+  aRole,
   eventOf,
   exercise,
   outcome,
@@ -169,7 +170,7 @@ export function assigneeWorkersCheck(deps: LabECheckDeps): Check {
           evidence.push(
             recordEvidence(
               r,
-              `task ${short(task)} assigned to ${assignee}, a ${role.role} (${role.record.topic} p${role.record.partition}@${role.record.offset}): only workers take tasks`,
+              `task ${short(task)} assigned to ${assignee}, ${aRole(role.role)} (${role.record.topic} p${role.record.partition}@${role.record.offset}): only workers take tasks`,
               task,
             ),
           );

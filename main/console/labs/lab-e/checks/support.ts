@@ -553,7 +553,11 @@ export function outcome(
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export const short = (id: string | null | undefined) => (id === null || id === undefined ? '(none)' : id.slice(0, 8));
+/** an id as evidence shows it: whole (UUIDv7s made in the same millisecond share their first characters) */
+export const short = (id: string | null | undefined) => (id === null || id === undefined ? '(none)' : id);
+
+/** `a worker`, `an admin` */
+export const aRole = (role: string) => `${/^[aeiou]/i.test(role) ? 'an' : 'a'} ${role}`;
 
 /** Accounting's TransactionApplied events among `records`, with their record. */
 export function transactionsOf(records: readonly LabERecord[]) {

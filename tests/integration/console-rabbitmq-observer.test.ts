@@ -1,8 +1,9 @@
-// The RabbitMQ observer against a real node with the management plugin (Eventscope's own node, started here on test
-// ports so that restarting it disturbs no other test): it sees a queue declared here with its depth, unacked messages,
-// consumers and binding routing key, the connection by its client name and the channel's prefetch; a console running a
-// RabbitMQ-only lab pushes it as `rabbitmq:diff` and answers `rabbitmq:snapshot`; after the node restarts the console
-// says once that the observer failed and once that it recovered, and the durable queue is seen again.
+// The RabbitMQ observer against a real node with the management plugin (Eventscope's own node, started here by a local
+// provider on test ports so that restarting it disturbs no other test): it sees a queue declared here with its depth,
+// unacked messages, consumers and binding routing key, the connection by its client name and the channel's prefetch;
+// a console running a RabbitMQ-only lab on that provider pushes it as `rabbitmq:diff` and answers `rabbitmq:snapshot`;
+// `stack:restart-component` restarts the node (the durable queue keeps its 3 persistent messages), and the console says
+// once that the observer failed and once that it recovered.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,16 +15,25 @@ import { createConsole, type Console } from '../../main/console/create-console.j
 import type { AnyEvent } from '../../main/console/events/event-hub.js';
 import type { LabModule } from '../../main/console/labs/types.js';
 import { createRabbitmqObserver, type RabbitmqObserver } from '../../main/console/observe/rabbitmq-observer.js';
-import { LocalRabbitmq } from '../../main/console/stack/local/rabbitmq.js';
+import { findListenerPid, isAlive } from '../../main/console/stack/local/process.js';
+import { LocalStackProvider, SHARED_RABBITMQ_PORT } from '../../main/console/stack/local/provider.js';
 import { createManagementClient } from '../../main/console/stack/rabbitmq-management.js';
 import { createMemoryLogger } from '../../services/shared/logger.js';
 import { waitFor } from '../../services/shared/wait.js';
 import { REPO_ROOT } from './lab-d/harness.js';
-import { endpoints, uniqueName } from './support/index.js';
-import { callerOf, sharedStackProvider } from './support/test-provider.js';
+import { uniqueName } from './support/index.js';
+import { callerOf } from './support/test-provider.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'eventscope-rabbitmq-observer-'));
-const node = new LocalRabbitmq({ amqpPort: 39681, managementPort: 39682, distPort: 39683, baseDir: dir });
+const provider = new LocalStackProvider({
+  owner: 'tests',
+  dir,
+  stateDir: dir,
+  ports: { rabbitmq: 39681, rabbitmqManagement: 39682, rabbitmqDist: 39683 },
+  rabbitmqNode: 'own',
+});
+const { url, managementUrl = '' } = provider.endpoints().rabbitmq;
+const nodeName = provider.rabbitmqNodeName;
 const exchange = uniqueName('obs-events');
 const queue = uniqueName('obs-work');
 const routingKey = 'obs.item.created';
@@ -56,8 +66,8 @@ let observer: RabbitmqObserver | undefined;
 let console_: Console | undefined;
 
 beforeAll(async () => {
-  await node.start();
-  conn = await amqp.connect(node.url, { clientProperties: { connection_name: 'observer-test-client' } });
+  await provider.startComponent('rabbitmq');
+  conn = await amqp.connect(url, { clientProperties: { connection_name: 'observer-test-client' } });
   conn.on('error', () => undefined); // the node restarts in the second test
   const ch = await conn.createConfirmChannel();
   await ch.assertExchange(exchange, 'topic', { durable: true });
@@ -73,7 +83,12 @@ afterAll(async () => {
   await console_?.stop();
   await conn?.close().catch(() => undefined);
   // a node of this test only: no need to wait for a graceful halt
-  await node.stop(0);
+  const pid = provider.startedPids().rabbitmq;
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !isAlive(pid), { timeoutMs: 10_000, what: 'the test node to exit' });
+  }
+  await provider.down({ only: ['rabbitmq'] });
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -83,7 +98,7 @@ describe('rabbitmq observer', () => {
   it('sees the queue with its depth, unacked messages and consumer, its binding, the connection and the channel', async () => {
     const diffs: RabbitDiff[] = [];
     observer = createRabbitmqObserver({
-      management: createManagementClient(node.managementUrl),
+      management: createManagementClient(managementUrl),
       logger: createMemoryLogger('observer').logger,
       pollIntervalMs: 300,
       onDiff: (d) => diffs.push(d),
@@ -93,7 +108,7 @@ describe('rabbitmq observer', () => {
       timeoutMs: 20_000,
       what: 'the queue with 3 ready messages',
     });
-    expect(ready.node).toBe(node.nodeName);
+    expect(ready.node).toBe(nodeName);
     expect(ready.exchanges.find((e) => e.name === exchange)).toMatchObject({ type: 'topic', durable: true });
     expect(ready.bindings.filter((b) => b.destination === queue).map((b) => [b.source, b.routingKey])).toEqual(
       expect.arrayContaining([
@@ -140,11 +155,10 @@ describe('rabbitmq observer', () => {
     observer = undefined;
   });
 
-  it('runs in the console for a RabbitMQ-only lab, and says once that it recovered after the node restarted', async () => {
-    const where = () => ({ ...endpoints(), rabbitmq: { url: node.url, managementUrl: node.managementUrl } });
+  it('runs in the console for a RabbitMQ-only lab; after stack:restart-component it says once that it recovered', async () => {
     console_ = createConsole({
       config: loadConsoleConfig(REPO_ROOT, { EVENTSCOPE_POLL_MS: '300' }),
-      provider: sharedStackProvider(['rabbitmq'], where),
+      provider,
       logger: createMemoryLogger('console').logger,
       mode: 'web',
       version: 'test',
@@ -162,7 +176,7 @@ describe('rabbitmq observer', () => {
       },
       { timeoutMs: 20_000, what: 'the console to observe the queue' },
     );
-    expect(snap).toMatchObject({ node: node.nodeName, reachable: true, endpoint: 'http://127.0.0.1:39682' });
+    expect(snap).toMatchObject({ node: nodeName, reachable: true, endpoint: 'http://127.0.0.1:39682' });
     const pushed = events.flatMap((e) => (e.name === 'rabbitmq:diff' ? [e.payload] : []));
     expect(pushed.some((d) => d.queues.upsert.some((q) => q.name === queue && q.ready === 3))).toBe(true);
 
@@ -170,15 +184,18 @@ describe('rabbitmq observer', () => {
       events.filter((e) => e.name === name && e.payload.source === 'rabbitmq-observer');
     expect(observerEvents('console:error')).toEqual([]);
 
-    const before = node.pid;
-    await node.stop(0);
+    const before = provider.startedPids().rabbitmq;
+    const sharedBefore = findListenerPid(SHARED_RABBITMQ_PORT);
+    await call('stack:restart-component', { component: 'rabbitmq' });
+    const restarted = provider.startedPids().rabbitmq;
+    expect(restarted).toBeDefined();
+    expect(restarted).not.toBe(before);
+    expect(isAlive(before ?? 0)).toBe(false);
+    expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);
     await waitFor(() => observerEvents('console:error').length > 0, {
       timeoutMs: 20_000,
-      what: 'the console to report the management API gone',
+      what: 'the console to have reported the management API gone',
     });
-    expect((await call('rabbitmq:snapshot')).reachable).toBe(false);
-    await node.start();
-    expect(node.pid).not.toBe(before);
     await waitFor(() => observerEvents('console:recovered').length > 0, {
       timeoutMs: 30_000,
       what: 'the console to report the observer recovered',
@@ -188,9 +205,9 @@ describe('rabbitmq observer', () => {
         const s = await call('rabbitmq:snapshot');
         return s.reachable && queueIn(s)?.ready === 3 ? s : undefined;
       },
-      { timeoutMs: 20_000, what: 'the durable queue with its 3 messages seen again' },
+      { timeoutMs: 20_000, what: 'the durable queue with its 3 persistent messages seen again' },
     );
-    expect(after.node).toBe(node.nodeName);
+    expect(after.node).toBe(nodeName);
     // said once each, however many polls failed while the node was down
     expect(observerEvents('console:error')).toHaveLength(1);
     expect(observerEvents('console:recovered')).toHaveLength(1);

@@ -1,18 +1,17 @@
 // The local provider's own RabbitMQ node, on test ports next to the machine's shared node: it starts with the
-// management plugin, its health names both endpoints and the node, a restart keeps a durable queue's persistent
-// messages, the machine's node is never restarted (refused, its PID unchanged), and `release` (what `.ci/run` calls)
-// stops the node by PID.
+// management plugin, its health names both endpoints and the node, the machine's node is never stopped or restarted
+// (refused, its PID unchanged), and `release` (what `.ci/run` calls) stops the node by PID. Its restart through the
+// stack API (a durable queue keeps its persistent messages) is in console-rabbitmq-observer.test.ts, which restarts a
+// node anyway.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import amqp from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandLineOf, findListenerPid, isAlive, isPortOpen } from '../../main/console/stack/local/process.js';
 import { LocalStackProvider, SHARED_RABBITMQ_PORT } from '../../main/console/stack/local/provider.js';
 import { createManagementClient, type ManagementOverview } from '../../main/console/stack/rabbitmq-management.js';
 import type { ComponentHealth } from '../../main/console/stack/types.js';
 import { isAppError } from '../../services/shared/app-error.js';
-import { uniqueName } from './support/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'eventscope-rabbitmq-own-'));
 const ports = { rabbitmq: 39671, rabbitmqManagement: 39672, rabbitmqDist: 39673 };
@@ -22,16 +21,6 @@ afterAll(async () => {
   await provider.down({ only: ['rabbitmq'] });
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function queueDepth(url: string, queue: string): Promise<number> {
-  const conn = await amqp.connect(url);
-  try {
-    const ch = await conn.createChannel();
-    return (await ch.checkQueue(queue)).messageCount;
-  } finally {
-    await conn.close();
-  }
-}
 
 describe("local provider: Eventscope's own RabbitMQ node", () => {
   const sharedBefore = findListenerPid(SHARED_RABBITMQ_PORT);
@@ -72,40 +61,23 @@ describe("local provider: Eventscope's own RabbitMQ node", () => {
     expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);
   });
 
-  it('restarts only its own node: a durable queue keeps its persistent messages; the shared node is refused', async () => {
-    const { url } = provider.endpoints().rabbitmq;
-    const queue = uniqueName('own-node-durable');
-    const conn = await amqp.connect(url);
-    const ch = await conn.createConfirmChannel();
-    await ch.assertQueue(queue, { durable: true });
-    ch.sendToQueue(queue, Buffer.from('survives'), { persistent: true });
-    await ch.waitForConfirms();
-    await conn.close();
-
-    const before = provider.startedPids().rabbitmq;
-    await provider.restartComponent('rabbitmq');
-    const after = provider.startedPids().rabbitmq;
-    expect(after).toBeDefined();
-    expect(after).not.toBe(before);
-    expect(isAlive(before ?? 0)).toBe(false);
-    expect(await queueDepth(url, queue)).toBe(1);
-
-    // The machine's node: not started by Eventscope, so neither stopped nor restarted, also by a provider on the same
-    // state file (where the own node is recorded).
+  it('never stops or restarts the shared node, also from a provider on the same state file', async () => {
+    const own = provider.startedPids().rabbitmq;
     const shared = new LocalStackProvider({ owner: 'tests', dir, stateDir: dir, rabbitmqNode: 'shared' });
     expect(shared.endpoints().rabbitmq.url).toBe(`amqp://guest:guest@127.0.0.1:${SHARED_RABBITMQ_PORT}`);
-    const refused = await shared.restartComponent('rabbitmq').then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(isAppError(refused) && refused.code).toBe('CONFLICT');
-    expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);
+    expect(shared.endpoints().rabbitmq.managementUrl).toBeUndefined();
+    for (const action of [() => shared.restartComponent('rabbitmq'), () => shared.stopComponent('rabbitmq')]) {
+      const refused = await action().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(isAppError(refused) && refused.code).toBe('CONFLICT');
+    }
     expect(shared.startedPids().rabbitmq).toBeUndefined();
-    expect(provider.startedPids().rabbitmq).toBe(after);
-
-    const del = await amqp.connect(url);
-    await (await del.createChannel()).deleteQueue(queue);
-    await del.close();
+    expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);
+    // and the own node recorded in that state file is untouched
+    expect(provider.startedPids().rabbitmq).toBe(own);
+    expect(isAlive(own ?? 0)).toBe(true);
   });
 
   it('`release` (the CI cleanup) stops the node the tests started, by PID', async () => {

@@ -18,6 +18,7 @@ import {
   createLabCConsumer,
   createLabCHttp,
   createRelay,
+  dataOf,
   ensureLabCTopics,
   envelope,
   lineWriter,
@@ -181,10 +182,10 @@ export function createOrders(config: OrdersConfig, deps: LabCDeps & { random?: (
   async function applyPayment(event: Envelope, where: Where): Promise<Consumed> {
     let next: { status: OrderStatus; paymentId: string | null; reason: string | null; orderId: string };
     if (event.event_type === 'payment.completed') {
-      const d = PaymentCompletedData.parse(event.data);
+      const d = dataOf(PaymentCompletedData, event);
       next = { status: 'paid', paymentId: d.payment_id, reason: null, orderId: d.order_id };
     } else if (event.event_type === 'payment.failed') {
-      const d = PaymentFailedData.parse(event.data);
+      const d = dataOf(PaymentFailedData, event);
       next = { status: 'payment_failed', paymentId: null, reason: d.reason, orderId: d.order_id };
     } else {
       return { outcome: 'ignored', orderId: typeof event.data.order_id === 'string' ? event.data.order_id : null };

@@ -24,6 +24,7 @@ import {
   createLabCConsumer,
   createLabCHttp,
   createRelay,
+  dataOf,
   ensureLabCTopics,
   envelope,
   lineWriter,
@@ -297,16 +298,15 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
   async function handle(event: Envelope, where: Where): Promise<Consumed> {
     if (event.event_type !== 'order.created')
       return { outcome: 'ignored', orderId: typeof event.data.order_id === 'string' ? event.data.order_id : null };
-    const parsed = OrderCreatedData.safeParse(event.data);
-    if (!parsed.success) {
-      // a well-formed envelope with bad data: recorded as failed in the inbox, never retried
-      const issue = parsed.error.issues[0];
-      const why = `order.created data: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`;
+    try {
+      dataOf(OrderCreatedData, event);
+    } catch (err) {
+      // a well-formed envelope with bad data: recorded as failed in the inbox, then a poison line (never retried)
       await withTx(pool, async (client) => {
         await inbox.receive(client, { eventId: event.event_id, eventType: event.event_type, payload: event, ...where });
-        await inbox.mark(client, event.event_id, 'failed', why);
+        await inbox.mark(client, event.event_id, 'failed', (err as Error).message);
       });
-      return { outcome: 'ignored', orderId: null, detail: why };
+      throw err;
     }
     const r = await withTx(pool, async (client) => pay(client, event, await receive(client, event, where), where));
     return afterCommit(event, r);

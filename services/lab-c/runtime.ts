@@ -5,6 +5,7 @@
 import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import { Kafka, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
+import type { z } from 'zod';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, isAppError } from '../shared/app-error.js';
@@ -40,6 +41,18 @@ export interface LabCDeps {
 
 export function nowIso(): string {
   return new Date().toISOString();
+}
+
+/** The data of an event that is not what its type says: a poison record (logged, counted, skipped, never retried). */
+export function dataOf<T>(schema: z.ZodType<T>, event: Envelope): T {
+  const parsed = schema.safeParse(event.data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new AppError(
+    'POISON_MESSAGE',
+    `${event.event_type} data: ${issue ? `${issue.path.join('.') || 'data'}: ${issue.message}` : 'invalid'}`,
+    { event_id: event.event_id },
+  );
 }
 
 /** Writes a service's lines with their time, service and instance. */
@@ -233,6 +246,12 @@ export function createLabCConsumer(opts: {
       });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
+      if (isAppError(err) && err.code === 'POISON_MESSAGE') {
+        stats.poison++;
+        line({ type: 'poison', ...where, code: 'POISON_MESSAGE', message: why, errors_total: stats.poison });
+        logger.warn({ ...where, err: why }, 'poison record skipped');
+        return;
+      }
       if (opts.commitOnError) {
         // the broken mode: the failure is logged and the offset committed as if the event had been handled
         line({

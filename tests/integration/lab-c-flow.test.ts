@@ -123,8 +123,18 @@ describe('Lab C flow', () => {
       await lab.produce(lab.names.ordersTopic, 'poison', 'not json {', p);
       await lab.produce(lab.names.paymentsTopic, 'poison', JSON.stringify({ hello: 'world' }), p);
     }
-    await waitFor(() => lab.linesOf('poison').length >= before + 2 * TOPIC_PARTITIONS, {
-      what: 'six poison lines',
+    // well-formed envelopes whose data is not what their type says are poison too (never retried)
+    const envelope = (event_type: string, data: Record<string, unknown>) =>
+      JSON.stringify({ event_type, event_id: crypto.randomUUID(), data, timestamp: Math.floor(Date.now() / 1000) });
+    await lab.produce(
+      lab.names.ordersTopic,
+      'bad-data',
+      envelope('order.created', { order_id: 'x', amount: 'ten' }),
+      0,
+    );
+    await lab.produce(lab.names.paymentsTopic, 'bad-data', envelope('payment.completed', { order_id: 'x' }), 0);
+    await waitFor(() => lab.linesOf('poison').length >= before + 2 * TOPIC_PARTITIONS + 2, {
+      what: 'eight poison lines',
       timeoutMs: 20_000,
     });
     const poison = lab.linesOf('poison').slice(before);
@@ -133,6 +143,13 @@ describe('Lab C flow', () => {
     expect(poison.every((l) => l.code === 'POISON_MESSAGE' && l.errors_total >= 1)).toBe(true);
     expect(poison.find((l) => l.service === 'payments')!.message).toMatch(/malformed JSON/);
     expect(poison.find((l) => l.service === 'orders')!.message).toMatch(/not a Lab C event/);
+    expect(poison.some((l) => l.service === 'payments' && /^order\.created data: /.test(l.message))).toBe(true);
+    expect(poison.some((l) => l.service === 'orders' && /^payment\.completed data: /.test(l.message))).toBe(true);
+    // counted: each instance's errors_total is the number of poison records it skipped
+    for (const instance of new Set(lab.linesOf('poison').map((l) => l.instance))) {
+      const mine = lab.linesOf('poison', (l) => l.instance === instance);
+      expect(Math.max(...mine.map((l) => l.errors_total)), instance).toBe(mine.length);
+    }
     // behind the poison on every partition: new orders are paid and failed as usual
     const user = await account(10_000);
     const orders = await Promise.all([order(user), order(user), order(user), order(user)]);

@@ -1,16 +1,27 @@
-// The checks matrix of Lab B: every check PASSes against the correct services (durability: its declarations and
-// messages are right, and it ends SKIP because the shared RabbitMQ is never restarted; its restart rows are in
-// checks-matrix-lab-b-restart.test.ts, on a node of that test's own), each broken mode FAILs the check it names with
-// evidence that points at the bug, and check 1 FAILs in the bad-setup case of LABS.md (security.failed-logins also
-// bound to auth.login.*). One console on the shared RabbitMQ and Postgres with a unique prefix and database; a mode is
-// switched on by restarting only the instance(s) it changes, the four consumer/publisher modes at once (each on
-// another service). Prints the matrix to stderr (EVENTSCOPE_MATRIX_VERBOSE=1: every result with its evidence).
+// The checks matrix of Lab B: every check PASSes against the correct services, each broken mode FAILs the check it
+// names with evidence that points at the bug, and check 1 FAILs in the bad-setup case of LABS.md
+// (security.failed-logins also bound to auth.login.*). Two consoles, started side by side:
+// - one on the shared RabbitMQ and Postgres (a unique prefix and database, all seven instances): durability ends SKIP
+//   there (its declarations and messages are right, and the shared node is never restarted); a mode is switched on by
+//   restarting only the instance(s) it changes, the four consumer/publisher modes at once (each on another service);
+// - one on a RabbitMQ node of the test's own (the local provider's own node on free ports and its own folders,
+//   started and stopped here; audit, users and auth only): durability through real restarts, PASS correct, FAIL
+//   non-durable with the messages lost. These two cases run in the background while the first console's run.
+// Prints the matrix to stderr (EVENTSCOPE_MATRIX_VERBOSE=1: every result with its evidence).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../services/shared/app-error.js';
 import { EXCHANGES, QUEUES } from '../../services/lab-b/schema.js';
 import { LAB_B_CHECK_LIST } from '../../main/console/labs/lab-b/checks/catalog.js';
 import type { CheckResult } from '../../main/console/contract/console-api.js';
+import { LocalStackProvider } from '../../main/console/stack/local/provider.js';
+import type { StackEndpoints, StackProvider } from '../../main/console/stack/types.js';
+import { endpoints } from './support/index.js';
+import { freePort } from './support/test-provider.js';
 import { MatrixTable } from './checks/lab-d-console.js';
-import { startLabBConsole, type LabBConsole } from './checks/lab-b-console.js';
+import { sharedRabbitProvider, startLabBConsole, type LabBConsole } from './checks/lab-b-console.js';
 
 const started = Date.now();
 const table = new MatrixTable(LAB_B_CHECK_LIST.map((c) => c.id));
@@ -40,15 +51,63 @@ function expectStatus(r: CheckResult | undefined, status: string): CheckResult {
 
 const details = (r: CheckResult) => r.evidence.map((e) => `${e.ref}: ${e.detail}`).join('\n');
 
+/** the console on the shared broker */
 let c: LabBConsole;
+/** the console on the test's own node, and that node */
+let r: LabBConsole;
+let own: LocalStackProvider;
+const ownDir = mkdtempSync(path.join(tmpdir(), 'eventscope-lab-b-matrix-'));
+
+/** Eventscope's own RabbitMQ node on free ports, the only broker this test may stop and start. */
+async function ownNodeProvider(): Promise<StackProvider> {
+  const ports = { rabbitmq: await freePort(), rabbitmqManagement: await freePort(), rabbitmqDist: await freePort() };
+  own = new LocalStackProvider({ owner: 'tests', dir: ownDir, stateDir: ownDir, ports, rabbitmqNode: 'own' });
+  await own.startComponent('rabbitmq');
+  const where = (): StackEndpoints => ({ ...endpoints(), rabbitmq: own.endpoints().rabbitmq });
+  const onlyRabbit = (name: string, work: () => Promise<void>) =>
+    name === 'rabbitmq'
+      ? work()
+      : Promise.reject(new AppError('CONFLICT', `${name} is shared by every test run: never stopped here`));
+  return {
+    ...sharedRabbitProvider(where),
+    stopComponent: (name) => onlyRabbit(name, () => own.stopComponent('rabbitmq')),
+    startComponent: (name) => onlyRabbit(name, () => own.startComponent('rabbitmq')),
+  };
+}
 
 beforeAll(async () => {
-  c = await startLabBConsole();
-  await c.startAll();
-}, 90_000);
+  await Promise.all([
+    (async () => {
+      c = await startLabBConsole();
+      await c.startAll();
+    })(),
+    (async () => {
+      r = await startLabBConsole({ provider: await ownNodeProvider() });
+      await r.startIn(['audit', 'users', 'auth'], null);
+      // the restart cases run on their own console while the shared broker's cases run (their tests read the results)
+      restartCases = runRestartCases();
+      restartCases.catch(() => undefined); // awaited by the tests below
+    })(),
+  ]);
+}, 150_000);
+
+/** Durability on the test's own node: correct, then audit and auth in the non-durable mode. */
+let restartCases: Promise<{ correct: CheckResult; nonDurable: CheckResult }>;
+async function runRestartCases(): Promise<{ correct: CheckResult; nonDurable: CheckResult }> {
+  const correct = record('correct (restart)', await r.runChecks(['durability'])).get('durability')!;
+  await Promise.all(['audit', 'auth'].map((instance) => r.call('services:stop', { instance })));
+  // the mode declares audit's queues otherwise: the durable ones must go first (406 otherwise)
+  const ch = await r.world.channel();
+  for (const q of [QUEUES.auditAuth, QUEUES.failedLogins]) await ch.deleteQueue(r.world.name(q));
+  await r.startIn(['audit', 'auth'], 'non-durable');
+  const nonDurable = record('non-durable (restart)', await r.runChecks(['durability'])).get('durability')!;
+  return { correct, nonDurable };
+}
 
 afterAll(async () => {
-  await c?.stop();
+  await Promise.allSettled([c?.stop(), r?.stop()]);
+  await own?.down({ only: ['rabbitmq'] });
+  rmSync(ownDir, { recursive: true, force: true });
   process.stderr.write(
     `\n[checks-matrix lab-b] ${((Date.now() - started) / 1000).toFixed(0)} s\n${table.render()}\n\n`,
   );
@@ -127,4 +186,20 @@ describe('checks matrix: Lab B on the shared RabbitMQ', () => {
     expect(details(three)).toMatch(/vacation\.users: NOT durable: the broker refused a durable declaration/);
     expect(details(three)).toMatch(/auth publishes transient messages/);
   }, 90_000);
+});
+
+describe("checks matrix: Lab B's durability through restarts of a RabbitMQ node of the test's own", () => {
+  it('correct services: what audit held in the durable queues comes back, redelivered, after the restart', async () => {
+    const three = expectStatus((await restartCases).correct, 'PASS');
+    expect(three.counts).toMatchObject({ nonDurable: 0, transient: 0, held: 6, back: 6, lost: 0 });
+    expect(details(three)).toMatch(/audit\.auth: 3 held unacked at the restart, 3 redelivered after it/);
+    expect(details(three)).toMatch(/user_registered: finding .*not durable, as the seed declares it: [12] lost/);
+  }, 120_000);
+
+  it('non-durable (audit, auth): the queues and their messages are gone after the restart', async () => {
+    const three = expectStatus((await restartCases).nonDurable, 'FAIL');
+    expect(three.counts).toMatchObject({ nonDurable: 2, transient: 1 });
+    expect(three.counts.lost).toBeGreaterThan(0);
+    expect(details(three)).toMatch(/audit\.auth: 3 held unacked at the restart, 0 redelivered after it: 3 lost/);
+  }, 120_000);
 });

@@ -3,6 +3,15 @@
 // line per queue, each HTTP service's `listening`), instances restarted in a broken mode, and checks run through the
 // contract. The stack provider reports the shared RabbitMQ and Postgres and refuses to stop or start them: the shared
 // node (127.0.0.1:5672) is never restarted by a test.
+//
+// The instances run the services bundle, as a packaged app runs them (`node cli.cjs lab-b/<service>`): a child starts
+// in about a second where tsx takes several on a busy machine, and the matrix restarts instances a dozen times. The
+// bundle is dist/services/cli.cjs when it is newer than every file under services/, else one built for this run.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { AppError } from '../../../services/shared/app-error.js';
 import { createMemoryLogger } from '../../../services/shared/logger.js';
 import { waitFor } from '../../../services/shared/wait.js';
@@ -32,6 +41,44 @@ export function sharedRabbitProvider(where: () => StackEndpoints = endpoints): S
     stopComponent: (name) => refuse(name),
     startComponent: (name) => refuse(name),
   };
+}
+
+/** The newest modification time of the files under `dir` (ms). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+let bundled: Promise<string> | undefined;
+
+/** A services bundle of the current source: dist's when it is fresh, else one built now (once per test file). */
+export function servicesBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const dist = path.join(REPO_ROOT, 'dist', 'services', 'cli.cjs');
+    const fresh = (() => {
+      try {
+        return statSync(dist).mtimeMs > newest(path.join(REPO_ROOT, 'services'));
+      } catch {
+        return false;
+      }
+    })();
+    if (fresh) return dist;
+    const outDir = mkdtempSync(path.join(tmpdir(), 'eventscope-services-'));
+    const script = `import { build } from 'vite';
+await build({ configFile: false, root: ${JSON.stringify(REPO_ROOT)}, logLevel: 'warn', ssr: { noExternal: true },
+  build: { ssr: 'services/cli.ts', outDir: ${JSON.stringify(outDir)}, emptyOutDir: true, target: 'node20', minify: false,
+    rolldownOptions: { output: { format: 'cjs', entryFileNames: 'cli.cjs', codeSplitting: false } } } });`;
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      timeout: 120_000,
+    });
+    return path.join(outDir, 'cli.cjs');
+  })();
+  return bundled;
 }
 
 /** instance → the queues it consumes (one `consuming` line each) and whether it serves HTTP (a `listening` line) */
@@ -64,7 +111,10 @@ export interface LabBConsole {
 }
 
 export async function startLabBConsole(opts: { provider?: StackProvider } = {}): Promise<LabBConsole> {
-  const world = await LabBWorld.create(opts.provider?.endpoints().rabbitmq.url);
+  const [world, bundle] = await Promise.all([
+    LabBWorld.create(opts.provider?.endpoints().rabbitmq.url),
+    servicesBundle(),
+  ]);
   const [auth, vacation, users, reports] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const lab = createLabB({
     EVENTSCOPE_LAB_B_PREFIX: world.prefix,
@@ -81,6 +131,7 @@ export async function startLabBConsole(opts: { provider?: StackProvider } = {}):
     mode: 'web',
     version: 'test',
     labs: [lab],
+    serviceArgs: (service) => [bundle, service],
   });
   const done: CheckResult[] = [];
   console_.subscribe((e) => {

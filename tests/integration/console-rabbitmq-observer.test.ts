@@ -29,7 +29,7 @@ const provider = new LocalStackProvider({
   owner: 'tests',
   dir,
   stateDir: dir,
-  ports: { rabbitmq: 39681, rabbitmqManagement: 39682, rabbitmqDist: 39683 },
+  ports: { rabbitmq: 29681, rabbitmqManagement: 29682, rabbitmqDist: 29683 },
   rabbitmqNode: 'own',
 });
 const { url, managementUrl = '' } = provider.endpoints().rabbitmq;
@@ -176,7 +176,7 @@ describe('rabbitmq observer', () => {
       },
       { timeoutMs: 20_000, what: 'the console to observe the queue' },
     );
-    expect(snap).toMatchObject({ node: nodeName, reachable: true, endpoint: 'http://127.0.0.1:39682' });
+    expect(snap).toMatchObject({ node: nodeName, reachable: true, endpoint: 'http://127.0.0.1:29682' });
     const pushed = events.flatMap((e) => (e.name === 'rabbitmq:diff' ? [e.payload] : []));
     expect(pushed.some((d) => d.queues.upsert.some((q) => q.name === queue && q.ready === 3))).toBe(true);
 

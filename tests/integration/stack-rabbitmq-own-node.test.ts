@@ -14,7 +14,7 @@ import type { ComponentHealth } from '../../main/console/stack/types.js';
 import { isAppError } from '../../services/shared/app-error.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'eventscope-rabbitmq-own-'));
-const ports = { rabbitmq: 39671, rabbitmqManagement: 39672, rabbitmqDist: 39673 };
+const ports = { rabbitmq: 29671, rabbitmqManagement: 29672, rabbitmqDist: 29673 };
 const provider = new LocalStackProvider({ owner: 'tests', dir, stateDir: dir, ports, rabbitmqNode: 'own' });
 
 afterAll(async () => {
@@ -38,10 +38,10 @@ describe("local provider: Eventscope's own RabbitMQ node", () => {
     }
     expect(provider.rabbitmqNode).toBe('own');
     const node = provider.rabbitmqNodeName ?? '';
-    expect(node).toBe('eventscope-39671@localhost');
+    expect(node).toBe('eventscope-29671@localhost');
     const healthy = seen.at(-1);
     expect(healthy?.state).toBe('healthy');
-    expect(healthy?.endpoint).toBe('amqp://127.0.0.1:39671 · management http://127.0.0.1:39672');
+    expect(healthy?.endpoint).toBe('amqp://127.0.0.1:29671 · management http://127.0.0.1:29672');
     expect(healthy?.detail).toContain(`node ${node}`);
     expect(healthy?.detail).toContain("Eventscope's own node");
     expect(healthy?.detail).toMatch(/started by Eventscope \(pid \d+\)/);
@@ -56,8 +56,8 @@ describe("local provider: Eventscope's own RabbitMQ node", () => {
     expect(overview.node).toBe(node);
     expect(overview.management_version).toMatch(/^\d+\.\d+/);
     const log = (await provider.logs('rabbitmq', 1000)).join('\n');
-    expect(log).toContain('started TCP listener on 127.0.0.1:39671');
-    expect(log).toContain('listener started on port 39672');
+    expect(log).toContain('started TCP listener on 127.0.0.1:29671');
+    expect(log).toContain('listener started on port 29672');
     expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);
   });
 

@@ -137,6 +137,18 @@ describe('Lab A in the console', () => {
     expect(projected.every((s) => s.actor === 'projector-1' && (s.latencyMs ?? -1) >= 0)).toBe(true);
   });
 
+  it("runs its check of invariant 2 through the console: PASS on the correct API's records", async () => {
+    const { runId } = await call('checks:run', { checks: ['per-entity-order'] });
+    const result = await waitFor(
+      async () => {
+        const r = (await call('checks:result', { check: 'per-entity-order' })).result;
+        return r?.runId === runId ? r : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the per-entity-order result' },
+    );
+    expect(result).toMatchObject({ status: 'PASS', counts: { presentations: 1, events: 3, 'out of order': 0 } });
+  });
+
   it('sends a poison record: the projector logs it as an error and goes on', async () => {
     const result = (await call('faults:run', { fault: 'poison-event', args: {} })).result;
     expect(result).toContain(`${prefix}presentation.events`);

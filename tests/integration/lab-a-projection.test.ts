@@ -4,12 +4,14 @@
 // broken mode of LABS.md makes its invariant visibly wrong.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderCheck } from '../../main/console/labs/lab-a/checks/order-check.js';
 import type { PresentationEvent } from '../../services/lab-a/schema.js';
 import {
   cleanUp,
   connectStores,
   createTopic,
   deadPort,
+  kafkaCheckContext,
   labANames,
   produce,
   startApi,
@@ -253,6 +255,23 @@ describe('lab-a projection', () => {
     expect(partitions(ok.lines)).toBe(1);
     expect(bad.lines.every((l) => l.type !== 'accepted' || l.key === null)).toBe(true);
     expect(partitions(bad.lines)).toBeGreaterThan(1);
+
+    // the check of invariant 2 judges the topics: correct PASS (a replayed record is counted apart), null-key FAIL
+    const first = ok.lines.find((l) => l.type === 'accepted');
+    if (first?.type !== 'accepted') throw new Error('no accepted line');
+    const replayed = { ...(JSON.parse(eventOf(first.id, 1)) as object), event_id: first.event_id };
+    await produce(names.topic, [{ key: first.id, value: JSON.stringify(replayed) }]);
+    const ctx = kafkaCheckContext();
+    const [pass, fail] = await Promise.all([
+      orderCheck(names.topic).run(ctx),
+      orderCheck(`${names.topic}-null`).run(ctx),
+    ]);
+    expect(pass).toMatchObject({
+      status: 'PASS',
+      counts: { presentations: 1, events: 7, duplicates: 1, 'out of order': 0 },
+    });
+    expect(fail).toMatchObject({ status: 'FAIL', counts: { presentations: 1, unkeyed: 1, spread: 1 } });
+    expect(fail.evidence?.[0]?.detail).toMatch(/has the key null, not its id/);
   });
 
   it('slow-projector: a change becomes readable long after its 202', async () => {

@@ -17,7 +17,8 @@ import {
   type PresentationDoc,
   type ProjectorLine,
 } from '../../../services/lab-a/schema.js';
-import { createLogger } from '../../../services/shared/logger.js';
+import { createLogger, createMemoryLogger } from '../../../services/shared/logger.js';
+import type { CheckContext } from '../../../main/console/labs/types.js';
 import { waitFor } from '../../../services/shared/wait.js';
 import { endpoints, uniqueName } from '../support/index.js';
 
@@ -228,4 +229,16 @@ export async function deadPort(): Promise<number> {
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A check context with Kafka only (for the checks that read the topic), deadline `timeoutMs` from now. */
+export function kafkaCheckContext(timeoutMs = 60_000): CheckContext {
+  const kafka = testKafka('lab-a-checks');
+  return {
+    kafka: () => kafka,
+    progress: () => undefined,
+    signal: new AbortController().signal,
+    deadline: Date.now() + timeoutMs,
+    logger: createMemoryLogger('checks').logger,
+  } as unknown as CheckContext;
 }

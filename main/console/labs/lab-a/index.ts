@@ -1,10 +1,11 @@
 // Lab A's console module: how its instances are run (env: the stack's Kafka, MongoDB and Redis; the topic, group,
 // database and Redis prefix of the settings), what their stdout lines say (facts of a presentation's timeline:
-// lines.ts) and its record faults. Its checks (invariants 1–5), the Read model panel and the multi-broker cluster come
-// next (issue 13). Settings: settings.ts.
+// lines.ts), its record faults and its checks (so far invariant 2: checks/). The other invariants' checks, the Read
+// model panel and the multi-broker cluster come next (issue 13). Settings: settings.ts.
 import { AppError } from '../../../../services/shared/app-error.js';
 import { PRESENTATION_EVENTS_TOPIC, PROJECTOR_GROUP_ID } from '../../../../services/lab-a/schema.js';
 import type { LabModule } from '../types.js';
+import { orderCheck } from './checks/order-check.js';
 import { createLineParser } from './lines.js';
 import { API_KIND, labAManifest, PROJECTOR_KIND } from './manifest.js';
 import { readSettings } from './settings.js';
@@ -47,6 +48,7 @@ export function createLabA(env: NodeJS.ProcessEnv = process.env): LabModule {
       throw new AppError('INVALID_INPUT', `Lab A has no service ${kind}`, { field: 'kind' });
     },
     parseLine,
+    checks: [orderCheck(topic)],
     faults: [
       {
         id: 'duplicate-event',

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StackEndpoints } from '../../stack/types.js';
 import type { LabContext } from '../types.js';
+import { judgeOrder } from './checks/order-check.js';
 import { createLabA } from './index.js';
 
 const ctx = {
@@ -33,6 +34,8 @@ describe('lab-a console module', () => {
       'null-key',
       'slow-projector',
     ]);
+    expect(m.checks.map((c) => c.id)).toEqual(['per-entity-order']);
+    expect(m.brokenModes.find((b) => b.id === 'null-key')?.breaks).toEqual(['per-entity-order']);
     expect(() => createLabA({ EVENTSCOPE_LAB_A_API_PORT: 'x' })).toThrow(/EVENTSCOPE_LAB_A_API_PORT/);
   });
 
@@ -122,5 +125,35 @@ describe('lab-a console module', () => {
     });
     expect(lab.parseLine!('projector', 'projector-1', 'plain text')).toBeUndefined();
     expect(lab.parseLine!('projector', 'projector-1', '{"type":"poison"}')).toBeUndefined();
+  });
+});
+
+describe('lab-a order check (judging records)', () => {
+  const ev = (version: number, eventId = `e${version}`) =>
+    JSON.stringify({ event_id: eventId, aggregate_id: id, version, type: 'PresentationUpdated' });
+  const rec = (partition: number, offset: number, value: string, key: string | null = id) => ({
+    partition,
+    offset,
+    key,
+    value,
+  });
+
+  it('passes increasing versions on one partition, a replay counted apart, poison left out', () => {
+    const out = judgeOrder('t', [rec(0, 0, ev(1)), rec(0, 1, 'not json'), rec(0, 2, ev(2)), rec(0, 3, ev(1))]);
+    expect(out).toMatchObject({ status: 'PASS', counts: { events: 3, duplicates: 1, 'not events': 1 } });
+  });
+
+  it('fails a version that does not exceed the one before, naming the record', () => {
+    const out = judgeOrder('t', [rec(1, 5, ev(3)), rec(1, 6, ev(2))]);
+    expect(out).toMatchObject({ status: 'FAIL', counts: { 'out of order': 1, spread: 0, unkeyed: 0 } });
+    expect(out.evidence?.[0]).toMatchObject({
+      ref: 't p1@6',
+      detail: `version 2 of ${id} after version 3`,
+      entity: id,
+    });
+  });
+
+  it('skips an empty topic', () => {
+    expect(judgeOrder('t', []).status).toBe('SKIP');
   });
 });

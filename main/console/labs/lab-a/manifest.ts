@@ -9,6 +9,7 @@ import {
 } from '../../../../services/lab-a/schema.js';
 import type { LabManifest } from '../../contract/manifest.js';
 import type { LabASettings } from './settings.js';
+import { ORDER_CHECK_ID } from './checks/order-check.js';
 
 export const STATUSES = ['created', 'updated', 'deleted'] as const;
 export type PresentationStatus = (typeof STATUSES)[number];
@@ -32,6 +33,9 @@ export const STEPS = {
 export const PROJECTOR_INSTANCES = ['projector-1', 'projector-2'] as const;
 export const API_KIND = 'presentations-api';
 export const PROJECTOR_KIND = 'projector';
+
+/** LABS.md's invariant numbers → the ids of the checks that judge them (so far) */
+const CHECK_OF_INVARIANT: Readonly<Record<number, readonly string[]>> = { 2: [ORDER_CHECK_ID] };
 
 export function labAManifest(settings: LabASettings): LabManifest {
   const topic = `${settings.prefix}${PRESENTATION_EVENTS_TOPIC}`;
@@ -83,7 +87,15 @@ export function labAManifest(settings: LabASettings): LabManifest {
     },
     views: ['stack', 'topics', 'groups', 'timeline'],
     hint: ['Start local stack', 'Start all services', 'POST a presentation to the API'],
-    checks: [],
+    checks: [
+      {
+        id: ORDER_CHECK_ID,
+        title: 'Per-presentation order',
+        invariant:
+          "Every presentation's events are keyed by its id, on one partition, and their versions strictly increase in offset order (LABS.md, Lab A, invariant 2).",
+        active: false,
+      },
+    ],
     faults: [
       {
         id: 'duplicate-event',
@@ -104,8 +116,8 @@ export function labAManifest(settings: LabASettings): LabManifest {
       label: m.label,
       bug: m.bug,
       services: [...m.services],
-      // the checks (invariants 1–5) come with the Read model panel
-      breaks: [],
+      // the checks of invariants 1, 3, 4 and 5 come with the Read model panel
+      breaks: m.invariants.flatMap((i) => CHECK_OF_INVARIANT[i] ?? []),
     })),
     load: null,
   };

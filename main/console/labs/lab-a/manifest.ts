@@ -85,7 +85,7 @@ export function labAManifest(settings: LabASettings): LabManifest {
         { id: STEPS.cached, label: 'written to Redis (write-through)' },
       ],
     },
-    views: ['stack', 'topics', 'groups', 'timeline'],
+    views: ['stack', 'topics', 'groups', 'timeline', 'checks'],
     hint: ['Start local stack', 'Start all services', 'POST a presentation to the API'],
     checks: [
       {

@@ -160,6 +160,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       duplicate: (topic, source) => needKafka().faults.produceDuplicate(topic, source),
       poison: (topic, key, value) => needKafka().faults.producePoison(topic, key, value),
     },
+    stack: { restart: (c) => restart(c) },
   };
 
   provider.onHealth((health) => {

@@ -36,6 +36,11 @@ export interface LabContext {
     poison(topic: string, key?: string, value?: string): Promise<ProducedRecord>;
   };
   logger: Logger;
+  /**
+   * Stack faults a lab may run (its "restart the broker"): `restart` stops and starts only what the provider started
+   * (the local stack's own RabbitMQ node; a shared server is refused with CONFLICT). Absent without stack control.
+   */
+  stack?: { restart?(component: ComponentName): Promise<void> };
 }
 
 /** A fact a lab's line parser or record scanner found, for the entity store. */

@@ -210,8 +210,19 @@ export async function connectStores(): Promise<Stores> {
   };
 }
 
-/** Drops the test's database and Redis keys. */
+/** Drops the test's database, Redis keys, topics (its own and `<topic>-…`) and groups. */
 export async function cleanUp(stores: Stores, names: LabANames): Promise<void> {
+  const admin = testKafka().admin();
+  await admin
+    .connect()
+    .then(async () => {
+      const topics = (await admin.listTopics()).filter((t) => t === names.topic || t.startsWith(`${names.topic}-`));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(names.group));
+      if (groups.length > 0) await admin.deleteGroups(groups);
+    })
+    .catch(() => undefined)
+    .finally(() => admin.disconnect().catch(() => undefined));
   await stores.mongo
     .db(names.db)
     .dropDatabase()

@@ -4,7 +4,7 @@
 // - one on the shared RabbitMQ and Postgres (a unique prefix and database, all seven instances): durability ends SKIP
 //   there (its declarations and messages are right, and the shared node is never restarted); a mode is switched on by
 //   restarting only the instance(s) it changes, the four consumer/publisher modes at once (each on another service);
-// - one on a RabbitMQ node of the test's own (the local provider's own node on free ports and its own folders,
+// - one on a RabbitMQ node of the test's own (the local provider's own node on ports of its own and its own folders,
 //   started and stopped here; audit, users and auth only): durability through real restarts, PASS correct, FAIL
 //   non-durable with the messages lost. These two cases run in the background while the first console's run.
 // Prints the matrix to stderr (EVENTSCOPE_MATRIX_VERBOSE=1: every result with its evidence).
@@ -19,7 +19,7 @@ import type { CheckResult } from '../../main/console/contract/console-api.js';
 import { LocalStackProvider } from '../../main/console/stack/local/provider.js';
 import type { StackEndpoints, StackProvider } from '../../main/console/stack/types.js';
 import { endpoints } from './support/index.js';
-import { freePort } from './support/test-provider.js';
+import { isPortOpen } from '../../main/console/stack/local/process.js';
 import { MatrixTable } from './checks/lab-d-console.js';
 import { sharedRabbitProvider, startLabBConsole, type LabBConsole } from './checks/lab-b-console.js';
 
@@ -58,9 +58,15 @@ let r: LabBConsole;
 let own: LocalStackProvider;
 const ownDir = mkdtempSync(path.join(tmpdir(), 'eventscope-lab-b-matrix-'));
 
-/** Eventscope's own RabbitMQ node on free ports, the only broker this test may stop and start. */
+/**
+ * Eventscope's own RabbitMQ node, the only broker this test may stop and start; on ports below the kernel's ephemeral
+ * range (as the other tests that stop and start servers), so that no outgoing connection takes one between restarts.
+ */
+const OWN_PORTS = { rabbitmq: 29691, rabbitmqManagement: 29692, rabbitmqDist: 29693 };
 async function ownNodeProvider(): Promise<StackProvider> {
-  const ports = { rabbitmq: await freePort(), rabbitmqManagement: await freePort(), rabbitmqDist: await freePort() };
+  for (const port of Object.values(OWN_PORTS))
+    if (await isPortOpen(port)) throw new Error(`port ${port} is taken: another run of this matrix?`);
+  const ports = OWN_PORTS;
   own = new LocalStackProvider({ owner: 'tests', dir: ownDir, stateDir: ownDir, ports, rabbitmqNode: 'own' });
   await own.startComponent('rabbitmq');
   const where = (): StackEndpoints => ({ ...endpoints(), rabbitmq: own.endpoints().rabbitmq });

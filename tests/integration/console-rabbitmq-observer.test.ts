@@ -4,7 +4,7 @@
 // a console running a RabbitMQ-only lab on that provider pushes it as `rabbitmq:diff` and answers `rabbitmq:snapshot`;
 // `stack:restart-component` restarts the node (the durable queue keeps its 3 persistent messages), and the console says
 // once that the observer failed and once that it recovered.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import amqp, { type ChannelModel } from 'amqplib';
@@ -25,6 +25,8 @@ import { uniqueName } from './support/index.js';
 import { callerOf } from './support/test-provider.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'eventscope-rabbitmq-observer-'));
+// the node runs as the `rabbitmq` user: it must be able to enter the folder (mkdtemp makes it 0700)
+chmodSync(dir, 0o755);
 const provider = new LocalStackProvider({
   owner: 'tests',
   dir,

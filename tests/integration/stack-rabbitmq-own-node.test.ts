@@ -3,7 +3,7 @@
 // (refused, its PID unchanged), and `release` (what `.ci/run` calls) stops the node by PID. Its restart through the
 // stack API (a durable queue keeps its persistent messages) is in console-rabbitmq-observer.test.ts, which restarts a
 // node anyway.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ import type { ComponentHealth } from '../../main/console/stack/types.js';
 import { isAppError } from '../../services/shared/app-error.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'eventscope-rabbitmq-own-'));
+// the node runs as the `rabbitmq` user: it must be able to enter the folder (mkdtemp makes it 0700)
+chmodSync(dir, 0o755);
 const ports = { rabbitmq: 29671, rabbitmqManagement: 29672, rabbitmqDist: 29673 };
 const provider = new LocalStackProvider({ owner: 'tests', dir, stateDir: dir, ports, rabbitmqNode: 'own' });
 
@@ -55,6 +57,9 @@ describe("local provider: Eventscope's own RabbitMQ node", () => {
     const overview = await createManagementClient(management).get<ManagementOverview>('/api/overview');
     expect(overview.node).toBe(node);
     expect(overview.management_version).toMatch(/^\d+\.\d+/);
+    // its config, plugins file, mnesia and log in its own folder under the stack's
+    for (const file of ['rabbitmq.conf', 'enabled_plugins', 'mnesia', 'log'])
+      expect(existsSync(path.join(dir, 'rabbitmq-29671', file)), file).toBe(true);
     const log = (await provider.logs('rabbitmq', 1000)).join('\n');
     expect(log).toContain('started TCP listener on 127.0.0.1:29671');
     expect(log).toContain('listener started on port 29672');

@@ -206,6 +206,21 @@ describe('Lab C in the console', () => {
     );
   });
 
+  it('runs its checks on the services it runs: paid exactly once and money conserved PASS', async () => {
+    expect((await call('checks:list')).checks.map((c) => c.id)).toEqual(['exactly-once', 'money-conserved']);
+    const { runId } = await call('checks:run', {});
+    for (const check of ['exactly-once', 'money-conserved']) {
+      const result = await waitFor(
+        async () => {
+          const r = (await call('checks:result', { check })).result;
+          return r?.runId === runId ? r : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 100, what: `${check} to finish` },
+      );
+      expect(result.status, result.summary).toBe('PASS');
+    }
+  });
+
   it('stops every instance', async () => {
     await Promise.all(RUN.map((instance) => call('services:stop', { instance })));
     const { instances } = await call('services:list');

@@ -4,6 +4,8 @@
 // (the control); `commit-on-error` and the correct service go through a payments database outage (a cut TCP link).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPIC_PARTITIONS, type Order } from '../../services/lab-c/schema.js';
+import { createLabC } from '../../main/console/labs/lab-c/index.js';
+import type { CheckContext, CheckOutcome } from '../../main/console/labs/types.js';
 import { endpoints } from './support/index.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { startLabC, waitFor, type LabC } from './lab-c/harness.js';
@@ -84,6 +86,16 @@ async function conservation(lab: LabC, user: string): Promise<{ balance: number;
   return { balance: Number(r!.balance), topups: Number(r!.topups), paid: Number(r!.paid) };
 }
 
+/** Lab C's console checks (main/console/labs/lab-c/checks.ts) on this lab's databases: check id → outcome */
+async function checks(lab: LabC): Promise<Record<string, CheckOutcome>> {
+  const module = createLabC({ EVENTSCOPE_LAB_C_DATABASE_PREFIX: lab.dbBase });
+  const ctx = { endpoints } as unknown as CheckContext; // the passive checks read only the stack's endpoints
+  const outcomes = await Promise.all(
+    (module.checks ?? []).map(async (c): Promise<[string, CheckOutcome]> => [c.id, await c.run(ctx)]),
+  );
+  return Object.fromEntries(outcomes);
+}
+
 describe('Lab C broken modes', () => {
   it('the correct payments, under the same race, pays once and rejects every duplicate (the control)', async () => {
     const user = await funded(correct, 10_000);
@@ -96,6 +108,9 @@ describe('Lab C broken modes', () => {
     expect(await debitsOf(correct, o.id)).toBe(1);
     const m = await conservation(correct, user);
     expect(m.balance).toBeCloseTo(m.topups - m.paid, 2);
+    const c = await checks(correct);
+    expect(c['exactly-once']?.status, c['exactly-once']?.summary).toBe('PASS');
+    expect(c['money-conserved']?.status, c['money-conserved']?.summary).toBe('PASS');
   });
 
   it('no-claim-lock: duplicates racing the first delivery pay the order more than once (invariant 2c)', async () => {
@@ -107,6 +122,9 @@ describe('Lab C broken modes', () => {
     });
     const payments = await noLock.query('payments', 'SELECT 1 FROM payments WHERE order_id = $1', [o.id]);
     expect(payments.length).toBeGreaterThan(1);
+    const c = await checks(noLock);
+    expect(c['exactly-once']).toMatchObject({ status: 'FAIL', evidence: [expect.objectContaining({ entity: o.id })] });
+    expect(c['money-conserved']?.status).toBe('PASS'); // two payments, two debits: it adds up
   });
 
   it('inbox-mark-outside-tx: a redelivery before the late mark debits again, one payment row (invariants 2d, 3)', async () => {
@@ -120,6 +138,9 @@ describe('Lab C broken modes', () => {
     expect(payments).toHaveLength(1);
     const m = await conservation(markOutside, user);
     expect(m.balance).not.toBeCloseTo(m.topups - m.paid, 2);
+    const c = await checks(markOutside);
+    expect(c['exactly-once']).toMatchObject({ status: 'FAIL', counts: { debitedTwice: 1, paidTwice: 0 } });
+    expect(c['money-conserved']).toMatchObject({ status: 'FAIL', counts: { unbalanced: 1 } });
   });
 
   it('lost-update-balance: a top-up during the debit is overwritten (invariant 3)', async () => {
@@ -140,6 +161,10 @@ describe('Lab C broken modes', () => {
       },
       { what: 'the balance to differ from top-ups − payments', timeoutMs: 10_000 },
     );
+    const c = await checks(lostUpdate);
+    expect(c['money-conserved']).toMatchObject({ status: 'FAIL', counts: { unbalanced: 1 } });
+    expect(c['money-conserved']?.evidence?.[0]?.detail).toMatch(/^balance \d+\.\d\d, top-ups /);
+    expect(c['exactly-once']?.status).toBe('PASS');
   });
 
   it('a payments database outage: the correct service pays the order after it (invariant 4); commit-on-error never does (1, 4)', async () => {

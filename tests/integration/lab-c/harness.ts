@@ -39,6 +39,8 @@ export interface SseStream {
 
 export interface LabC {
   prefix: string;
+  /** the services' databases are <dbBase>_orders and <dbBase>_payments */
+  dbBase: string;
   names: ReturnType<typeof namesOf>;
   gatewayUrl: string;
   orders: OrdersService[];
@@ -238,6 +240,7 @@ export async function startLabC(opts: LabCOptions = {}): Promise<LabC> {
 
   return {
     prefix,
+    dbBase,
     names,
     gatewayUrl,
     orders,

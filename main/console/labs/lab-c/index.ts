@@ -1,11 +1,12 @@
 // Lab C's console module: how its seven instances are run (env: brokers, one database per service on the stack's
 // Postgres, Redis and its channel, each replica's port and instance name, the gateway's upstreams), what their stdout
-// lines say (facts of an order's timeline: lines.ts), and its record faults. Settings: settings.ts. Checks, load and the
-// Inbox/Money panels are next (issue 12).
+// lines say (facts of an order's timeline: lines.ts), its record faults and its passive checks (checks.ts). Settings:
+// settings.ts. The other checks, load and the Inbox/Money panels are next (issue 12).
 import { AppError } from '../../../../services/shared/app-error.js';
 import { withDatabase } from '../../../../services/shared/database.js';
 import { LAB_C_SERVICES, ORDERS_TOPIC, PAYMENTS_TOPIC } from '../../../../services/lab-c/schema.js';
 import type { LabContext, LabModule } from '../types.js';
+import { labCChecks } from './checks.js';
 import { createLineParser } from './lines.js';
 import { INSTANCES, labCManifest } from './manifest.js';
 import { readSettings } from './settings.js';
@@ -65,6 +66,7 @@ export function createLabC(env: NodeJS.ProcessEnv = process.env): LabModule {
       return vars;
     },
     parseLine: (kind, instance, text) => parser.parse(kind, instance, text),
+    checks: labCChecks((ctx) => databaseOf(ctx, 'payments')),
     faults: [
       {
         id: 'duplicate-event',

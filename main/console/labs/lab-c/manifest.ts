@@ -12,6 +12,7 @@ import {
   TOPIC_PARTITIONS,
 } from '../../../../services/lab-c/schema.js';
 import type { LabManifest } from '../../contract/manifest.js';
+import { LAB_C_CHECK_LIST, checkIdsOf } from './checks.js';
 
 /** the timeline's steps of an order (manifest order: the column order within one status) */
 export const STEPS = {
@@ -104,14 +105,14 @@ export function labCManifest({ prefix, gatewayPort }: ManifestNames = { prefix: 
         { id: STEPS.pushed, label: "pushed to the user's SSE stream" },
       ],
     },
-    views: ['stack', 'topics', 'groups', 'timeline'],
+    views: ['stack', 'topics', 'groups', 'timeline', 'checks'],
     hint: [
       'Start local stack',
       'Start all services',
       'Create an account, top it up and create orders through the gateway (http://127.0.0.1:8090)',
       'Open an order on the Timeline: committed → received → payment → applied → paid → pushed',
     ],
-    checks: [],
+    checks: LAB_C_CHECK_LIST,
     faults: [
       {
         id: 'duplicate-event',
@@ -136,8 +137,9 @@ export function labCManifest({ prefix, gatewayPort }: ManifestNames = { prefix: 
       label: m.label,
       bug: m.bug,
       services: [...m.services],
-      // no Lab C checks yet: the invariants each mode breaks are in services/lab-c/broken-modes.ts
-      breaks: [],
+      // the checks it must make fail, by LABS.md's invariants (services/lab-c/broken-modes.ts); commit-on-error's (1, 4)
+      // come with the checks matrix
+      breaks: checkIdsOf(m.invariants),
     })),
     load: null,
   };

@@ -1,0 +1,137 @@
+// Lab C's passive checks: they read the payments database only (the rows a student's payments service would have too:
+// payments with their order id and status, the ledger of top-ups and debits, the accounts' balances) and return PASS or
+// FAIL with the first counterexamples. Invariants 1, 4 and 5 (every order final, no loss through an outage, the SSE
+// stream) and the active variants (duplicates, a group reset, racing replicas, a kill) come with the checks matrix.
+import pg from 'pg';
+import type { LabManifest } from '../../contract/manifest.js';
+import type { Check, CheckContext, CheckOutcome } from '../types.js';
+
+type ManifestCheck = LabManifest['checks'][number];
+
+export const LAB_C_CHECK_LIST: ManifestCheck[] = [
+  {
+    id: 'exactly-once',
+    title: '2 · Paid exactly once',
+    invariant:
+      'Every order has at most one completed payment and at most one debit in the ledger, whatever duplicates, replays or racing replicas delivered its order.created.',
+    active: false,
+  },
+  {
+    id: 'money-conserved',
+    title: '3 · Money conserved',
+    invariant:
+      'Every account’s balance = its top-ups − its completed payments = the sum of its ledger rows (top-ups minus debits).',
+    active: false,
+  },
+];
+
+/** LABS.md's invariants (services/lab-c/broken-modes.ts) → the ids of the checks here */
+const BY_INVARIANT: Readonly<Record<string, string>> = {
+  '2': 'exactly-once',
+  '2c': 'exactly-once',
+  '2d': 'exactly-once',
+  '3': 'money-conserved',
+};
+
+export function checkIdsOf(invariants: readonly string[]): string[] {
+  return [...new Set(invariants.flatMap((i) => (BY_INVARIANT[i] === undefined ? [] : [BY_INVARIANT[i]])))];
+}
+
+/** Runs `work` on the payments database; SKIP when it does not exist yet (payments never started). */
+async function onPayments(url: string, work: (db: pg.Client) => Promise<CheckOutcome>): Promise<CheckOutcome> {
+  const db = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  db.on('error', () => undefined);
+  try {
+    await db.connect();
+  } catch (err) {
+    if ((err as { code?: string }).code === '3D000')
+      return { status: 'SKIP', summary: 'no payments database yet: start payments and create some orders' };
+    throw err;
+  }
+  try {
+    return await work(db);
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
+
+const money = (v: string | number): string => Number(v).toFixed(2);
+
+export function labCChecks(paymentsDatabaseUrl: (ctx: CheckContext) => string): Check[] {
+  return [
+    {
+      id: 'exactly-once',
+      run: (ctx) =>
+        onPayments(paymentsDatabaseUrl(ctx), async (db) => {
+          const { rows } = await db.query<{ order_id: string; completed: string; debits: string; total: string }>(
+            `WITH p AS (SELECT order_id, count(*) FILTER (WHERE status = 'completed') AS completed FROM payments GROUP BY order_id),
+                  d AS (SELECT order_id, count(*) AS debits, sum(amount) AS total FROM ledger WHERE kind = 'debit' GROUP BY order_id)
+             SELECT COALESCE(p.order_id, d.order_id)::text AS order_id, COALESCE(p.completed, 0)::text AS completed,
+                    COALESCE(d.debits, 0)::text AS debits, COALESCE(d.total, 0)::text AS total
+             FROM p FULL JOIN d ON p.order_id = d.order_id`,
+          );
+          const bad = rows.filter((r) => Number(r.completed) > 1 || Number(r.debits) > 1);
+          const counts = {
+            orders: rows.length,
+            paidTwice: bad.filter((r) => Number(r.completed) > 1).length,
+            debitedTwice: bad.filter((r) => Number(r.debits) > 1).length,
+          };
+          if (rows.length === 0) return { status: 'SKIP', summary: 'no payments yet: create some orders', counts };
+          if (bad.length === 0)
+            return { status: 'PASS', summary: `${rows.length} orders, each paid and debited at most once`, counts };
+          return {
+            status: 'FAIL',
+            summary: `${bad.length} of ${rows.length} orders paid or debited more than once`,
+            counts,
+            evidence: bad.slice(0, 10).map((r) => ({
+              source: 'row' as const,
+              ref: `payments/ledger order ${r.order_id}`,
+              detail: `${r.completed} completed payments, ${r.debits} debits (${money(r.total)} taken)`,
+              entity: r.order_id,
+            })),
+          };
+        }),
+    },
+    {
+      id: 'money-conserved',
+      run: (ctx) =>
+        onPayments(paymentsDatabaseUrl(ctx), async (db) => {
+          const { rows } = await db.query<{
+            user_id: string;
+            balance: string;
+            topups: string;
+            paid: string;
+            ledger: string;
+          }>(
+            `SELECT a.user_id::text AS user_id, a.balance::text AS balance,
+               (SELECT COALESCE(sum(amount), 0) FROM ledger l WHERE l.account_id = a.id AND kind = 'topup')::text AS topups,
+               (SELECT COALESCE(sum(amount), 0) FROM payments p WHERE p.user_id = a.user_id AND p.status = 'completed')::text AS paid,
+               (SELECT COALESCE(sum(CASE WHEN kind = 'topup' THEN amount ELSE -amount END), 0) FROM ledger l WHERE l.account_id = a.id)::text AS ledger
+             FROM accounts a`,
+          );
+          const cents = (v: string) => Math.round(Number(v) * 100);
+          const bad = rows.filter(
+            (r) => cents(r.balance) !== cents(r.topups) - cents(r.paid) || cents(r.balance) !== cents(r.ledger),
+          );
+          const counts = { accounts: rows.length, unbalanced: bad.length };
+          if (rows.length === 0) return { status: 'SKIP', summary: 'no accounts yet', counts };
+          if (bad.length === 0)
+            return {
+              status: 'PASS',
+              summary: `${rows.length} accounts: balance = top-ups − payments = ledger`,
+              counts,
+            };
+          return {
+            status: 'FAIL',
+            summary: `${bad.length} of ${rows.length} accounts do not add up`,
+            counts,
+            evidence: bad.slice(0, 10).map((r) => ({
+              source: 'row' as const,
+              ref: `accounts user ${r.user_id}`,
+              detail: `balance ${money(r.balance)}, top-ups ${money(r.topups)} − completed payments ${money(r.paid)} = ${money(cents(r.topups) / 100 - cents(r.paid) / 100)}, ledger ${money(r.ledger)}`,
+            })),
+          };
+        }),
+    },
+  ];
+}

@@ -166,6 +166,13 @@ export function durabilityCheck(deps: LabBCheckDeps): Check {
       }
       Object.assign(counts, restart.counts);
       const lost = restart.counts.lost;
+      if (!declaredWrong && restart.counts.held === 0)
+        return outcome(
+          'SKIP',
+          'The broker restarted, but no consumer held a message of the lab’s durable queues at the time (is audit running?): nothing to judge by.',
+          counts,
+          evidence,
+        );
       if (declaredWrong || lost > 0)
         return outcome(
           'FAIL',

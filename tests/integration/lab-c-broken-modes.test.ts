@@ -87,8 +87,8 @@ async function conservation(lab: LabC, user: string): Promise<{ balance: number;
 }
 
 /** Lab C's console checks (main/console/labs/lab-c/checks.ts) on this lab's databases: check id → outcome */
-async function checks(lab: LabC): Promise<Record<string, CheckOutcome>> {
-  const module = createLabC({ EVENTSCOPE_LAB_C_DATABASE_PREFIX: lab.dbBase });
+async function checks(lab: LabC, env: NodeJS.ProcessEnv = {}): Promise<Record<string, CheckOutcome>> {
+  const module = createLabC({ ...env, EVENTSCOPE_LAB_C_DATABASE_PREFIX: lab.dbBase });
   const ctx = { endpoints } as unknown as CheckContext; // the passive checks read only the stack's endpoints
   const outcomes = await Promise.all(
     (module.checks ?? []).map(async (c): Promise<[string, CheckOutcome]> => [c.id, await c.run(ctx)]),
@@ -111,6 +111,7 @@ describe('Lab C broken modes', () => {
     const c = await checks(correct);
     expect(c['exactly-once']?.status, c['exactly-once']?.summary).toBe('PASS');
     expect(c['money-conserved']?.status, c['money-conserved']?.summary).toBe('PASS');
+    expect(c['orders-final']?.status, c['orders-final']?.summary).toBe('PASS');
   });
 
   it('no-claim-lock: duplicates racing the first delivery pay the order more than once (invariant 2c)', async () => {
@@ -201,6 +202,18 @@ describe('Lab C broken modes', () => {
       timeoutMs: 30_000,
     });
     expect(await status(outageBroken, lost.id)).toBe('created');
+    // check 1 sees it: an order open past the funds window (0 here) and a grace
+    const strict = { EVENTSCOPE_LAB_C_FUNDS_WINDOW_MS: '0', EVENTSCOPE_LAB_C_FINAL_GRACE_MS: '300' };
+    const failed = await waitFor(
+      async () => {
+        const c = (await checks(outageBroken, strict))['orders-final'];
+        return c?.status === 'FAIL' ? c : undefined;
+      },
+      { what: 'check 1 to fail on the order commit-on-error gave up', timeoutMs: 10_000 },
+    );
+    expect(failed.evidence?.map((e) => e.entity)).toEqual([lost.id]);
+    const fine = (await checks(correct, strict))['orders-final'];
+    expect(fine?.status, fine?.summary).toBe('PASS');
     expect(
       await outageBroken.query('payments', "SELECT 1 FROM payments_inbox WHERE payload->'data'->>'order_id' = $1", [
         lost.id,

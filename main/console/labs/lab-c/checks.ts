@@ -1,7 +1,8 @@
-// Lab C's passive checks: they read the payments database only (the rows a student's payments service would have too:
-// payments with their order id and status, the ledger of top-ups and debits, the accounts' balances) and return PASS or
-// FAIL with the first counterexamples. Invariants 1, 4 and 5 (every order final, no loss through an outage, the SSE
-// stream) and the active variants (duplicates, a group reset, racing replicas, a kill) come with the checks matrix.
+// Lab C's passive checks: they read the services' databases only (the rows a student's services would have too: orders
+// and their status, the outboxes, payments with their order id and status, the ledger of top-ups and debits, the
+// accounts' balances) and return PASS or FAIL with the first counterexamples. Invariants 4 and 5 (no loss through an
+// outage, the SSE stream) and the active variants of 2 (duplicates, a group reset, racing replicas, a kill) come with
+// the checks matrix.
 import pg from 'pg';
 import type { LabManifest } from '../../contract/manifest.js';
 import type { Check, CheckContext, CheckOutcome } from '../types.js';
@@ -9,6 +10,13 @@ import type { Check, CheckContext, CheckOutcome } from '../types.js';
 type ManifestCheck = LabManifest['checks'][number];
 
 export const LAB_C_CHECK_LIST: ManifestCheck[] = [
+  {
+    id: 'orders-final',
+    title: '1 · Every order ends; outboxes drain',
+    invariant:
+      'Every order older than the funds window (and a grace) is paid or payment_failed, and neither outbox has a row pending that long.',
+    active: false,
+  },
   {
     id: 'exactly-once',
     title: '2 · Paid exactly once',
@@ -27,6 +35,7 @@ export const LAB_C_CHECK_LIST: ManifestCheck[] = [
 
 /** LABS.md's invariants (services/lab-c/broken-modes.ts) → the ids of the checks here */
 const BY_INVARIANT: Readonly<Record<string, string>> = {
+  '1': 'orders-final',
   '2': 'exactly-once',
   '2c': 'exactly-once',
   '2d': 'exactly-once',
@@ -37,15 +46,15 @@ export function checkIdsOf(invariants: readonly string[]): string[] {
   return [...new Set(invariants.flatMap((i) => (BY_INVARIANT[i] === undefined ? [] : [BY_INVARIANT[i]])))];
 }
 
-/** Runs `work` on the payments database; SKIP when it does not exist yet (payments never started). */
-async function onPayments(url: string, work: (db: pg.Client) => Promise<CheckOutcome>): Promise<CheckOutcome> {
+/** Runs `work` on a service's database; SKIP when it does not exist yet (the service never started). */
+async function onDatabase(url: string, work: (db: pg.Client) => Promise<CheckOutcome>): Promise<CheckOutcome> {
   const db = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   db.on('error', () => undefined);
   try {
     await db.connect();
   } catch (err) {
     if ((err as { code?: string }).code === '3D000')
-      return { status: 'SKIP', summary: 'no payments database yet: start payments and create some orders' };
+      return { status: 'SKIP', summary: 'no database yet: start the services and create some orders' };
     throw err;
   }
   try {
@@ -57,12 +66,72 @@ async function onPayments(url: string, work: (db: pg.Client) => Promise<CheckOut
 
 const money = (v: string | number): string => Number(v).toFixed(2);
 
-export function labCChecks(paymentsDatabaseUrl: (ctx: CheckContext) => string): Check[] {
+export function labCChecks(opts: {
+  ordersDatabaseUrl: (ctx: CheckContext) => string;
+  paymentsDatabaseUrl: (ctx: CheckContext) => string;
+  /** an order may be open this long (the funds window and a grace) */
+  openForMs: number;
+}): Check[] {
+  const { paymentsDatabaseUrl, ordersDatabaseUrl, openForMs } = opts;
+  /** rows of an outbox pending longer than an order may be open (0 when its database does not exist yet) */
+  const pendingOutbox = async (url: string, table: string): Promise<number> => {
+    let pending = 0;
+    await onDatabase(url, async (db) => {
+      const { rows } = await db.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ${table}
+         WHERE sent_at IS NULL AND created_at < now() - make_interval(secs => $1::double precision / 1000)`,
+        [openForMs],
+      );
+      pending = Number(rows[0]?.n ?? 0);
+      return { status: 'PASS', summary: '' };
+    });
+    return pending;
+  };
   return [
+    {
+      id: 'orders-final',
+      run: (ctx) =>
+        onDatabase(ordersDatabaseUrl(ctx), async (db) => {
+          const { rows } = await db.query<{ id: string; status: string; age_ms: string }>(
+            `SELECT id::text AS id, status, (extract(epoch FROM now() - created_at) * 1000)::bigint::text AS age_ms
+             FROM orders WHERE status NOT IN ('paid', 'payment_failed', 'completed', 'cancelled')
+               AND created_at < now() - make_interval(secs => $1::double precision / 1000)
+             ORDER BY created_at LIMIT 50`,
+            [openForMs],
+          );
+          const total = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM orders')).rows[0]?.n);
+          const ordersPending = await pendingOutbox(ordersDatabaseUrl(ctx), 'orders_outbox');
+          const paymentsPending = await pendingOutbox(paymentsDatabaseUrl(ctx), 'payments_outbox');
+          const counts = {
+            orders: total,
+            open: rows.length,
+            ordersOutboxPending: ordersPending,
+            paymentsOutboxPending: paymentsPending,
+          };
+          if (total === 0) return { status: 'SKIP', summary: 'no orders yet', counts };
+          if (rows.length === 0 && ordersPending === 0 && paymentsPending === 0)
+            return {
+              status: 'PASS',
+              summary: `${total} orders: every one older than ${openForMs} ms is final; both outboxes drained`,
+              counts,
+            };
+          return {
+            status: 'FAIL',
+            summary: `${rows.length} orders still open after ${openForMs} ms; outbox rows pending: orders ${ordersPending}, payments ${paymentsPending}`,
+            counts,
+            evidence: rows.slice(0, 10).map((r) => ({
+              source: 'row' as const,
+              ref: `orders ${r.id}`,
+              detail: `still ${r.status} after ${(Number(r.age_ms) / 1000).toFixed(1)} s`,
+              entity: r.id,
+            })),
+          };
+        }),
+    },
     {
       id: 'exactly-once',
       run: (ctx) =>
-        onPayments(paymentsDatabaseUrl(ctx), async (db) => {
+        onDatabase(paymentsDatabaseUrl(ctx), async (db) => {
           const { rows } = await db.query<{ order_id: string; completed: string; debits: string; total: string }>(
             `WITH p AS (SELECT order_id, count(*) FILTER (WHERE status = 'completed') AS completed FROM payments GROUP BY order_id),
                   d AS (SELECT order_id, count(*) AS debits, sum(amount) AS total FROM ledger WHERE kind = 'debit' GROUP BY order_id)
@@ -95,7 +164,7 @@ export function labCChecks(paymentsDatabaseUrl: (ctx: CheckContext) => string): 
     {
       id: 'money-conserved',
       run: (ctx) =>
-        onPayments(paymentsDatabaseUrl(ctx), async (db) => {
+        onDatabase(paymentsDatabaseUrl(ctx), async (db) => {
           const { rows } = await db.query<{
             user_id: string;
             balance: string;

@@ -66,7 +66,11 @@ export function createLabC(env: NodeJS.ProcessEnv = process.env): LabModule {
       return vars;
     },
     parseLine: (kind, instance, text) => parser.parse(kind, instance, text),
-    checks: labCChecks((ctx) => databaseOf(ctx, 'payments')),
+    checks: labCChecks({
+      ordersDatabaseUrl: (ctx) => databaseOf(ctx, 'orders'),
+      paymentsDatabaseUrl: (ctx) => databaseOf(ctx, 'payments'),
+      openForMs: settings.fundsWindowMs + settings.finalGraceMs,
+    }),
     faults: [
       {
         id: 'duplicate-event',

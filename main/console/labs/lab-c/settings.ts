@@ -9,6 +9,7 @@
 //   EVENTSCOPE_LAB_C_SSE_CHANNEL       the Redis channel of the SSE fan-out (sse-updates)
 //   EVENTSCOPE_LAB_C_FUNDS_WINDOW_MS   how long an under-funded order waits for a top-up (15000, the seed's 15 s)
 //   EVENTSCOPE_LAB_C_SESSION_TIMEOUT_MS the consumer groups' session timeout (10000)
+//   EVENTSCOPE_LAB_C_FINAL_GRACE_MS    check 1: how long past the funds window an order may still be open (10000)
 import { z } from 'zod';
 import { AppError } from '../../../../services/shared/app-error.js';
 import { DEFAULT_PORTS, SSE_CHANNEL } from '../../../../services/lab-c/schema.js';
@@ -34,6 +35,7 @@ const Env = z.object({
   EVENTSCOPE_LAB_C_SSE_CHANNEL: z.string().min(1).default(SSE_CHANNEL),
   EVENTSCOPE_LAB_C_FUNDS_WINDOW_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   EVENTSCOPE_LAB_C_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  EVENTSCOPE_LAB_C_FINAL_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export interface LabCSettings {
@@ -45,6 +47,7 @@ export interface LabCSettings {
   sseChannel: string;
   fundsWindowMs: number;
   sessionTimeoutMs: number;
+  finalGraceMs: number;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): LabCSettings {
@@ -75,5 +78,6 @@ export function readSettings(env: NodeJS.ProcessEnv): LabCSettings {
     sseChannel: e.EVENTSCOPE_LAB_C_SSE_CHANNEL,
     fundsWindowMs: e.EVENTSCOPE_LAB_C_FUNDS_WINDOW_MS,
     sessionTimeoutMs: e.EVENTSCOPE_LAB_C_SESSION_TIMEOUT_MS,
+    finalGraceMs: e.EVENTSCOPE_LAB_C_FINAL_GRACE_MS,
   };
 }

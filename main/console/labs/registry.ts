@@ -4,6 +4,7 @@ import { AppError } from '../../../services/shared/app-error.js';
 import type { LabManifest } from '../contract/console-api.js';
 import { createLabA } from './lab-a/index.js';
 import { createLabB } from './lab-b/index.js';
+import { createLabC } from './lab-c/index.js';
 import { createLabD } from './lab-d/index.js';
 import { createLabE } from './lab-e/index.js';
 import type { LabModule } from './types.js';
@@ -11,7 +12,7 @@ import type { LabModule } from './types.js';
 /** A lab module made from the console's env (its settings: topic names, ports, a student's service URL, …). */
 export type LabFactory = (env: NodeJS.ProcessEnv) => LabModule;
 
-export const LAB_FACTORIES: readonly LabFactory[] = [createLabD, createLabB, createLabE, createLabA];
+export const LAB_FACTORIES: readonly LabFactory[] = [createLabD, createLabB, createLabC, createLabE, createLabA];
 
 export interface LabRegistry {
   readonly manifests: LabManifest[];

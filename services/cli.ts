@@ -4,22 +4,21 @@
 import { createLogger } from './shared/logger.js';
 import { toAppError } from './shared/app-error.js';
 import type { Runnable } from './shared/service-entry.js';
-import { LAB_SERVICES, resolveService, serviceNames } from './registry.js';
+import { allServices, resolveService, serviceNames } from './registry.js';
 
-const USAGE = `usage: tsx services/cli.ts <lab>/<service>   (one of: ${serviceNames().join(', ')})`;
+const usage = async () => `usage: tsx services/cli.ts <lab>/<service>   (one of: ${(await serviceNames()).join(', ')})`;
 /** a stop that hangs longer than this exits 1 anyway */
 const STOP_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
   const arg = process.argv[2];
   if (arg === '--list') {
-    for (const [lab, entries] of Object.entries(LAB_SERVICES))
-      for (const [name, entry] of Object.entries(entries)) process.stdout.write(`${lab}/${name}\t${entry.describe}\n`);
+    for (const [name, entry] of await allServices()) process.stdout.write(`${name}\t${entry.describe}\n`);
     return;
   }
-  const resolved = arg === undefined ? undefined : resolveService(arg);
+  const resolved = arg === undefined ? undefined : await resolveService(arg);
   if (resolved === undefined) {
-    process.stderr.write(`${arg === undefined ? '' : `unknown service: ${arg}\n`}${USAGE}\n`);
+    process.stderr.write(`${arg === undefined ? '' : `unknown service: ${arg}\n`}${await usage()}\n`);
     process.exit(2);
   }
   const name = resolved.service;
@@ -34,8 +33,7 @@ async function main(): Promise<void> {
 
   let service: Runnable;
   try {
-    const entry = LAB_SERVICES[resolved.lab]![resolved.service]!;
-    service = entry.create(process.env, {
+    service = resolved.entry.create(process.env, {
       logger,
       onFatal: (err) => {
         // not the broker being away (that it waits out): bad configuration or a bug

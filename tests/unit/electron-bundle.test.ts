@@ -234,7 +234,7 @@ describe('the services bundle in the packaged layout (electron-builder.yml extra
       expect(() => createRequire(resolveServicesEntry(layout)).resolve(dep), dep).toThrow();
   });
 
-  it("names every lab's services with --list (lab-d/loms and lab-d/notifier among them)", () => {
+  it("names every lab's services with --list (lab-d/loms and lab-d/notifier among them)", async () => {
     const res = runBundle(['--list']);
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
@@ -243,7 +243,7 @@ describe('the services bundle in the packaged layout (electron-builder.yml extra
       .filter(Boolean)
       .map((line) => line.split('\t')[0]);
     expect(listed).toEqual(expect.arrayContaining(['lab-d/loms', 'lab-d/notifier']));
-    expect(listed.sort()).toEqual(serviceNames().sort());
+    expect(listed.sort()).toEqual((await serviceNames()).sort());
   });
 
   it('refuses an unknown service with exit code 2 and the usage', () => {

@@ -1,7 +1,6 @@
 // Helpers for Lab E's checks tests: a console on Lab E with names of its own (topic and group prefix, database prefix,
 // five free ports), its five services run as child processes, an instance restarted in a broken mode (and waited for
 // until it listens again), checks run through the contract, and cleanup of the topics, groups and databases.
-import path from 'node:path';
 import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import { createMemoryLogger } from '../../../services/shared/logger.js';
@@ -41,15 +40,7 @@ export async function startLabEConsole(admin: Admin, name = 'checks-e'): Promise
     EVENTSCOPE_LAB_E_DATABASE_PREFIX: dbPrefix,
   };
   LAB_E_INSTANCES.forEach((s, i) => (env[`EVENTSCOPE_LAB_E_${s.toUpperCase()}_PORT`] = String(ports[i])));
-  // the children load Lab E's services only (lab-e-service.ts), not every lab's: a faster start on a busy machine
-  const lab: LabModule = Object.assign(createLabE(env), {
-    serviceArgs: (kind: string, repoRoot: string) => [
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'tests', 'integration', 'checks', 'lab-e-service.ts'),
-      kind,
-    ],
-  });
+  const lab: LabModule = createLabE(env);
   const console_ = createConsole({
     config: loadConsoleConfig(REPO_ROOT, { EVENTSCOPE_POLL_MS: '500' }),
     provider: sharedStackProvider(['kafka', 'postgres']),

@@ -9,6 +9,13 @@ import { parseLabBLine, type LabBLine } from '../../../../../services/lab-b/sche
 import type { Evidence, ServiceInstance } from '../../../contract/console-api.js';
 import type { CheckContext, CheckOutcome } from '../../types.js';
 import type { HttpKind } from '../settings.js';
+import { outcome, plural, query, until as untilEvery } from '../../../checks/kit.js';
+
+export { outcome, plural, query };
+
+/** `until` polling every 100 ms by default (Lab B's checks watch queues that move fast). */
+export const until: typeof untilEvery = (ctx, probe, timeoutMs, intervalMs = 100) =>
+  untilEvery(ctx, probe, timeoutMs, intervalMs);
 
 /** What the checks need of the module besides the context. */
 export interface LabBCheckDeps {
@@ -24,30 +31,6 @@ export const named = (deps: LabBCheckDeps, name: string): string => `${deps.pref
 
 /** The user id the checks' own probe messages carry (they show as such in the reports' read model). */
 export const PROBE_USER = 'eventscope-check';
-
-// --- waiting ------------------------------------------------------------------------------------------------
-
-/** Polls `probe` until it gives a value, the time is up (undefined) or the check is aborted (throws). */
-export async function until<T>(
-  ctx: Pick<CheckContext, 'signal' | 'deadline'>,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  intervalMs = 100,
-): Promise<T | undefined> {
-  const end = Math.min(Date.now() + timeoutMs, ctx.deadline - 1000);
-  for (;;) {
-    ctx.signal.throwIfAborted();
-    let value: T | undefined;
-    try {
-      value = await probe();
-    } catch {
-      value = undefined;
-    }
-    if (value !== undefined) return value;
-    if (Date.now() >= end) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 // --- the broker ---------------------------------------------------------------------------------------------
 
@@ -296,21 +279,6 @@ export function settled(ctx: CheckContext, instance: string, queue: string, sinc
 
 // --- rows ---------------------------------------------------------------------------------------------------
 
-export async function query<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    return (await c.query<T>(sql, params)).rows;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
 /**
  * Holds an exclusive lock on the seen-store table: every consumer's work (its mark and effect commit together) waits,
  * as on a slow database, so that a consumer holds the messages it was sent unacked. `release()` lets them go on.
@@ -412,17 +380,6 @@ export const authDown = (a: HttpAnswer): CheckOutcome =>
   );
 
 // --- outcomes -----------------------------------------------------------------------------------------------
-
-export function outcome(
-  status: CheckOutcome['status'],
-  summary: string,
-  counts: Record<string, number>,
-  evidence: Evidence[],
-): CheckOutcome {
-  return { status, summary, counts, evidence: evidence.slice(0, 50) };
-}
-
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The last 8 characters of an id (a UUIDv7's first ones are its time, alike for ids made together). */
 export const short = (id: string) => id.slice(-8);

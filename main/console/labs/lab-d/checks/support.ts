@@ -3,12 +3,14 @@
 // consumer instance logged as processed, loms' HTTP API, and waiting on a condition within the check's deadline.
 import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, type Admin } from 'kafkajs';
-import pg from 'pg';
 import { parseNotifierLine } from '../../../../../services/lab-d/schema.js';
 import type { Evidence } from '../../../contract/console-api.js';
 import type { LinkProxy } from '../../../faults/link-proxy.js';
-import type { CheckContext, CheckOutcome } from '../../types.js';
+import type { CheckContext } from '../../types.js';
 import { canonicalStatus, type LabDSettings } from '../settings.js';
+import { outcome, plural, query, until } from '../../../checks/kit.js';
+
+export { outcome, plural, query, until };
 
 /** The header the checks (and their faults) put on records they inject; the record checks leave those out. */
 export const INJECTED_HEADER = 'eventscope-fault';
@@ -169,28 +171,6 @@ export async function readTopic(
   }
   records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
   return { records, ends, partitions: ends.size };
-}
-
-/** Polls `probe` every `intervalMs` until it gives a value, the time is up (undefined) or the check is aborted (throws). */
-export async function until<T>(
-  ctx: Pick<CheckContext, 'signal' | 'deadline'>,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  intervalMs = 150,
-): Promise<T | undefined> {
-  const end = Math.min(Date.now() + timeoutMs, ctx.deadline - 1000);
-  for (;;) {
-    ctx.signal.throwIfAborted();
-    let value: T | undefined;
-    try {
-      value = await probe();
-    } catch {
-      value = undefined;
-    }
-    if (value !== undefined) return value;
-    if (Date.now() >= end) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 // --- the group -------------------------------------------------------------------------------------------------
@@ -374,21 +354,6 @@ export async function lomsAnswers(ctx: CheckContext, settings: LabDSettings, tim
 
 // --- rows ---------------------------------------------------------------------------------------------------
 
-export async function query<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    return (await c.query<T>(sql, params)).rows;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
 /** Pending outbox rows, or undefined when the table cannot be read (a student's service, the database away). */
 export async function outboxPending(url: string): Promise<number | undefined> {
   try {
@@ -400,17 +365,6 @@ export async function outboxPending(url: string): Promise<number | undefined> {
 }
 
 // --- outcomes -----------------------------------------------------------------------------------------------
-
-export function outcome(
-  status: CheckOutcome['status'],
-  summary: string,
-  counts: Record<string, number>,
-  evidence: Evidence[],
-): CheckOutcome {
-  return { status, summary, counts, evidence: evidence.slice(0, 50) };
-}
-
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The items by a key, each group in the items' order (one pass, no copies). */
 export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

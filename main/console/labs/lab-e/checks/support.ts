@@ -4,11 +4,13 @@
 // gateway's HTTP API, the check's crew (worker, manager, admin, accountant: signed up once per console), and outcomes.
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Admin, type IHeaders, type Kafka } from 'kafkajs';
-import pg from 'pg';
 import { schemaRegistry, type ValidationError } from '../../../../../services/lab-e/registry.js';
 import type { Role, TopicKey } from '../../../../../services/lab-e/schema.js';
 import type { Evidence } from '../../../contract/console-api.js';
-import type { CheckContext, CheckOutcome, LabContext } from '../../types.js';
+import type { CheckContext, LabContext } from '../../types.js';
+import { outcome, plural, query, until } from '../../../checks/kit.js';
+
+export { outcome, plural, query, until };
 
 /** The header the checks and the lab's faults put on the records they inject; the checks count those apart. */
 export const INJECTED_HEADER = 'eventscope-fault';
@@ -232,28 +234,6 @@ export function consoleEvent(name: string, version: number, data: Record<string,
 
 // --- waiting --------------------------------------------------------------------------------------------------
 
-/** Polls `probe` until it gives a value, the time is up (undefined) or the check is aborted (throws). */
-export async function until<T>(
-  ctx: Pick<CheckContext, 'signal' | 'deadline'>,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  intervalMs = 100,
-): Promise<T | undefined> {
-  const end = Math.min(Date.now() + timeoutMs, ctx.deadline - 1000);
-  for (;;) {
-    ctx.signal.throwIfAborted();
-    let value: T | undefined;
-    try {
-      value = await probe();
-    } catch {
-      value = undefined;
-    }
-    if (value !== undefined) return value;
-    if (Date.now() >= end) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /**
  * Waits until `group` committed up to the log-end offsets its topics had when this was called (every record there was
  * handled: dead-lettered, skipped or applied). What it still lags by when the time is up, else undefined.
@@ -286,21 +266,6 @@ export async function waitConsumed(
     100,
   );
   return ok === true ? undefined : `group ${group} did not commit past ${behind} within ${timeoutMs / 1000} s`;
-}
-
-export async function query<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    return (await c.query<T>(sql, params)).rows;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
 }
 
 /**
@@ -541,17 +506,6 @@ export async function exercise(
 }
 
 // --- outcomes -------------------------------------------------------------------------------------------------
-
-export function outcome(
-  status: CheckOutcome['status'],
-  summary: string,
-  counts: Record<string, number>,
-  evidence: Evidence[],
-): CheckOutcome {
-  return { status, summary, counts, evidence: evidence.slice(0, 50) };
-}
-
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** an id as evidence shows it: whole (UUIDv7s made in the same millisecond share their first characters) */
 export const short = (id: string | null | undefined) => (id === null || id === undefined ? '(none)' : id);

@@ -1,7 +1,7 @@
 // Lab E's console module: how its five instances are run (env: brokers, one database per service on the stack's
 // Postgres, ports, the gateway's upstreams, one JWT secret per console), what their stdout lines and the
-// tasks-lifecycle records say (facts of a task's timeline), its faults, its checks (invariants 1–8, checks/) and its
-// load. Settings: settings.ts.
+// tasks-lifecycle records say (facts of a task's timeline), its faults, its checks (invariants 1–8, checks/), its
+// load and its own requests (the Schemas and Ledger panels: contract.ts, panels.ts). Settings: settings.ts.
 import { AppError } from '../../../../services/shared/app-error.js';
 import { withDatabase } from '../../../../services/lab-e/db.js';
 import {
@@ -29,6 +29,7 @@ import {
 import { gatewayAccessCheck } from './checks/gateway-checks.js';
 import { labEFaults } from './checks/faults.js';
 import { CrewCache, type LabECheckDeps } from './checks/support.js';
+import { ConsoleAccountant, SchemaStatsCounter, readLedger, registryView, schemaDiff } from './panels.js';
 
 type DbService = keyof typeof DEFAULT_DATABASES;
 const DB_SERVICES = Object.keys(DEFAULT_DATABASES) as DbService[];
@@ -43,7 +44,14 @@ export function createLabE(env: NodeJS.ProcessEnv = process.env): LabModule {
   /** a service's own database on the stack's Postgres */
   const databaseOf = (ctx: LabContext, s: DbService) =>
     withDatabase(ctx.endpoints().postgres.url, `${settings.databasePrefix}_${s}`);
-  const parser = createLineParser({ lifecycleTopic: topics.tasksLifecycle, streamTopic: topics.tasksStream });
+  // the Schemas panel's counts per topic, from every line of the services
+  const stats = new SchemaStatsCounter(topics, prefix);
+  const parser = createLineParser({
+    lifecycleTopic: topics.tasksLifecycle,
+    streamTopic: topics.tasksStream,
+    onLine: (line) => stats.add(line),
+  });
+  const accountant = new ConsoleAccountant(() => url('gateway'));
   const load = createLabELoad(() => url('gateway'));
 
   const checkDeps: LabECheckDeps = {
@@ -136,5 +144,12 @@ export function createLabE(env: NodeJS.ProcessEnv = process.env): LabModule {
     ],
     checks,
     load: { unit: (_ctx, outcome, run) => load.unit(outcome, run) },
+    requests: {
+      'lab-e:schemas': () => Promise.resolve(registryView(prefix)),
+      'lab-e:schema-diff': (_ctx, { event, from, to }) => Promise.resolve(schemaDiff(event, from, to)),
+      'lab-e:schema-stats': () => Promise.resolve(stats.snapshot()),
+      'lab-e:ledger': (ctx) => readLedger(databaseOf(ctx, 'accounting')),
+      'lab-e:close-day': (ctx) => accountant.closeDay(databaseOf(ctx, 'accounting')),
+    },
   };
 }

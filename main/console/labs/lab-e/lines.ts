@@ -30,7 +30,13 @@ export interface LineParser {
   lastTask(): string | undefined;
 }
 
-export function createLineParser(opts: { lifecycleTopic: string; streamTopic: string; cap?: number }): LineParser {
+export function createLineParser(opts: {
+  lifecycleTopic: string;
+  streamTopic: string;
+  cap?: number;
+  /** every line of the lab's interface, once parsed (the Schemas panel's counts) */
+  onLine?: (line: LabELine, instance: string) => void;
+}): LineParser {
   const { lifecycleTopic, streamTopic } = opts;
   const cap = opts.cap ?? 20_000;
   const tasks = new Map<string, TaskState>();
@@ -137,6 +143,7 @@ export function createLineParser(opts: { lifecycleTopic: string; streamTopic: st
     parse(_kind, instance, text) {
       const line = parseLabELine(text);
       if (line === undefined) return undefined;
+      opts.onLine?.(line, instance);
       if (line.type === 'lifecycle') return { kind: 'lifecycle' };
       const facts = factsOf(line, instance);
       const kind = line.type === 'refused' || line.type === 'dead_lettered' ? 'error' : 'event';

@@ -13,6 +13,8 @@ import { LabPicker } from './features/labs/components/lab-picker';
 import { useLab } from './features/labs/store';
 import { OutboxView } from './features/outbox/components/outbox-view';
 import { useOutboxStore } from './features/outbox/store';
+import { QueuesView } from './features/queues/components/queues-view';
+import { useQueuesStore } from './features/queues/store';
 import { StackView } from './features/stack/components/stack-view';
 import { useStackStore } from './features/stack/store';
 import { TimelineView } from './features/timeline/components/timeline-view';
@@ -33,6 +35,7 @@ export const VIEWS: Partial<Record<ViewId, ViewDef>> = {
   stack: { label: 'Stack', blurb: () => 'Start, stop, break', component: StackView },
   topics: { label: 'Topics & partitions', blurb: () => 'Where events land', component: TopicsView },
   groups: { label: 'Consumer groups', blurb: () => 'Who reads what', component: GroupsView },
+  queues: { label: 'Queues', blurb: () => 'Exchanges, queues, consumers', component: QueuesView },
   outbox: { label: 'Outbox', blurb: () => 'Events waiting for the broker', component: OutboxView },
   timeline: { label: 'Timeline', blurb: (noun) => `One ${noun}, step by step`, component: TimelineView },
   checks: { label: 'Checks', blurb: () => 'Invariants: PASS or FAIL', component: ChecksView },
@@ -48,6 +51,12 @@ function viewsOf(lab: LabManifest | null): readonly ViewId[] {
   return hasChecks && !lab.views.includes('checks') ? [...lab.views, 'checks'] : lab.views;
 }
 
+/** messages held (ready + unacked) in the lab's queues (in every queue when its manifest names none) */
+function sumMessages(queues: Record<string, { name: string; messages: number }>, lab: LabManifest | null): number {
+  const names = new Set((lab?.exchanges ?? []).flatMap((x) => x.queues));
+  return Object.values(queues).reduce((n, q) => (names.size === 0 || names.has(q.name) ? n + q.messages : n), 0);
+}
+
 function NavCount({ view }: { view: ViewId }) {
   const lab = useLab();
   const components = lab?.components;
@@ -56,11 +65,13 @@ function NavCount({ view }: { view: ViewId }) {
   const lag = useGroupsStore((s) => Object.values(s.byId).reduce((n, g) => n + g.totalLag, 0));
   const pending = useOutboxStore((s) => s.state?.pending ?? null);
   const entities = useTimelineStore((s) => s.byId.size);
+  const queued = useQueuesStore((s) => (view === 'queues' ? sumMessages(s.queues, lab) : null));
   const checks = useChecksStore(selectNavCount);
   let text: string | null = null;
   if (view === 'stack') text = components !== undefined ? `${healthy}/${components.length}` : null;
   else if (view === 'topics') text = partitions > 0 ? `${partitions} p` : null;
   else if (view === 'groups') text = lag > 0 ? `lag ${lag}` : null;
+  else if (view === 'queues') text = queued !== null && queued > 0 ? `${queued} msg` : null;
   else if (view === 'outbox') text = pending !== null ? `${pending}` : null;
   else if (view === 'timeline') text = entities > 0 ? `${entities}` : null;
   else if (view === 'checks') text = checks;

@@ -5,6 +5,7 @@ import { createGroupsStore } from '../features/groups/store';
 import { createLabsStore } from '../features/labs/store';
 import { createLoadStore } from '../features/load/store';
 import { createOutboxStore } from '../features/outbox/store';
+import { createQueuesStore } from '../features/queues/store';
 import { createServicesStore } from '../features/service-instances/store';
 import { createStackStore } from '../features/stack/store';
 import { createTailStore } from '../features/topics/tail-store';
@@ -25,6 +26,7 @@ const makeStores = (): Stores => ({
   tail: createTailStore(),
   groups: createGroupsStore(),
   outbox: createOutboxStore(),
+  queues: createQueuesStore(),
   timeline: createTimelineStore(),
   checks: createChecksStore(),
 });

@@ -65,6 +65,11 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
       const snap = await call('outbox:snapshot', {});
       if (snap) stores.outbox.getState().applySnapshot(snap);
     });
+  const resyncQueues = () =>
+    once('queues', async () => {
+      const snap = await call('rabbitmq:snapshot', {});
+      if (snap) stores.queues.getState().applySnapshot(snap, now());
+    });
   const resyncTimeline = () =>
     // per lab: a fetch for the lab selected before must not hold back the one for the new lab
     once(`timeline:${stores.labs.getState().lab}`, async () => {
@@ -117,6 +122,10 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
       stores.outbox.getState().applyDiff(diff);
       if (stores.outbox.getState().needsResync) resyncOutbox();
     }),
+    client.subscribe('rabbitmq:diff', (diff) => {
+      stores.queues.getState().applyDiff(diff);
+      if (stores.queues.getState().needsResync) resyncQueues();
+    }),
     client.subscribe('timeline:batch', (batch) => {
       stores.timeline.getState().applyBatch(batch);
       if (stores.timeline.getState().needsResync) resyncTimeline();
@@ -150,6 +159,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
     resyncTopics();
     resyncGroups();
     resyncOutbox();
+    resyncQueues();
     resyncTimeline();
     resyncChecks();
   };

@@ -6,6 +6,7 @@ import { useGroupsStore, type createGroupsStore } from '../features/groups/store
 import { useLabsStore, type createLabsStore } from '../features/labs/store';
 import { useLoadStore, type createLoadStore } from '../features/load/store';
 import { useOutboxStore, type createOutboxStore } from '../features/outbox/store';
+import { useQueuesStore, type createQueuesStore } from '../features/queues/store';
 import { useServicesStore, type createServicesStore } from '../features/service-instances/store';
 import { useStackStore, type createStackStore } from '../features/stack/store';
 import { useTailStore, type createTailStore } from '../features/topics/tail-store';
@@ -22,6 +23,7 @@ export interface Stores {
   tail: ReturnType<typeof createTailStore>;
   groups: ReturnType<typeof createGroupsStore>;
   outbox: ReturnType<typeof createOutboxStore>;
+  queues: ReturnType<typeof createQueuesStore>;
   timeline: ReturnType<typeof createTimelineStore>;
   checks: ReturnType<typeof createChecksStore>;
 }
@@ -36,6 +38,7 @@ export const appStores: Stores = {
   tail: useTailStore,
   groups: useGroupsStore,
   outbox: useOutboxStore,
+  queues: useQueuesStore,
   timeline: useTimelineStore,
   checks: useChecksStore,
 };

@@ -32,6 +32,20 @@ export const GLOSSARY = {
   health: 'What the console last saw when it probed the component: starting, healthy, unhealthy or stopped.',
   kill: 'SIGKILL: the process dies at once, without leaving the group. The group notices only after the session timeout.',
   stop: 'SIGTERM: the process finishes its work, leaves the group cleanly and exits; the group rebalances at once.',
+  exchange:
+    'A RabbitMQ router: a publisher sends a message to an exchange, which copies it to every queue bound with a matching routing key (none bound: the message is dropped, or returned when published as mandatory).',
+  'routing key':
+    'A word the publisher puts on a message (user.login.failed); a binding names the keys its queue wants (user.login.* or user.# in a topic exchange).',
+  ready: 'Messages in the queue waiting for a consumer.',
+  unacked:
+    'Messages delivered to a consumer and not acknowledged yet. If the consumer dies, the broker delivers them again to another consumer, marked redelivered.',
+  redeliver:
+    'Messages delivered again (redelivered flag set): a consumer died or its channel closed before it acked them.',
+  'dead-letter exchange':
+    'Where the broker sends a message a consumer rejected without requeue (a poison message), or that expired: it lands in the queues bound to that exchange instead of being lost.',
+  'fan-out': 'One message, one copy in every queue bound with a matching key: each subscribing service gets its own.',
+  'work queue':
+    'Several consumers on one queue share its messages: each message goes to exactly one of them, and another takes over what a dead one held unacked.',
 } as const;
 
 export type GlossaryTerm = keyof typeof GLOSSARY;

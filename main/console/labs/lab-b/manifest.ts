@@ -95,7 +95,7 @@ export const LAB_B_MANIFEST: LabManifest = {
     tones: { submitted: 'warn', approved: 'ok', rejected: 'bad', cancelled: 'bad' },
     steps: LAB_B_STEPS,
   },
-  views: ['stack', 'timeline', 'checks'],
+  views: ['stack', 'queues', 'timeline', 'checks'],
   hint: ['Start local stack', 'Start all services', 'Run load: logins and vacation requests'],
   checks: LAB_B_CHECK_LIST,
   // nothing of the services' HTTP API publishes an unroutable or a poison message yet; the broker faults need the stack

@@ -73,6 +73,15 @@ describe('queues store', () => {
     expect(store.getState().redeliveries['/|audit.auth']).toBeUndefined();
   });
 
+  it('remembers the most consumers a queue had at once', () => {
+    const store = createQueuesStore();
+    store.getState().applySnapshot(labRSnapshot());
+    store.getState().applyDiff(diff(5, { queues: { upsert: [queue('jobs.work', { consumers: 1 })], removed: [] } }));
+    expect(store.getState().maxConsumers['/|jobs.work']).toBe(2);
+    store.getState().applyDiff(diff(6, { queues: { upsert: [queue('jobs.work', { consumers: 3 })], removed: [] } }));
+    expect(store.getState().maxConsumers['/|jobs.work']).toBe(3);
+  });
+
   it('marks the API reachable again when a diff comes after a snapshot that said it was not', () => {
     const store = createQueuesStore();
     store.getState().applySnapshot(labRSnapshot({ reachable: false }));

@@ -1,7 +1,8 @@
 // Mirrors RabbitMQ as the console's observer sees it (management API): exchanges, queues with their depths and rates,
 // bindings, connections, channels and consumers, keyed by id. Filled by rabbitmq:snapshot and kept by rabbitmq:diff
 // (upserts and removals per kind, one setState per push); a seq gap asks for the snapshot again. Also remembers the
-// last redelivery seen on each queue (a rate lasts one broker sample; the lesson lasts longer).
+// last redelivery seen on each queue (a rate lasts one broker sample; the lesson lasts longer) and the most consumers
+// each queue had at once (a work queue whose consumer died is still one).
 import { create } from 'zustand';
 import type {
   RabbitDiff,
@@ -37,6 +38,8 @@ export interface QueuesState {
   consumers: ById<'consumers'>;
   /** queue id → the last redelivery seen */
   redeliveries: Record<string, Redelivery>;
+  /** queue id → the most consumers it had at once (a work queue stays one after a consumer died) */
+  maxConsumers: Record<string, number>;
   applySnapshot: (snapshot: RabbitSnapshot, at?: number) => void;
   applyDiff: (diff: RabbitDiff) => void;
 }
@@ -48,6 +51,19 @@ const byId = <T extends { id: string }>(items: readonly T[]): Record<string, T> 
   for (const i of items) out[i.id] = i;
   return out;
 };
+
+function noteConsumers(
+  current: Record<string, number>,
+  queues: readonly RabbitTopology['queues'][number][],
+): Record<string, number> {
+  let next = current;
+  for (const q of queues) {
+    if (q.consumers <= (current[q.id] ?? 0)) continue;
+    if (next === current) next = { ...current };
+    next[q.id] = q.consumers;
+  }
+  return next;
+}
 
 function noteRedeliveries(
   current: Record<string, Redelivery>,
@@ -78,6 +94,7 @@ export const createQueuesStore = () =>
     channels: {},
     consumers: {},
     redeliveries: {},
+    maxConsumers: {},
     applySnapshot: (snap, at = Date.now()) =>
       set((s) => {
         // an older snapshot than the pushes applied since (seq 0: the observer started again)
@@ -96,6 +113,7 @@ export const createQueuesStore = () =>
           channels: byId(snap.channels),
           consumers: byId(snap.consumers),
           redeliveries: noteRedeliveries(s.redeliveries, snap.queues, at),
+          maxConsumers: noteConsumers(s.maxConsumers, snap.queues),
         };
       }),
     applyDiff: (diff) =>
@@ -117,8 +135,10 @@ export const createQueuesStore = () =>
           for (const id of removed) delete map[id];
           (next as Record<string, unknown>)[kind] = map;
         }
-        if (diff.queues.upsert.length > 0)
+        if (diff.queues.upsert.length > 0) {
           next.redeliveries = noteRedeliveries(s.redeliveries, diff.queues.upsert, diff.at);
+          next.maxConsumers = noteConsumers(s.maxConsumers, diff.queues.upsert);
+        }
         return next;
       }),
   }));

@@ -218,14 +218,27 @@ export function fanOuts(view: RabbitView, lab: LabManifest | null, labOnly: bool
 export interface WorkQueue {
   queue: RabbitQueue;
   consumers: ConsumerOf[];
+  /** the most consumers it had at once */
+  maxConsumers: number;
 }
 
-/** Queues that two or more consumers share: each message goes to one of them. */
-export function workQueues(view: RabbitView, lab: LabManifest | null, labOnly: boolean): WorkQueue[] {
+/**
+ * Queues that two or more consumers share, or shared (`maxConsumers`: one of them died or stopped): each message goes
+ * to one of them.
+ */
+export function workQueues(
+  view: RabbitView,
+  lab: LabManifest | null,
+  labOnly: boolean,
+  maxConsumers: Record<string, number> = {},
+): WorkQueue[] {
   const instances = instancesOf(lab);
   return shownQueues(view, lab, labOnly)
-    .map((queue) => ({ queue, consumers: consumersOf(view, queue.id, instances) }))
-    .filter((w) => w.consumers.length >= 2);
+    .map((queue) => {
+      const consumers = consumersOf(view, queue.id, instances);
+      return { queue, consumers, maxConsumers: Math.max(consumers.length, maxConsumers[queue.id] ?? 0) };
+    })
+    .filter((w) => w.maxConsumers >= 2);
 }
 
 /** The lab's queues the manifest names but the broker does not have (yet): their consumers declare them. */

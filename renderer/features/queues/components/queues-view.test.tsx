@@ -25,6 +25,7 @@ const EMPTY = {
   channels: {},
   consumers: {},
   redeliveries: {},
+  maxConsumers: {},
 };
 
 function renderView(client: FakeClient = createFakeClient()) {
@@ -90,6 +91,10 @@ describe('QueuesView', () => {
     );
     expect(screen.getByTestId('queue-consumers-jobs.work').textContent).toBe('1');
     expect(screen.getByTestId('queue-redeliver-jobs.work').textContent).toContain('3.0/s');
+    // still a work queue, with one of its two consumers left, and the redelivery shown
+    expect(screen.getByTestId('work-left-jobs.work').textContent).toMatch(/1 of the 2 consumers left/);
+    expect(screen.queryByTestId('work-consumer-worker-1')).toBeNull();
+    expect(screen.getByTestId('redelivered-jobs.work').textContent).toContain('3.0/s');
   });
 
   it('shows the fan-out next to the work queue, and which instance took each copy of the newest message', async () => {

@@ -37,6 +37,7 @@ export function QueuesView() {
   const reachable = useQueuesStore((s) => s.reachable);
   const at = useQueuesStore((s) => s.at);
   const redeliveries = useQueuesStore((s) => s.redeliveries);
+  const maxConsumers = useQueuesStore((s) => s.maxConsumers);
   const labNames = (lab?.exchanges ?? []).length > 0;
   const [labOnly, setLabOnly] = useState(true);
   const only = labOnly && labNames;
@@ -44,7 +45,7 @@ export function QueuesView() {
   const queues = useMemo(() => shownQueues(view, lab, only), [view, lab, only]);
   const graph = useMemo(() => topologyGraph(view, lab, only), [view, lab, only]);
   const fanouts = useMemo(() => fanOuts(view, lab, only), [view, lab, only]);
-  const works = useMemo(() => workQueues(view, lab, only), [view, lab, only]);
+  const works = useMemo(() => workQueues(view, lab, only, maxConsumers), [view, lab, only, maxConsumers]);
   const missing = useMemo(() => missingQueues(view, lab), [view, lab]);
   const usesRabbit = lab === null || lab.components.includes('rabbitmq');
   const allQueues = Object.keys(view.queues).length;

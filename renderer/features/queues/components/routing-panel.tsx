@@ -206,6 +206,12 @@ export function RoutingPanel({
                       ready {w.queue.ready}, unacked {w.queue.unacked}, deliver {rate(w.queue.deliverRate)}
                     </span>
                   </div>
+                  {w.consumers.length < w.maxConsumers && (
+                    <p className="sub" data-testid={`work-left-${w.queue.name}`}>
+                      {w.consumers.length} of the {w.maxConsumers} consumers left: what a gone one held unacked went
+                      back to the queue, and the others take it.
+                    </p>
+                  )}
                   <ul>
                     {w.consumers.map((c) => (
                       <li key={c.id} data-testid={`work-consumer-${c.instance}`}>

@@ -30,9 +30,9 @@ export class TopicsPage {
   async produceAgain(key: string, value: string): Promise<string> {
     await this.browser.getByTestId('browse-detail').getByRole('button', { name: 'Produce again…' }).click();
     const form = this.browser.getByRole('form', { name: 'Produce a record' });
-    await form.getByLabel('Partition').selectOption('');
-    await form.getByLabel('Key').fill(key);
-    await form.getByLabel('Value', { exact: true }).fill(value);
+    await form.getByRole('combobox', { name: /^Partition/ }).selectOption('');
+    await form.getByRole('textbox', { name: 'Key', exact: true }).fill(key);
+    await form.getByRole('textbox', { name: 'Value', exact: true }).fill(value);
     await form.getByRole('button', { name: 'Produce', exact: true }).click();
     const result = form.getByTestId('produce-result');
     await expect(result).toHaveText(/produced to /, { timeout: 30_000 });

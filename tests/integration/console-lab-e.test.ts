@@ -1,7 +1,9 @@
 // Lab E in the console: the registered module (main/console/labs/lab-e) on topics, groups, databases and ports of its
 // own. The console runs the five services as child processes, its load signs a crew up and creates, reshuffles and
 // completes tasks through the gateway, and each task's timeline reads created → assigned (fee) → reassigned (fee) →
-// completed (reward) from the tasks-lifecycle records and the services' lines, with no flag.
+// completed (reward) from the tasks-lifecycle records and the services' lines, with no flag. Then its panels' requests:
+// the registry and check-compat (lab-e:schemas, lab-e:schema-diff), per topic counts with the dead letter the
+// invalid-event fault made (lab-e:schema-stats), accounting's ledger and the day close (lab-e:ledger, lab-e:close-day).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import pg from 'pg';
@@ -191,6 +193,77 @@ describe('Lab E in the console', () => {
       actor: 'accounting',
       where: { kind: 'record', topic: `${prefix}tasks-lifecycle.dlq` },
     });
+  });
+
+  it("answers the Schemas panel: the registry, check-compat's verdict, per topic counts with the dead letter", async () => {
+    const registry = await call('lab-e:schemas', {});
+    const created = registry.events.find((e) => e.event === 'TaskCreated');
+    expect(created).toMatchObject({ domain: 'tasks', topic: `${prefix}tasks-stream` });
+    expect(created?.versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(registry.compat).toContainEqual(expect.objectContaining({ event: 'TaskCreated', compatible: false }));
+    const diff = await call('lab-e:schema-diff', { event: 'TaskCreated', from: 1, to: 2 });
+    expect(diff.changes).toContainEqual(expect.objectContaining({ path: 'data.jira_id', breaking: false }));
+    expect(diff.changes).toContainEqual(expect.objectContaining({ path: 'data.title', breaking: true }));
+    await expect(call('lab-e:schema-diff', { event: 'TaskCreated', from: 1, to: 7 })).rejects.toThrow(
+      /NOT_FOUND TaskCreated has versions 1, 2, not 7/,
+    );
+
+    const stats = await waitFor(
+      async () => {
+        const s = await call('lab-e:schema-stats', {});
+        const life = s.topics.find((t) => t.topic === `${prefix}tasks-lifecycle`);
+        return life !== undefined && (life.deadLettered.accounting ?? 0) >= 1 ? s : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 200, what: "accounting's dead letter counted" },
+    );
+    const byTopic = new Map(stats.topics.map((t) => [t.topic.slice(prefix.length), t]));
+    // three tasks created, reshuffled and completed: TaskAdded, TaskAssigned (≥ 2 each), TaskCompleted
+    expect(byTopic.get('tasks-lifecycle')?.produced).toBeGreaterThanOrEqual(12);
+    expect(byTopic.get('tasks-lifecycle')?.consumed.accounting).toBeGreaterThanOrEqual(12);
+    expect(byTopic.get('tasks-stream')?.byEvent['TaskCreated v2']).toBeGreaterThanOrEqual(3);
+    expect(Object.keys(byTopic.get('accounts-stream')?.consumed ?? {}).sort()).toEqual([
+      'accounting',
+      'analytics',
+      'tasks',
+    ]);
+    const dead = byTopic.get('tasks-lifecycle')?.failures.find((f) => f.kind === 'dead-lettered');
+    expect(dead).toMatchObject({
+      service: 'accounting',
+      reason: 'invalid',
+      eventName: 'TaskAssigned',
+      dlq: { topic: `${prefix}tasks-lifecycle.dlq` },
+    });
+    expect(dead?.errors.map((e) => e.field)).toContain('data.assignee_public_id');
+  });
+
+  it('answers the Ledger panel and closes the day: payouts with their mails, balances paid out', async () => {
+    const ledger = await waitFor(
+      async () => {
+        const l = await call('lab-e:ledger', {});
+        return l.workers.some((w) => w.rows > 0) && l.income.fees > 0 ? l : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 200, what: 'ledger rows' },
+    );
+    expect(ledger.cycle).not.toBeNull();
+    expect(ledger.income.managementIncome).toBe(ledger.income.fees - ledger.income.rewards);
+    for (const w of ledger.workers) expect(w.ledgerSum, w.publicId).toBe(w.balance);
+    const active = ledger.workers.find((w) => w.rows > 0)!;
+    expect(['fee', 'reward']).toContain(active.ledger[0]?.kind);
+    expect(active.ledger[0]?.balanceAfter).toBe(active.balance);
+
+    const positive = ledger.workers.filter((w) => w.balance > 0);
+    const closed = await call('lab-e:close-day', {});
+    expect(closed.cycleId).toBe(ledger.cycle!.id);
+    expect(closed.nextCycleId).toBeGreaterThan(closed.cycleId);
+    expect(closed.payouts.map((p) => p.account).sort()).toEqual(positive.map((w) => w.publicId).sort());
+    expect(closed.mails).toHaveLength(closed.payouts.length);
+    for (const p of closed.payouts)
+      expect(closed.mails.find((m) => m.account === p.account)?.body).toContain(`You earned ${p.amount}`);
+    const after = await call('lab-e:ledger', {});
+    expect(after.cycle?.id).toBe(closed.nextCycleId);
+    expect(after.closed[0]?.cycleId).toBe(closed.cycleId);
+    expect(after.closed[0]?.payouts.map((p) => p.amount).sort()).toEqual(closed.payouts.map((p) => p.amount).sort());
+    expect(after.workers.filter((w) => w.balance > 0)).toEqual([]);
   });
 
   it('stops every instance', async () => {

@@ -160,7 +160,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       duplicate: (topic, source) => needKafka().faults.produceDuplicate(topic, source),
       poison: (topic, key, value) => needKafka().faults.producePoison(topic, key, value),
     },
-    stack: { restart: (c) => restart(c) },
+    stack: { restart: (c) => restart(c), stopNode: (c, n) => stopNode(c, n), startNode: (c, n) => startNode(c, n) },
   };
 
   provider.onHealth((health) => {
@@ -189,6 +189,22 @@ export function createConsole(deps: ConsoleDeps): Console {
     if (provider.restartComponent !== undefined) return provider.restartComponent(c);
     await provider.stopComponent(c);
     await provider.startComponent(c);
+  };
+
+  /** one node of a component of several (a Kafka cluster's `kafka-2`); providers without clusters refuse */
+  const stopNode = async (c: ComponentName, node: string): Promise<void> => {
+    if (provider.stopNode === undefined)
+      throw new AppError('INVALID_INPUT', `the ${provider.kind} provider does not stop single nodes`, {
+        field: 'node',
+      });
+    await provider.stopNode(c, node);
+  };
+  const startNode = async (c: ComponentName, node: string): Promise<void> => {
+    if (provider.startNode === undefined)
+      throw new AppError('INVALID_INPUT', `the ${provider.kind} provider does not start single nodes`, {
+        field: 'node',
+      });
+    await provider.startNode(c, node);
   };
 
   const load = createLoadGenerator({ onProgress: (progress) => hub.emit('load:progress', { progress }) });
@@ -451,7 +467,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       return info();
     },
     'stack:up': async () => {
-      const r = await provider.up({ lab: lab.manifest.id });
+      const r = await provider.up({ lab: lab.manifest.id, kafkaNodes: lab.manifest.kafka?.nodes ?? 1 });
       await observeHealthy();
       return { health: r.health, millisToHealthy: r.millisToHealthy };
     },
@@ -474,6 +490,14 @@ export function createConsole(deps: ConsoleDeps): Console {
     },
     'stack:restart-component': async ({ component }) => {
       await restart(component);
+      return empty;
+    },
+    'stack:stop-node': async ({ component, node }) => {
+      await stopNode(component, node);
+      return empty;
+    },
+    'stack:start-node': async ({ component, node }) => {
+      await startNode(component, node);
       return empty;
     },
     'services:list': () => Promise.resolve({ instances: supervisor.list() }),

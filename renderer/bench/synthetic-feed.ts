@@ -111,6 +111,8 @@ export function createSyntheticFeed(preloaded: number): Feed {
       topic: TOPIC,
       partition: p,
       leader: 1,
+      replicas: [1],
+      isr: [1],
       logStartOffset: '0',
       logEndOffset: String(offsets[p]),
       msgsPerSec: 500,

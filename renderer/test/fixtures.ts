@@ -155,6 +155,8 @@ export const partition = (topic: string, p: number, over: Partial<PartitionState
   topic,
   partition: p,
   leader: 1,
+  replicas: [1],
+  isr: [1],
   logStartOffset: '0',
   logEndOffset: '10',
   msgsPerSec: 0,

@@ -8,6 +8,11 @@ export const GLOSSARY = {
   'log-start': 'The oldest offset still stored on the partition (older records were deleted by retention).',
   'log-end': 'The offset the next record written to the partition will get. log-end − log-start = records stored.',
   key: 'The record key (the id of the entity the event is about). Kafka hashes it to pick the partition.',
+  'replication factor':
+    'How many brokers keep a copy (a replica) of each partition. With 2, one broker may be lost without losing records.',
+  leader:
+    'The broker that serves a partition: producers write to it, followers copy from it. None: the partition is offline.',
+  ISR: 'In-sync replicas: the replicas that have caught up with the leader. Fewer than the replicas: under-replicated (a broker is down or behind).',
   'consumer group':
     'Consumers that share the work of reading a topic. Each partition is owned by exactly one member; a member without a partition stays idle as a spare.',
   member: 'One consumer process in the group (one service instance).',

@@ -47,6 +47,17 @@ export const ComponentHealth = z.object({
   state: z.enum(['starting', 'healthy', 'unhealthy', 'stopped']),
   endpoint: z.string(),
   detail: z.string(),
+  /** a component of several nodes (a Kafka cluster of 2 or 3): each node's health; absent for one server */
+  nodes: z
+    .array(
+      z.object({
+        name: z.string(),
+        state: z.enum(['starting', 'healthy', 'unhealthy', 'stopped']),
+        endpoint: z.string(),
+        detail: z.string(),
+      }),
+    )
+    .optional(),
 });
 export type ComponentHealth = z.infer<typeof ComponentHealth>;
 export const ProviderKind = z.enum(['docker', 'local', 'external']);
@@ -101,7 +112,12 @@ export const PartitionState = z.object({
   id: z.string(),
   topic: z.string(),
   partition: z.number().int().nonnegative(),
+  /** the leader's broker id; null: no leader (the partition is offline) */
   leader: z.number().int().nullable(),
+  /** the brokers that hold a replica (the replication factor is its length) */
+  replicas: z.array(z.number().int()),
+  /** the in-sync replicas: fewer than `replicas` is an under-replicated partition */
+  isr: z.array(z.number().int()),
   logStartOffset: Int64,
   logEndOffset: Int64,
   /** records appended per second over the last poll interval */
@@ -376,6 +392,10 @@ const CORE_REQUESTS = {
   /** Fault: stop and start one component the provider started (the local stack's own RabbitMQ node; never a shared
    * server: CONFLICT). */
   'stack:restart-component': def(z.object({ component: ComponentName }).strict(), Empty),
+  /** Fault: stop one node of a component of several (`kafka-2` of the local Kafka cluster). */
+  'stack:stop-node': def(z.object({ component: ComponentName, node: z.string().min(1).max(40) }).strict(), Empty),
+  /** Fault undone: start that node again; resolves when the cluster reports it. */
+  'stack:start-node': def(z.object({ component: ComponentName, node: z.string().min(1).max(40) }).strict(), Empty),
 
   /** The selected lab's service instances (as its manifest declares them) and their state. */
   'services:list': def(Empty, z.object({ instances: z.array(ServiceInstance) })),

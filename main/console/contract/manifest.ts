@@ -127,5 +127,7 @@ export const LabManifest = z.object({
   faults: z.array(ManifestFault),
   brokenModes: z.array(ManifestBrokenMode),
   load: ManifestLoad.nullable(),
+  /** the Kafka cluster the lab asks the stack for (absent: one node); the local provider starts 1 to 3 KRaft nodes */
+  kafka: z.object({ nodes: z.number().int().min(1).max(3) }).optional(),
 });
 export type LabManifest = z.infer<typeof LabManifest>;

@@ -40,7 +40,12 @@ export interface LabContext {
    * Stack faults a lab may run (its "restart the broker"): `restart` stops and starts only what the provider started
    * (the local stack's own RabbitMQ node; a shared server is refused with CONFLICT). Absent without stack control.
    */
-  stack?: { restart?(component: ComponentName): Promise<void> };
+  stack?: {
+    restart?(component: ComponentName): Promise<void>;
+    /** one node of a component of several (`kafka-2` of a Kafka cluster): Lab A's "stop kafka-2" */
+    stopNode?(component: ComponentName, node: string): Promise<void>;
+    startNode?(component: ComponentName, node: string): Promise<void>;
+  };
 }
 
 /** A fact a lab's line parser or record scanner found, for the entity store. */

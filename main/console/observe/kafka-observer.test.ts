@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rebalanceGeneration } from './kafka-observer.js';
+import { placementOf, rebalanceGeneration } from './kafka-observer.js';
 
 describe('rebalanceGeneration', () => {
   it('shows the reported generation when it is new for this rebalance', () => {
@@ -18,5 +18,20 @@ describe('rebalanceGeneration', () => {
 
   it('says unknown when no notifier reported a generation', () => {
     expect(rebalanceGeneration(null, 1)).toEqual({ generationId: null, nextFloor: 2 });
+  });
+});
+
+describe('placementOf', () => {
+  it('gives the leader, the replicas and the ISR, sorted', () => {
+    expect(placementOf({ partitionErrorCode: 0, leader: 2, replicas: [3, 1, 2], isr: [2, 3] })).toEqual({
+      leader: 2,
+      replicas: [1, 2, 3],
+      isr: [2, 3],
+    });
+  });
+
+  it('says no leader (offline) for -1 or LEADER_NOT_AVAILABLE', () => {
+    expect(placementOf({ partitionErrorCode: 0, leader: -1, replicas: [1], isr: [] }).leader).toBeNull();
+    expect(placementOf({ partitionErrorCode: 5, leader: 1, replicas: [1, 2], isr: [1] }).leader).toBeNull();
   });
 });

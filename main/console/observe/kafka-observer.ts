@@ -1,4 +1,5 @@
-// Polls Kafka's admin API: topics with per-partition log-start/log-end offsets and messages/s; consumer groups with
+// Polls Kafka's admin API: topics with per-partition leader, replicas, ISR (from the same metadata request as before),
+// log-start/log-end offsets and messages/s; consumer groups with
 // state, members and their decoded assignments, committed offsets and lag per partition; rebalance history (who moved).
 // Pushes diffs (what changed since the last push), never whole snapshots; the snapshot is a request.
 import { AssignerProtocol, type Admin } from 'kafkajs';
@@ -71,6 +72,25 @@ export function rebalanceGeneration(
   return { generationId: null, nextFloor: Math.max(floor, (known ?? 0) + 1) + 1 };
 }
 
+/** LEADER_NOT_AVAILABLE: the partition's metadata names no live leader */
+const LEADER_NOT_AVAILABLE = 5;
+
+/**
+ * Where one partition lives, from its metadata: the leader (null when there is none: -1 or LEADER_NOT_AVAILABLE, an
+ * offline partition), the replicas and the in-sync replicas (sorted, so that a reordering is not a change).
+ */
+export function placementOf(p: { partitionErrorCode: number; leader: number; replicas: number[]; isr: number[] }): {
+  leader: number | null;
+  replicas: number[];
+  isr: number[];
+} {
+  return {
+    leader: p.leader >= 0 && p.partitionErrorCode !== LEADER_NOT_AVAILABLE ? p.leader : null,
+    replicas: [...p.replicas].sort((a, b) => a - b),
+    isr: [...p.isr].sort((a, b) => a - b),
+  };
+}
+
 export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
   const now = deps.now ?? Date.now;
   let connected = false;
@@ -102,8 +122,9 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
     const topics = (await deps.admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
     deps.onTopics?.(topics);
     const meta = topics.length > 0 ? await deps.admin.fetchTopicMetadata({ topics }) : { topics: [] };
-    const leaders = new Map<string, number>();
-    for (const t of meta.topics) for (const p of t.partitions) leaders.set(`${t.name}/${p.partitionId}`, p.leader);
+    const placement = new Map<string, { leader: number | null; replicas: number[]; isr: number[] }>();
+    for (const t of meta.topics)
+      for (const p of t.partitions) placement.set(`${t.name}/${p.partitionId}`, placementOf(p));
     const at = now();
     const seen = new Set<string>();
     const upsert: PartitionState[] = [];
@@ -119,11 +140,14 @@ export function createKafkaObserver(deps: KafkaObserverDeps): KafkaObserver {
         const dt = prev === undefined ? 0 : (at - prev.at) / 1000;
         const rate = prev === undefined || dt <= 0 ? 0 : Math.max(0, Number(high - prev.high) / dt);
         lastHigh.set(id, { high, at });
+        const where = placement.get(id);
         const state: PartitionState = {
           id,
           topic,
           partition: o.partition,
-          leader: leaders.get(id) ?? null,
+          leader: where?.leader ?? null,
+          replicas: where?.replicas ?? [],
+          isr: where?.isr ?? [],
           logStartOffset: o.low,
           logEndOffset: o.high,
           msgsPerSec: Math.round(rate * 10) / 10,

@@ -17,7 +17,8 @@ export class HealthBoard {
       prev !== undefined &&
       prev.state === health.state &&
       prev.detail === health.detail &&
-      prev.endpoint === health.endpoint
+      prev.endpoint === health.endpoint &&
+      JSON.stringify(prev.nodes) === JSON.stringify(health.nodes)
     )
       return;
     this.current.set(health.name, health);

@@ -13,6 +13,16 @@ export interface ComponentHealth {
   endpoint: string;
   /** a human sentence: "KRaft broker 3.9.1, started by Eventscope (pid 1234)", "connection refused", … */
   detail: string;
+  /** a component of several nodes (a Kafka cluster of 2 or 3): each node's health; absent for one server */
+  nodes?: NodeHealth[];
+}
+
+/** One node of a component (`kafka-2` of a KRaft cluster). */
+export interface NodeHealth {
+  name: string;
+  state: HealthState;
+  endpoint: string;
+  detail: string;
 }
 
 /** Where the servers are. Credentials may be inside URLs: never log or push these to the renderer as they are. */
@@ -43,6 +53,8 @@ export interface UpResult {
 
 export interface UpOptions {
   lab?: string;
+  /** how many Kafka nodes the lab asks for (its manifest's `kafka.nodes`, 1 to 3; default: what runs, else 1) */
+  kafkaNodes?: number;
 }
 
 export interface DownOptions {
@@ -73,4 +85,10 @@ export interface StackProvider {
    * durability check); refused (CONFLICT) for a server it did not start. Absent: stop then start.
    */
   restartComponent?(name: ComponentName): Promise<void>;
+  /**
+   * Fault: stop or start one node of a component of several (`kafka-2` of a Kafka cluster). Absent where the provider
+   * runs no clusters; refused (INVALID_INPUT) for a node the component does not have.
+   */
+  stopNode?(name: ComponentName, node: string): Promise<void>;
+  startNode?(name: ComponentName, node: string): Promise<void>;
 }

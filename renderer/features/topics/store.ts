@@ -44,6 +44,14 @@ export interface TopicView {
   totalKeys: number;
 }
 
+/** A partition's replication at a glance: no leader (offline), fewer in-sync replicas than replicas, or fine. */
+export type Replication = 'ok' | 'under-replicated' | 'offline';
+
+export function replicationOf(p: Pick<PartitionState, 'leader' | 'replicas' | 'isr'>): Replication {
+  if (p.leader === null) return 'offline';
+  return p.isr.length < p.replicas.length ? 'under-replicated' : 'ok';
+}
+
 /** Partitions grouped by topic, sorted by topic then partition. */
 export function groupByTopic(byId: Record<string, PartitionState>): TopicView[] {
   const topics = new Map<string, PartitionState[]>();

@@ -9,12 +9,14 @@ import { orderCheck } from './checks/order-check.js';
 import { createLineParser } from './lines.js';
 import { API_KIND, labAManifest, PROJECTOR_KIND } from './manifest.js';
 import { readSettings } from './settings.js';
+import { clusterFaults, kafkaNodesOf, withCluster } from './cluster.js';
 
 export function createLabA(env: NodeJS.ProcessEnv = process.env): LabModule {
   const settings = readSettings(env);
   const topic = `${settings.prefix}${PRESENTATION_EVENTS_TOPIC}`;
   const groupId = `${settings.prefix}${PROJECTOR_GROUP_ID}`;
-  const manifest = labAManifest(settings);
+  const kafkaNodes = kafkaNodesOf(env);
+  const manifest = withCluster(labAManifest(settings), kafkaNodes);
   const parseLine = createLineParser({ groupId });
 
   return {
@@ -72,6 +74,7 @@ export function createLabA(env: NodeJS.ProcessEnv = process.env): LabModule {
           return `sent a poison record to ${r.topic} p${r.partition}@${r.offset}: the projector logs, counts and skips it`;
         },
       },
+      ...clusterFaults(kafkaNodes),
     ],
   };
 }

@@ -1,5 +1,6 @@
-// One Apache Kafka broker in KRaft mode (broker + controller in one JVM), run from the official jars with Java.
-// Several instances can run at once on different ports and data folders (the tests start their own on 39xxx).
+// One Apache Kafka node in KRaft mode (broker + controller in one JVM), run from the official jars with Java.
+// Several instances can run at once on different ports and data folders (the tests start their own on 2xxxx); alone it
+// is a one-node cluster, or it is one voter of a cluster of several (kafka-cluster.ts: `voters` and one `clusterId`).
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +42,19 @@ export interface LocalKafkaOptions {
   startTimeoutMs?: number;
   /** Adopt an already running broker of this data folder (its PID); default: the PID in <dataDir>/broker.pid. */
   adoptPid?: number;
+  /** The KRaft node id (default 1). */
+  nodeId?: number;
+  /** Every voter of the controller quorum, this node included (default: this node alone, a one-node cluster). */
+  voters?: readonly KafkaVoter[];
+  /** The cluster id every node of a cluster is formatted with, asked for at the first format (default: the one kept
+   * in <dataDir>/cluster.id). */
+  clusterId?: () => string;
+}
+
+/** One voter of a KRaft controller quorum: its node id and its CONTROLLER port on 127.0.0.1. */
+export interface KafkaVoter {
+  id: number;
+  controllerPort: number;
 }
 
 export class LocalKafka {
@@ -48,6 +62,9 @@ export class LocalKafka {
   readonly controllerPort: number;
   readonly dataDir: string;
   readonly heapMb: number;
+  readonly nodeId: number;
+  readonly voters: readonly KafkaVoter[];
+  private readonly sharedClusterId: (() => string) | undefined;
   private readonly jarsDir: string | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly startTimeoutMs: number;
@@ -59,6 +76,9 @@ export class LocalKafka {
     this.controllerPort = opts.controllerPort;
     this.dataDir = path.resolve(opts.dataDir);
     this.heapMb = opts.heapMb ?? 512;
+    this.nodeId = opts.nodeId ?? 1;
+    this.voters = opts.voters ?? [{ id: this.nodeId, controllerPort: this.controllerPort }];
+    this.sharedClusterId = opts.clusterId;
     this.jarsDir = opts.jarsDir;
     this.env = opts.env ?? process.env;
     this.startTimeoutMs = opts.startTimeoutMs ?? 90_000;
@@ -244,40 +264,12 @@ export class LocalKafka {
 
   private writeServerProperties(): string {
     const file = path.join(this.dataDir, 'server.properties');
-    const lines = [
-      '# Written by Eventscope (main/console/stack/local/kafka.ts) on every start.',
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${this.controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${this.port}`,
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      `log.dirs=${path.join(this.dataDir, 'data')}`,
-      'num.partitions=1',
-      'default.replication.factor=1',
-      'min.insync.replicas=1',
-      'offsets.topic.replication.factor=1',
-      'offsets.topic.num.partitions=10',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      // After a SIGKILL the old registration blocks the restarted broker until its session expires: keep that short.
-      'broker.heartbeat.interval.ms=500',
-      'broker.session.timeout.ms=4000',
-      'auto.create.topics.enable=true',
-      'delete.topic.enable=true',
-      'log.retention.hours=168',
-      'log.segment.bytes=67108864',
-      'num.network.threads=2',
-      'num.io.threads=4',
-    ];
-    writeFileSync(file, `${lines.join('\n')}\n`);
+    writeFileSync(file, `${serverProperties(this).join('\n')}\n`);
     return file;
   }
 
   private clusterId(): string {
+    if (this.sharedClusterId !== undefined) return this.sharedClusterId();
     const file = path.join(this.dataDir, 'cluster.id');
     if (existsSync(file)) return readFileSync(file, 'utf8').trim();
     const id = newClusterId();
@@ -318,6 +310,53 @@ export class LocalKafka {
       );
     }
   }
+}
+
+/**
+ * A node's server.properties. One node alone: what the local stack always ran (node 1, every replication factor 1). A
+ * node of a cluster: its id and every voter; the internal topics replicated on up to 3 nodes and new topics on 2, with
+ * min.insync.replicas 1, so that `acks=all` writes go on while one node is down (the ISR shrinks instead).
+ */
+export function serverProperties(node: {
+  nodeId: number;
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  voters: readonly KafkaVoter[];
+}): string[] {
+  const size = node.voters.length;
+  const internal = Math.min(size, 3);
+  return [
+    '# Written by Eventscope (main/console/stack/local/kafka.ts) on every start.',
+    'process.roles=broker,controller',
+    `node.id=${node.nodeId}`,
+    `controller.quorum.voters=${node.voters.map((v) => `${v.id}@127.0.0.1:${v.controllerPort}`).join(',')}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${path.join(node.dataDir, 'data')}`,
+    'num.partitions=1',
+    `default.replication.factor=${Math.min(size, 2)}`,
+    'min.insync.replicas=1',
+    `offsets.topic.replication.factor=${internal}`,
+    'offsets.topic.num.partitions=10',
+    `transaction.state.log.replication.factor=${internal}`,
+    'transaction.state.log.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    // After a SIGKILL the old registration blocks the restarted broker until its session expires: keep that short.
+    'broker.heartbeat.interval.ms=500',
+    'broker.session.timeout.ms=4000',
+    // a follower that stopped fetching leaves the ISR after this long (the default is 30 s)
+    ...(size > 1 ? ['replica.lag.time.max.ms=5000'] : []),
+    'auto.create.topics.enable=true',
+    'delete.topic.enable=true',
+    'log.retention.hours=168',
+    'log.segment.bytes=67108864',
+    'num.network.threads=2',
+    'num.io.threads=4',
+  ];
 }
 
 function fileSize(file: string): number {

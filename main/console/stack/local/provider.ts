@@ -4,6 +4,8 @@
 // never restarted by a fault; the machine's own Postgres and Redis (and RabbitMQ, where rabbitmq-server is not
 // installed) are reused when they answer and started with the system's commands otherwise. `down` stops only what
 // Eventscope started, by PID (recorded in a state file, see `stateDir`); what already ran is never stopped.
+// Kafka is a KRaft cluster of the size the lab asks for (`up({ kafkaNodes })`, 1 by default: one broker on 9092 as
+// always; 2 or 3 nodes for Lab A, kafka-cluster.ts), with health per node and one node stopped and started as a fault.
 import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,13 +18,16 @@ import type {
   ComponentName,
   ComponentOrigin,
   DownOptions,
+  NodeHealth,
   StackEndpoints,
   StackProvider,
+  UpOptions,
   UpResult,
 } from '../types.js';
 import { COMPONENT_NAMES } from '../types.js';
 import { readVersions } from '../versions.js';
-import { LocalKafka } from './kafka.js';
+import { describeCluster } from './kafka.js';
+import { checkClusterSize, kafkaNodeName, LocalKafkaCluster } from './kafka-cluster.js';
 import { LocalMongo } from './mongo.js';
 import { LocalRabbitmq } from './rabbitmq.js';
 import { commandLineOf, findListenerPid, isAlive, isPortOpen, stopPid, tailFile } from './process.js';
@@ -66,7 +71,15 @@ export interface LocalProviderOptions {
    * servers and who still uses them.
    */
   stateDir?: string;
+  /** -Xmx of each Kafka node in MB (default 512 for one node, 256 for each node of a cluster) */
   kafkaHeapMb?: number;
+  /**
+   * How many Kafka nodes (1–3) before an up() asks (default: the size of the cluster Eventscope runs on these ports,
+   * else 1). Node 1 is on `ports.kafka`/`ports.kafkaController`, the others on `kafkaNodePorts`.
+   */
+  kafkaNodes?: number;
+  /** The client and controller ports of Kafka nodes 2 and 3 (default 9094/9095 and 9096/9097: node 1's + 2, + 4). */
+  kafkaNodePorts?: { port: number; controllerPort: number }[];
   /**
    * Which RabbitMQ: 'own' (Eventscope's own node on `ports.rabbitmq`, 5673, with the management API on 15673) or
    * 'shared' (the machine's node, 5672 unless `ports.rabbitmq` says otherwise; never stopped or restarted). Default:
@@ -79,9 +92,13 @@ export interface LocalProviderOptions {
 /** The machine's RabbitMQ port, used when the provider runs no node of its own. */
 export const SHARED_RABBITMQ_PORT = 5672;
 
-export function localEndpoints(ports: LocalPorts, rabbitmqNode: 'own' | 'shared' = 'own'): StackEndpoints {
+export function localEndpoints(
+  ports: LocalPorts,
+  rabbitmqNode: 'own' | 'shared' = 'own',
+  kafkaBrokers: string[] = [`127.0.0.1:${ports.kafka}`],
+): StackEndpoints {
   return {
-    kafka: { brokers: [`127.0.0.1:${ports.kafka}`] },
+    kafka: { brokers: kafkaBrokers },
     postgres: { url: `postgresql://postgres@127.0.0.1:${ports.postgres}/postgres` },
     rabbitmq:
       rabbitmqNode === 'own'
@@ -103,8 +120,13 @@ export class LocalStackProvider implements StackProvider {
   private readonly env: NodeJS.ProcessEnv;
   private readonly state: StateFile;
   private readonly board: HealthBoard;
-  private readonly kafka: LocalKafka;
   private readonly mongo: LocalMongo;
+  /** the Kafka cluster of each size asked for so far (made when first asked: each has its own folders) */
+  private readonly clusters = new Map<number, LocalKafkaCluster>();
+  private readonly kafkaHeapMb: number | undefined;
+  private readonly kafkaNodePorts: { port: number; controllerPort: number }[] | undefined;
+  /** the size of the Kafka cluster the endpoints name (the last up()'s, else what runs, else 1) */
+  private kafkaSize: number;
   private readonly rabbitmq: LocalRabbitmq | undefined;
   private readonly kafkaVersion: string;
 
@@ -129,21 +151,41 @@ export class LocalStackProvider implements StackProvider {
           })
         : undefined;
     this.state = new StateFile(opts.stateDir ?? machineStateDir(this.ports.kafka));
+    this.kafkaHeapMb = opts.kafkaHeapMb;
+    this.kafkaNodePorts = opts.kafkaNodePorts;
+    this.kafkaSize =
+      opts.kafkaNodes !== undefined ? checkClusterSize(opts.kafkaNodes) : (runningKafkaSize(this.liveState()) ?? 1);
+    this.kafkaCluster(this.kafkaSize); // bad ports fail here, not at the first up()
     const endpoints = this.endpoints();
     this.board = new HealthBoard((name) => publicEndpoint(name, endpoints));
-    this.kafka = new LocalKafka({
-      port: this.ports.kafka,
-      controllerPort: this.ports.kafkaController,
-      dataDir: path.join(this.dir, 'kafka'),
-      heapMb: opts.kafkaHeapMb ?? 512,
-      env: this.env,
-    });
     this.mongo = new LocalMongo({ port: this.ports.mongodb, dataDir: path.join(this.dir, 'mongodb'), env: this.env });
     this.kafkaVersion = readVersions().kafka;
   }
 
   endpoints(): StackEndpoints {
-    return localEndpoints(this.ports, this.rabbitmqNode);
+    return localEndpoints(this.ports, this.rabbitmqNode, this.kafka.brokers);
+  }
+
+  /** The Kafka cluster the endpoints name (its size is the last up()'s `kafkaNodes`). */
+  get kafka(): LocalKafkaCluster {
+    return this.kafkaCluster(this.kafkaSize);
+  }
+
+  private kafkaCluster(size: number): LocalKafkaCluster {
+    let cluster = this.clusters.get(size);
+    if (cluster === undefined) {
+      cluster = new LocalKafkaCluster({
+        size,
+        port: this.ports.kafka,
+        controllerPort: this.ports.kafkaController,
+        ...(this.kafkaNodePorts === undefined ? {} : { extraPorts: this.kafkaNodePorts }),
+        dir: this.dir,
+        ...(this.kafkaHeapMb === undefined ? {} : { heapMb: this.kafkaHeapMb }),
+        env: this.env,
+      });
+      this.clusters.set(size, cluster);
+    }
+    return cluster;
   }
 
   /** 'own': Eventscope's own RabbitMQ node (restartable); 'shared': the machine's (never stopped or restarted). */
@@ -165,14 +207,15 @@ export class LocalStackProvider implements StackProvider {
     return this.board.subscribe(listener);
   }
 
-  async up(): Promise<UpResult> {
+  async up(options: UpOptions = {}): Promise<UpResult> {
     const t0 = Date.now();
     const origins = {} as Record<ComponentName, ComponentOrigin>;
     await this.state.withLock(async () => {
       const st = this.liveState();
+      if (options.kafkaNodes !== undefined) this.resizeKafka(checkClusterSize(options.kafkaNodes, 'kafkaNodes'));
       const results = await Promise.allSettled(
         COMPONENT_NAMES.map(async (name) => {
-          origins[name] = await this.ensure(name, st);
+          origins[name] = name === 'kafka' ? await this.ensureKafka(st) : await this.ensure(name, st);
         }),
       );
       if (this.owner === 'tests' && !st.leases.includes(process.pid)) st.leases.push(process.pid);
@@ -225,6 +268,7 @@ export class LocalStackProvider implements StackProvider {
     const endpoints = this.endpoints();
     await Promise.all(
       COMPONENT_NAMES.map(async (name) => {
+        if (name === 'kafka' && this.kafka.size > 1) return this.kafkaStatus(st);
         const res = await probe(name, endpoints, 3_000);
         const entry = this.entryOf(st, name);
         if (res.ok) this.board.update(name, { state: 'healthy', detail: this.healthyDetail(name, res.detail, entry) });
@@ -241,8 +285,14 @@ export class LocalStackProvider implements StackProvider {
 
   logs(component: ComponentName, lines = 100): Promise<string[]> {
     switch (component) {
-      case 'kafka':
-        return Promise.resolve(this.kafka.logs(lines));
+      case 'kafka': {
+        const cluster = this.kafka;
+        if (cluster.size === 1) return Promise.resolve(cluster.nodes[0]!.logs(lines));
+        const each = Math.max(1, Math.ceil(lines / cluster.size));
+        return Promise.resolve(
+          cluster.nodes.flatMap((node, i) => node.logs(each).map((l) => `[${cluster.specs[i]!.name}] ${l}`)),
+        );
+      }
       case 'mongodb':
         return Promise.resolve(this.mongo.logs(lines));
       case 'postgres': {
@@ -265,7 +315,7 @@ export class LocalStackProvider implements StackProvider {
   async stopComponent(name: ComponentName): Promise<void> {
     await this.state.withLock(async () => {
       const st = this.liveState();
-      if (this.entryOf(st, name) === undefined) {
+      if (this.entryOf(st, name) === undefined && (name !== 'kafka' || kafkaEntries(st).size === 0)) {
         throw new AppError(
           'CONFLICT',
           `${name} on ${publicEndpoint(name, this.endpoints())} was not started by Eventscope, so Eventscope does not stop it`,
@@ -281,7 +331,7 @@ export class LocalStackProvider implements StackProvider {
     await this.state.withLock(async () => {
       const st = this.liveState();
       try {
-        await this.ensure(name, st);
+        await this.ensureAny(name, st);
       } finally {
         this.state.write(st);
       }
@@ -296,7 +346,7 @@ export class LocalStackProvider implements StackProvider {
   async restartComponent(name: ComponentName): Promise<void> {
     await this.state.withLock(async () => {
       const st = this.liveState();
-      const entry = this.entryOf(st, name);
+      const entry = this.entryOf(st, name) ?? (name === 'kafka' ? [...kafkaEntries(st).values()][0] : undefined);
       if (entry === undefined) {
         throw new AppError(
           'CONFLICT',
@@ -306,10 +356,13 @@ export class LocalStackProvider implements StackProvider {
       }
       try {
         await this.stopStarted(st, (n) => n === name);
-        await this.ensure(name, st);
+        await this.ensureAny(name, st);
         // the restarted server belongs to whoever started it first (a test run's node stays the tests')
         const again = st.components[name];
         if (again !== undefined) st.components[name] = { ...again, owner: entry.owner };
+        if (name === 'kafka')
+          for (const [node, e] of Object.entries(st.kafkaNodes ?? {}))
+            (st.kafkaNodes ??= {})[node] = { ...e, owner: entry.owner };
       } finally {
         this.state.write(st);
       }
@@ -325,6 +378,221 @@ export class LocalStackProvider implements StackProvider {
       if (entry !== undefined) out[name] = entry.pid;
     }
     return out;
+  }
+
+  /** The PIDs of the Kafka nodes Eventscope started and that still run, by node name (`kafka-1`, `kafka-2`, …). */
+  kafkaNodePids(): Record<string, number> {
+    return Object.fromEntries([...kafkaEntries(this.liveState())].map(([node, e]) => [node, e.pid]));
+  }
+
+  /**
+   * Fault: stops one node of the Kafka cluster (SIGTERM: a controlled shutdown; SIGKILL after 30 s), by its checked
+   * PID. With 3 nodes the others elect new leaders and shrink the ISRs; with 2, the one left has no controller quorum.
+   */
+  async stopNode(name: ComponentName, node: string): Promise<void> {
+    await this.state.withLock(async () => {
+      const st = this.liveState();
+      const cluster = this.clusterOf(name);
+      cluster.node(node); // a node it does not have is INVALID_INPUT
+      const entry = kafkaEntries(st).get(node);
+      if (entry === undefined)
+        throw new AppError('CONFLICT', `${node} does not run, or was not started by Eventscope: nothing to stop`, {
+          component: name,
+          node,
+        });
+      this.board.update(name, { state: 'starting', detail: `stopping ${node} (pid ${entry.pid})` });
+      try {
+        if (ownsPid(entry)) await stopPid(entry.pid, { signal: entry.stopSignal, graceMs: 30_000 });
+        setKafkaEntry(st, node, undefined);
+      } finally {
+        this.state.write(st);
+      }
+      await this.kafkaStatus(st);
+    });
+  }
+
+  /** Fault: starts one stopped node of the Kafka cluster again; resolves when the cluster reports it. */
+  async startNode(name: ComponentName, node: string): Promise<void> {
+    await this.state.withLock(async () => {
+      const st = this.liveState();
+      const cluster = this.clusterOf(name);
+      const kafka = cluster.node(node);
+      if (kafkaEntries(st).get(node) === undefined) {
+        this.board.update(name, { state: 'starting', detail: `starting ${node} (java, -Xmx${kafka.heapMb}m)` });
+        try {
+          await kafka.start();
+          const pid = kafka.pid;
+          if (pid === undefined)
+            throw new AppError('KAFKA_UNAVAILABLE', `${node} exited right after it started`, { component: name, node });
+          setKafkaEntry(st, node, this.kafkaEntry(kafka.dataDir, pid, new Date().toISOString()));
+          if (cluster.size > 1) st.kafkaSize = cluster.size;
+        } finally {
+          this.state.write(st);
+        }
+        await cluster.waitForBrokers(cluster.size, 60_000);
+      }
+      await this.kafkaStatus(st);
+    });
+  }
+
+  private clusterOf(name: ComponentName): LocalKafkaCluster {
+    if (name !== 'kafka')
+      throw new AppError('INVALID_INPUT', `${name} is one server here: only Kafka has nodes to stop and start`, {
+        field: 'component',
+      });
+    return this.kafka;
+  }
+
+  /** A new size for the cluster up() makes healthy (what runs of another size is stopped by ensureKafka). */
+  private resizeKafka(size: number): void {
+    if (size === this.kafkaSize) return;
+    this.kafkaSize = size;
+    this.board.update('kafka', { endpoint: publicEndpoint('kafka', this.endpoints()) });
+  }
+
+  private ensureAny(name: ComponentName, st: StackState): Promise<ComponentOrigin> {
+    return name === 'kafka' ? this.ensureKafka(st) : this.ensure(name, st);
+  }
+
+  /**
+   * Makes the Kafka cluster of the asked size healthy. A cluster of another size that Eventscope started is stopped
+   * first (its data stay in its folders for the next time that size is asked for); one node goes the way it always
+   * went (ensure); a cluster starts its missing nodes together and is healthy when it reports all of them.
+   */
+  private async ensureKafka(st: StackState): Promise<ComponentOrigin> {
+    const cluster = this.kafka;
+    const running = runningKafkaSize(st);
+    if (running !== undefined && running !== cluster.size) {
+      this.board.set({
+        name: 'kafka',
+        state: 'starting',
+        endpoint: publicEndpoint('kafka', this.endpoints()),
+        detail: `stopping the ${running}-node Kafka cluster Eventscope started: ${cluster.size} node(s) asked for`,
+      });
+      await this.stopStarted(st, (n) => n === 'kafka');
+    }
+    if (cluster.size === 1) return this.ensure('kafka', st);
+
+    const entries = kafkaEntries(st);
+    const missing = cluster.specs.filter((s) => entries.get(s.name) === undefined).map((s) => s.name);
+    if (missing.length === 0) {
+      this.board.update('kafka', { state: 'starting', detail: 'checking whether it already answers' });
+      await cluster.waitForBrokers(cluster.size, 30_000);
+      await this.kafkaStatus(st);
+      return 'eventscope';
+    }
+    if (entries.size === 0 && (await isPortOpen(this.ports.kafka))) {
+      const found = await describeCluster([`127.0.0.1:${this.ports.kafka}`], 5_000).catch(() => undefined);
+      const what = found === undefined ? 'something' : `a Kafka cluster of ${found.brokers} broker(s)`;
+      throw new AppError(
+        'CONFLICT',
+        `${what} that Eventscope did not start listens on 127.0.0.1:${this.ports.kafka}; the lab asks for a cluster of ${cluster.size} nodes there: stop it, or ask for 1 node`,
+        { component: 'kafka', port: this.ports.kafka },
+      );
+    }
+    const startedAt = new Date().toISOString();
+    this.board.set({
+      name: 'kafka',
+      state: 'starting',
+      endpoint: publicEndpoint('kafka', this.endpoints()),
+      detail: `starting a KRaft cluster of ${cluster.size} nodes ${this.kafkaVersion} (java, -Xmx${cluster.heapMb}m each): ${missing.join(', ')}`,
+      nodes: cluster.specs.map((spec) => ({
+        name: spec.name,
+        state: missing.includes(spec.name) ? 'starting' : 'healthy',
+        endpoint: `127.0.0.1:${spec.port}`,
+        detail: missing.includes(spec.name) ? 'starting' : 'runs',
+      })),
+    });
+    try {
+      await cluster.start(missing);
+    } catch (err) {
+      const e = toAppError(err);
+      this.board.update('kafka', { state: 'unhealthy', detail: e.message });
+      throw e;
+    } finally {
+      // what started is recorded even when another node failed, so that `down` stops it
+      for (const name of missing) {
+        const node = cluster.node(name);
+        const pid = node.pid;
+        if (pid !== undefined) setKafkaEntry(st, name, this.kafkaEntry(node.dataDir, pid, startedAt));
+      }
+      if (kafkaEntries(st).size > 0) st.kafkaSize = cluster.size;
+    }
+    await this.kafkaStatus(st);
+    return 'started';
+  }
+
+  private kafkaEntry(dataDir: string, pid: number, startedAt: string): StartedComponent {
+    return {
+      pid,
+      marker: `-Deventscope.kafka.dir=${dataDir}`,
+      stopSignal: 'SIGTERM',
+      owner: this.owner,
+      startedAt,
+      how: 'java kafka.Kafka',
+    };
+  }
+
+  /** Health of a cluster of 2 or 3: each node's own answer; healthy when every node answers. */
+  private async kafkaStatus(st: StackState): Promise<void> {
+    const cluster = this.kafka;
+    const entries = kafkaEntries(st);
+    const nodes: NodeHealth[] = await Promise.all(
+      cluster.specs.map(async (spec): Promise<NodeHealth> => {
+        const endpoint = `127.0.0.1:${spec.port}`;
+        const entry = entries.get(spec.name);
+        try {
+          // one retry: a node busy taking over leaderships can miss one deadline on a loaded machine
+          const info = await describeCluster([endpoint], 4_000).catch(() => describeCluster([endpoint], 4_000));
+          const who = entry === undefined ? 'not started by Eventscope' : `pid ${entry.pid}`;
+          return {
+            name: spec.name,
+            state: 'healthy',
+            endpoint,
+            detail: `node ${spec.id}, sees ${info.brokers} broker(s); ${who}`,
+          };
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          return entry === undefined
+            ? { name: spec.name, state: 'stopped', endpoint, detail: `stopped (${why})` }
+            : {
+                name: spec.name,
+                state: 'unhealthy',
+                endpoint,
+                detail: `pid ${entry.pid} runs but does not answer: ${why}`,
+              };
+        }
+      }),
+    );
+    const up = nodes.filter((n) => n.state === 'healthy');
+    const endpoint = publicEndpoint('kafka', this.endpoints());
+    const base = `KRaft cluster of ${cluster.size} nodes ${this.kafkaVersion}`;
+    if (up.length === nodes.length) {
+      const who = entries.size > 0 ? 'started by Eventscope' : 'already running, reused (Eventscope never stops it)';
+      this.board.set({
+        name: 'kafka',
+        state: 'healthy',
+        endpoint,
+        detail: `${base}, all ${up.length} answer; ${who}`,
+        nodes,
+      });
+      return;
+    }
+    const down = nodes.filter((n) => n.state !== 'healthy').map((n) => n.name);
+    const quorum = Math.floor(cluster.size / 2) + 1;
+    const lesson =
+      up.length === 0
+        ? ''
+        : up.length >= quorum
+          ? `: ${up.length} of ${cluster.size} voters are a quorum, leaders move to the nodes that run`
+          : `: ${up.length} of ${cluster.size} voters are no quorum, so no controller (no new topics, no leader moves)`;
+    this.board.set({
+      name: 'kafka',
+      state: up.length === 0 && entries.size === 0 ? 'stopped' : 'unhealthy',
+      endpoint,
+      detail: `${base}, ${down.join(', ')} down${lesson}`,
+      nodes,
+    });
   }
 
   /**
@@ -346,12 +614,17 @@ export class LocalStackProvider implements StackProvider {
       const entry = st.components[name];
       if (entry !== undefined && !ownsPid(entry)) delete st.components[name];
     }
+    for (const [node, entry] of Object.entries(st.kafkaNodes ?? {}))
+      if (!ownsPid(entry)) setKafkaEntry(st, node, undefined);
+    if (kafkaEntries(st).size === 0) delete st.kafkaSize;
     st.leases = st.leases.filter((pid) => isAlive(pid));
     return st;
   }
 
   private healthyDetail(name: ComponentName, probed: string, entry: StartedComponent | undefined): string {
     let what = name === 'kafka' ? `KRaft broker ${this.kafkaVersion} (${probed})` : probed;
+    if (name === 'kafka' && this.kafka.size > 1)
+      what = `KRaft cluster of ${this.kafka.size} nodes ${this.kafkaVersion} (${probed})`;
     if (name === 'rabbitmq')
       what +=
         this.rabbitmq !== undefined
@@ -425,24 +698,18 @@ export class LocalStackProvider implements StackProvider {
     const startedAt = new Date().toISOString();
     switch (name) {
       case 'kafka': {
+        const kafka = this.kafka.nodes[0]!;
         this.board.update(name, {
           state: 'starting',
-          detail: `starting the KRaft broker ${this.kafkaVersion} (java, -Xmx${this.kafka.heapMb}m)`,
+          detail: `starting the KRaft broker ${this.kafkaVersion} (java, -Xmx${kafka.heapMb}m)`,
         });
-        await this.kafka.start();
-        const pid = this.kafka.pid;
+        await kafka.start();
+        const pid = kafka.pid;
         if (pid === undefined)
           throw new AppError('KAFKA_UNAVAILABLE', 'the Kafka broker exited right after it started', {
             component: name,
           });
-        return {
-          pid,
-          marker: `-Deventscope.kafka.dir=${this.kafka.dataDir}`,
-          stopSignal: 'SIGTERM',
-          owner: this.owner,
-          startedAt,
-          how: 'java kafka.Kafka',
-        };
+        return this.kafkaEntry(kafka.dataDir, pid, startedAt);
       }
       case 'mongodb': {
         this.board.update(name, {
@@ -535,6 +802,28 @@ export class LocalStackProvider implements StackProvider {
     await Promise.all(
       COMPONENT_NAMES.map(async (name) => {
         // whatever Eventscope started (of either RabbitMQ kind): stopping it by its checked PID is always safe
+        if (name === 'kafka') {
+          // every node of the cluster at once (each a controlled shutdown while the others still form a quorum)
+          const nodes = [...kafkaEntries(st)].filter(([, e]) => which(name, e));
+          if (nodes.length === 0) return;
+          const pids = nodes.map(([, e]) => e.pid).join(', ');
+          this.board.update(name, { state: 'starting', detail: `stopping pid ${pids}` });
+          await Promise.all(
+            nodes.map(async ([node, e]) => {
+              if (ownsPid(e)) await stopPid(e.pid, { signal: e.stopSignal, graceMs: 30_000 });
+              setKafkaEntry(st, node, undefined);
+            }),
+          );
+          if (kafkaEntries(st).size === 0) delete st.kafkaSize;
+          stopped.push(name);
+          this.board.set({
+            name,
+            state: 'stopped',
+            endpoint: publicEndpoint(name, this.endpoints()),
+            detail: `stopped by Eventscope (pid ${pids})`,
+          });
+          return;
+        }
         const entry = st.components[name];
         if (entry === undefined || !which(name, entry)) return;
         this.board.update(name, { state: 'starting', detail: `stopping pid ${entry.pid}` });
@@ -563,6 +852,32 @@ function rabbitmqNodeFromEnv(env: NodeJS.ProcessEnv): 'own' | 'shared' {
       value: asked,
     });
   return LocalRabbitmq.installed(env) ? 'own' : 'shared';
+}
+
+/** The Kafka nodes Eventscope started, by name: node 1 is `components.kafka`, the others `kafkaNodes`. */
+function kafkaEntries(st: StackState): Map<string, StartedComponent> {
+  const out = new Map<string, StartedComponent>();
+  if (st.components.kafka !== undefined) out.set(kafkaNodeName(1), st.components.kafka);
+  for (const [node, entry] of Object.entries(st.kafkaNodes ?? {})) out.set(node, entry);
+  return out;
+}
+
+function setKafkaEntry(st: StackState, node: string, entry: StartedComponent | undefined): void {
+  if (node === kafkaNodeName(1)) {
+    if (entry === undefined) delete st.components.kafka;
+    else st.components.kafka = entry;
+    return;
+  }
+  const nodes = { ...st.kafkaNodes };
+  if (entry === undefined) delete nodes[node];
+  else nodes[node] = entry;
+  if (Object.keys(nodes).length === 0) delete st.kafkaNodes;
+  else st.kafkaNodes = nodes;
+}
+
+/** The size of the Kafka cluster Eventscope runs per the state file (undefined: it runs none). */
+function runningKafkaSize(st: StackState): number | undefined {
+  return kafkaEntries(st).size === 0 ? undefined : (st.kafkaSize ?? 1);
 }
 
 function ownsPid(entry: StartedComponent): boolean {

@@ -26,6 +26,10 @@ export const StackState = z.object({
   components: z.partialRecord(z.enum(['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis']), StartedComponent),
   /** PIDs of test runs that use what the tests started; the last one to leave stops it. */
   leases: z.array(z.number().int()),
+  /** the size of the Kafka cluster Eventscope started (absent: one node); node 1 is `components.kafka` */
+  kafkaSize: z.number().int().min(1).max(3).optional(),
+  /** the other nodes of that cluster that run, by name (`kafka-2`, `kafka-3`) */
+  kafkaNodes: z.record(z.string(), StartedComponent).optional(),
 });
 export type StackState = z.infer<typeof StackState>;
 

@@ -1,4 +1,5 @@
-// Topics & partitions: per partition offsets, rate and share of keys; the live tail merged across partitions.
+// Topics & partitions: per partition leader, replicas and ISR (under-replicated and offline partitions highlighted),
+// offsets, rate and share of keys; the live tail merged across partitions.
 import { useMemo } from 'react';
 import { LabSlot } from '../../../labs/lab-slot';
 import { useLab } from '../../labs/store';
@@ -8,10 +9,11 @@ import { useFocus } from '../../../lib/navigation';
 import { EmptyState } from '../../../ui/empty-state';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
-import { groupByTopic, useTopicsStore, type TopicView } from '../store';
+import { groupByTopic, replicationOf, useTopicsStore, type TopicView } from '../store';
 import { RecordFocus } from './record-focus';
 import { BrowserPanel } from './browser-panel';
 import { TailPanel } from './tail-panel';
+import './topics-view.css';
 
 const NO_TOPICS: LabTopic[] = [];
 type LabTopic = LabManifest['topics'][number];
@@ -78,6 +80,10 @@ export function TopicsView() {
 /** `keyIs`: what the record key is on this topic (the lab's manifest), null for a topic of no lab */
 function TopicPanel({ view, keyIs }: { view: TopicView; keyIs: string | null }) {
   const stored = view.partitions.reduce((n, p) => n + (Number(p.logEndOffset) - Number(p.logStartOffset)), 0);
+  const health = view.partitions.map(replicationOf);
+  const offline = health.filter((h) => h === 'offline').length;
+  const under = health.filter((h) => h === 'under-replicated').length;
+  const factor = Math.max(0, ...view.partitions.map((p) => p.replicas.length));
   return (
     <Panel
       title={
@@ -92,6 +98,21 @@ function TopicPanel({ view, keyIs }: { view: TopicView; keyIs: string | null }) 
           <Term term="key" />
           {keyIs !== null ? ` (the ${keyIs})` : ''} decides the partition, so all events with one key stay in order on
           one partition.
+          {factor > 1 && (
+            <>
+              {' '}
+              <Term term="replication factor" /> {factor}: each partition has a <Term term="leader" /> and {factor - 1}{' '}
+              follower{factor > 2 ? 's' : ''}; the <Term term="ISR" /> are the replicas that are caught up.
+            </>
+          )}
+          {(offline > 0 || under > 0) && (
+            <span className="replication-alert" data-testid={`replication-alert-${view.topic}`}>
+              {' '}
+              {offline > 0 && <span className="badge badge-bad">{offline} offline</span>}
+              {offline > 0 && under > 0 && ' '}
+              {under > 0 && <span className="badge badge-warn">{under} under-replicated</span>}
+            </span>
+          )}
         </>
       }
     >
@@ -99,7 +120,13 @@ function TopicPanel({ view, keyIs }: { view: TopicView; keyIs: string | null }) 
         <thead>
           <tr>
             <th>Partition</th>
-            <th>Leader</th>
+            <th>
+              <Term term="leader">Leader</Term>
+            </th>
+            <th>Replicas</th>
+            <th>
+              <Term term="ISR" />
+            </th>
             <th className="num">
               <Term term="log-start" />
             </th>
@@ -116,12 +143,30 @@ function TopicPanel({ view, keyIs }: { view: TopicView; keyIs: string | null }) 
           </tr>
         </thead>
         <tbody>
-          {view.partitions.map((p) => {
+          {view.partitions.map((p, i) => {
             const share = view.totalKeys > 0 ? p.keysSeen / view.totalKeys : 0;
+            const replication = health[i] ?? 'ok';
             return (
-              <tr key={p.id} data-testid={`partition-${p.topic}-${p.partition}`}>
+              <tr
+                key={p.id}
+                data-testid={`partition-${p.topic}-${p.partition}`}
+                data-replication={replication}
+                className={replication === 'ok' ? undefined : `partition-${replication}`}
+              >
                 <th scope="row">p{p.partition}</th>
-                <td>{p.leader ?? '—'}</td>
+                <td data-testid={`leader-${p.topic}-${p.partition}`}>
+                  {p.leader ?? <span className="badge badge-bad">none: offline</span>}
+                </td>
+                <td className="mono">{p.replicas.length > 0 ? p.replicas.join(', ') : '—'}</td>
+                <td className="mono" data-testid={`isr-${p.topic}-${p.partition}`}>
+                  {p.isr.length > 0 ? p.isr.join(', ') : '—'}
+                  {replication === 'under-replicated' && (
+                    <span className="sub">
+                      {' '}
+                      ({p.isr.length} of {p.replicas.length} in sync)
+                    </span>
+                  )}
+                </td>
                 <td className="num mono">{p.logStartOffset}</td>
                 <td className="num mono" data-testid={`log-end-${p.topic}-${p.partition}`}>
                   {p.logEndOffset}

@@ -3,7 +3,9 @@
 // it runs the selected lab's module (main/console/labs/) and starts each observer as its component becomes healthy.
 import { randomBytes } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
+import { MongoClient } from 'mongodb';
 import pg from 'pg';
+import { createClient as createRedisClient } from 'redis';
 import { AppError, toAppError } from '../../services/shared/app-error.js';
 import { kafkaLogCreator } from '../../services/shared/kafka-log.js';
 import type { Logger } from '../../services/shared/logger.js';
@@ -16,6 +18,8 @@ import {
   type ParsedRequestOf,
   type RequestName,
   type ResponseOf,
+  type ReadModelSnapshot,
+  type RedisKeyValue,
   type ServiceLogLine,
 } from './contract/console-api.js';
 import type { ConsoleConfig } from './config/console-config.js';
@@ -26,6 +30,8 @@ import { createKafkaObserver, type KafkaObserver } from './observe/kafka-observe
 import { BROWSE_GROUP_PREFIX, createMessageBrowser, type MessageBrowser } from './observe/message-browser.js';
 import { createOutboxObserver, type OutboxObserver } from './observe/outbox-observer.js';
 import { createRabbitmqObserver, type RabbitmqObserver } from './observe/rabbitmq-observer.js';
+import { createMongoObserver, type MongoObserver } from './observe/mongo-observer.js';
+import { createRedisObserver, type RedisObserver } from './observe/redis-observer.js';
 import { createManagementClient, managementUrlOf } from './stack/rabbitmq-management.js';
 import { createTailBuffer, createTopicTail, type TailBuffer, type TopicTail } from './observe/topic-tail.js';
 import { createFaults, type Faults } from './faults/faults.js';
@@ -89,6 +95,22 @@ interface PostgresPart {
   outboxes: OutboxObserver[];
 }
 
+/** The MongoDB side: the lab's read-model collections, built when MongoDB is healthy, rebuilt when the lab changes. */
+interface MongoPart {
+  key: string;
+  client: MongoClient;
+  observer: MongoObserver;
+  problem: string | null;
+}
+/** The Redis side: the lab's read-model key prefixes, built when Redis is healthy, rebuilt when the lab changes. */
+interface RedisPart {
+  key: string;
+  client: ReturnType<typeof createRedisClient>;
+  observer: RedisObserver;
+  prefixes: readonly string[];
+  problem: string | null;
+}
+
 const defaultKafka = (logger: Logger) => (brokers: string[], clientId: string) =>
   new Kafka({
     clientId,
@@ -146,6 +168,8 @@ export function createConsole(deps: ConsoleDeps): Console {
   let kafkaPart: KafkaPart | undefined;
   let postgresPart: PostgresPart | undefined;
   let rabbitmqPart: RabbitmqPart | undefined;
+  let mongoPart: MongoPart | undefined;
+  let redisPart: RedisPart | undefined;
   let tailBuffer: TailBuffer | undefined;
 
   const needKafka = (): KafkaPart => {
@@ -183,6 +207,13 @@ export function createConsole(deps: ConsoleDeps): Console {
       for (const f of facts) timeline.addFact(f);
     },
   });
+
+  context.services = {
+    list: () => supervisor.list(),
+    start: (instance, brokenMode) => supervisor.start(instance, brokenMode),
+    stop: (instance) => supervisor.stop(instance),
+  };
+  context.kafka = () => kafkaForChecks();
 
   /** the provider's restart (only what it started), else stop then start */
   const restart = async (c: ComponentName): Promise<void> => {
@@ -379,6 +410,142 @@ export function createConsole(deps: ConsoleDeps): Console {
     await p.pool.end().catch(() => undefined);
   };
 
+  const startMongodb = async () => {
+    const specs = lab.manifest.readModels?.mongodb ?? [];
+    if (specs.length === 0) return stopMongodb();
+    const url = provider.endpoints().mongodb.url;
+    const key = `${lab.manifest.id} ${url} ${JSON.stringify(specs)}`;
+    if (mongoPart !== undefined && mongoPart.key === key) return;
+    await stopMongodb();
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 3000, connectTimeoutMS: 3000, maxPoolSize: 2 });
+    const health = reportHealth('mongodb-observer');
+    const part: MongoPart = {
+      key,
+      client,
+      problem: null,
+      observer: createMongoObserver({
+        client,
+        collections: specs,
+        logger: logger.child({ part: 'mongodb-observer' }),
+        pollIntervalMs,
+        onDiff: (seq, changed) => hub.emit('readmodel:mongodb-diff', { seq, changed }),
+        onProblem: (message) => {
+          part.problem = message;
+          health(message === null ? undefined : new AppError('DB_ERROR', `MongoDB read model: ${message}`));
+        },
+      }),
+    };
+    mongoPart = part;
+    part.observer.start();
+    logger.info(
+      { lab: lab.manifest.id, collections: specs.map((s) => `${s.db}.${s.collection}`) },
+      'mongodb observer started',
+    );
+  };
+  const stopMongodb = async () => {
+    const m = mongoPart;
+    mongoPart = undefined;
+    if (m === undefined) return;
+    await m.observer.stop();
+    await m.client.close().catch(() => undefined);
+  };
+
+  const startRedis = async () => {
+    const prefixes = (lab.manifest.readModels?.redis ?? []).map((r) => r.prefix);
+    if (prefixes.length === 0) return stopRedis();
+    const url = provider.endpoints().redis.url;
+    const key = `${lab.manifest.id} ${url} ${JSON.stringify(prefixes)}`;
+    if (redisPart !== undefined && redisPart.key === key) return;
+    await stopRedis();
+    const client = createRedisClient({
+      url,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 3000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 3000) },
+    });
+    client.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis observer: connection error'));
+    await client.connect();
+    const health = reportHealth('redis-observer');
+    const part: RedisPart = {
+      key,
+      client,
+      prefixes,
+      problem: null,
+      observer: createRedisObserver({
+        client,
+        prefixes,
+        logger: logger.child({ part: 'redis-observer' }),
+        pollIntervalMs,
+        onDiff: (seq, changed) => hub.emit('readmodel:redis-diff', { seq, changed }),
+        onProblem: (message) => {
+          part.problem = message;
+          health(message === null ? undefined : new AppError('DB_ERROR', `Redis read model: ${message}`));
+        },
+      }),
+    };
+    redisPart = part;
+    part.observer.start();
+    logger.info({ lab: lab.manifest.id, prefixes }, 'redis observer started');
+  };
+  const stopRedis = async () => {
+    const r = redisPart;
+    redisPart = undefined;
+    if (r === undefined) return;
+    await r.observer.stop();
+    await r.client.quit().catch(() => r.client.destroy());
+  };
+
+  const readModelSnapshot = (): ReadModelSnapshot => {
+    const m = mongoPart?.observer.snapshot();
+    const r = redisPart?.observer.snapshot();
+    return {
+      mongodb: {
+        seq: m?.seq ?? 0,
+        observing: mongoPart !== undefined,
+        problem: mongoPart?.problem ?? null,
+        items: m?.collections ?? [],
+      },
+      redis: {
+        seq: r?.seq ?? 0,
+        observing: redisPart !== undefined,
+        problem: redisPart?.problem ?? null,
+        items: r?.prefixes ?? [],
+      },
+    };
+  };
+  const redisValue = async (key: string): Promise<RedisKeyValue> => {
+    const r = redisPart;
+    if (r === undefined)
+      throw new AppError('DB_ERROR', 'the console is not observing Redis for this lab: start the stack first');
+    if (!r.prefixes.some((p) => key.startsWith(p)))
+      throw new AppError(
+        'INVALID_INPUT',
+        `key: not under a prefix ${lab.manifest.id} names (${r.prefixes.join(', ')})`,
+        {
+          field: 'key',
+        },
+      );
+    const v = await r.observer.value(key);
+    if (v.type === 'none' || v.type === 'string' || v.type === 'hash' || v.type === 'list' || v.type === 'set')
+      return v as RedisKeyValue;
+    return { key, type: 'other', redisType: v.type };
+  };
+  const mongoDigest = (db: string | undefined, collection: string) => {
+    const spec = (lab.manifest.readModels?.mongodb ?? []).find(
+      (s) => s.collection === collection && (db === undefined || s.db === db),
+    );
+    if (spec === undefined)
+      throw new AppError(
+        'INVALID_INPUT',
+        `collection: ${lab.manifest.id} names no read model ${db ?? ''}.${collection}`,
+        {
+          field: 'collection',
+        },
+      );
+    if (mongoPart === undefined)
+      throw new AppError('DB_ERROR', 'the console is not observing MongoDB for this lab: start the stack first');
+    return mongoPart.observer.digest(spec.db, spec.collection);
+  };
+
   /** starts the observers of these healthy components that the selected lab uses */
   const observe = (healthy: readonly ComponentName[]): Promise<void> =>
     serially(async () => {
@@ -386,6 +553,8 @@ export function createConsole(deps: ConsoleDeps): Console {
       if (healthy.includes('kafka') && uses.has('kafka')) await startKafka();
       if (healthy.includes('postgres') && uses.has('postgres')) await startPostgres();
       if (healthy.includes('rabbitmq') && uses.has('rabbitmq')) await startRabbitmq();
+      if (healthy.includes('mongodb') && uses.has('mongodb')) await startMongodb();
+      if (healthy.includes('redis') && uses.has('redis')) await startRedis();
     });
   const observeHealthy = async () => {
     const health = await provider.status();
@@ -393,7 +562,7 @@ export function createConsole(deps: ConsoleDeps): Console {
   };
   const stopObserving = () =>
     serially(async () => {
-      await Promise.allSettled([stopKafka(), stopPostgres(), stopRabbitmq()]);
+      await Promise.allSettled([stopKafka(), stopPostgres(), stopRabbitmq(), stopMongodb(), stopRedis()]);
     });
 
   const info = (): ConsoleInfo => ({
@@ -439,7 +608,9 @@ export function createConsole(deps: ConsoleDeps): Console {
     lab = next;
     timeline.stop();
     timeline = makeTimeline(next);
-    await serially(stopPostgres);
+    await serially(async () => {
+      await Promise.allSettled([stopPostgres(), stopMongodb(), stopRedis()]);
+    });
     hub.emit('labs:selected', { lab: next.manifest.id });
     await observeHealthy().catch((err: unknown) =>
       logger.warn({ err: toAppError(err).message }, 'stack status failed'),
@@ -557,8 +728,13 @@ export function createConsole(deps: ConsoleDeps): Console {
       kafkaPart?.kafkaObserver.setPollInterval(ms);
       rabbitmqPart?.observer.setPollInterval(ms);
       for (const o of postgresPart?.outboxes ?? []) o.setPollInterval(ms);
+      mongoPart?.observer.setPollInterval(ms);
+      redisPart?.observer.setPollInterval(ms);
       return Promise.resolve({ pollIntervalMs });
     },
+    'readmodel:snapshot': () => Promise.resolve(readModelSnapshot()),
+    'readmodel:digest': ({ db, collection }) => mongoDigest(db, collection),
+    'readmodel:value': ({ key }) => redisValue(key),
     'topics:browse': (q) => needKafka().browser.browse(q),
     'topics:produce': (r) => needKafka().browser.produce(r),
     'topics:tail-page': (q) => Promise.resolve(tailBuffer?.page(q) ?? { records: [], nextBefore: null }),

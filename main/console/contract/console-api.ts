@@ -17,6 +17,7 @@ import { BROWSE_REQUESTS } from './browse.js';
 import { Empty, Int64, Millis, Seq, Slug, TopicName, def, event } from './define.js';
 import { ComponentName, LabManifest } from './manifest.js';
 import { RABBITMQ_EVENTS, RABBITMQ_REQUESTS } from './rabbitmq.js';
+import { READ_MODEL_EVENTS, READ_MODEL_REQUESTS } from './read-model.js';
 
 export { ComponentName, LabManifest } from './manifest.js';
 export type {
@@ -24,12 +25,14 @@ export type {
   ManifestEntity,
   ManifestFault,
   ManifestLoad,
+  ManifestReadModels,
   ManifestService,
   Tone,
   ViewId,
 } from './manifest.js';
 export { VIEW_IDS } from './manifest.js';
 export * from './rabbitmq.js';
+export * from './read-model.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -486,6 +489,7 @@ const CORE_REQUESTS = {
   /** Samples of the outbox over the last minutes (one per poll, bounded to 10 minutes), oldest first. */
   'outbox:history': def(z.object({ sinceMs: Millis.optional() }).strict(), z.object({ samples: z.array(OutboxState) })),
   ...RABBITMQ_REQUESTS,
+  ...READ_MODEL_REQUESTS,
   /** Sets how often the observers poll (Kafka offsets/groups, RabbitMQ's management API and the outbox). */
   'observe:set-interval': def(
     z.object({ pollIntervalMs: z.number().int().min(100).max(60_000) }).strict(),
@@ -567,6 +571,7 @@ const CORE_EVENTS = {
     z.object({ seq: Seq, upsert: z.array(GroupState), removed: z.array(z.string()), rebalances: z.array(Rebalance) }),
   ),
   ...RABBITMQ_EVENTS,
+  ...READ_MODEL_EVENTS,
   /** The outbox fields that changed (merge into the last state); `at` always present. */
   'outbox:diff': event(z.object({ seq: Seq, changes: OutboxState.partial().extend({ at: Millis }) })),
   /** Entities whose timeline changed in the last batch window (16–100 ms), as summaries; details via timeline:get. */

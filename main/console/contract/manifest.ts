@@ -105,6 +105,20 @@ export const ManifestLoad = z.object({
 });
 export type ManifestLoad = z.infer<typeof ManifestLoad>;
 
+/** The read models a lab keeps (its query side): MongoDB collections and Redis key prefixes the console observes. */
+export const ManifestReadModels = z.object({
+  mongodb: z.array(
+    z.object({
+      db: z.string(),
+      collection: z.string(),
+      /** the field whose descending order puts the newest documents first (default `_id`) */
+      newestBy: z.string().optional(),
+    }),
+  ),
+  redis: z.array(z.object({ prefix: z.string() })),
+});
+export type ManifestReadModels = z.infer<typeof ManifestReadModels>;
+
 export const LabManifest = z.object({
   id: Slug,
   title: z.string(),
@@ -129,5 +143,7 @@ export const LabManifest = z.object({
   load: ManifestLoad.nullable(),
   /** the Kafka cluster the lab asks the stack for (absent: one node); the local provider starts 1 to 3 KRaft nodes */
   kafka: z.object({ nodes: z.number().int().min(1).max(3) }).optional(),
+  /** the read models the console observes (absent: none) */
+  readModels: ManifestReadModels.optional(),
 });
 export type LabManifest = z.infer<typeof LabManifest>;

@@ -46,6 +46,10 @@ export interface LabContext {
     stopNode?(component: ComponentName, node: string): Promise<void>;
     startNode?(component: ComponentName, node: string): Promise<void>;
   };
+  /** the selected lab's instances, for a lab's own requests that drive them (Lab A's replay); absent in tests' contexts */
+  services?: Pick<CheckContext['services'], 'list' | 'start' | 'stop'>;
+  /** a kafkajs client on the stack's brokers (own admins and consumers), as checks get; absent without a stack */
+  kafka?: () => Kafka;
 }
 
 /** A fact a lab's line parser or record scanner found, for the entity store. */
@@ -104,7 +108,7 @@ export interface LabFault {
 }
 
 /** What a check may read and do. Broker-side facts first: records, committed offsets, groups, rows. */
-export interface CheckContext extends LabContext {
+export interface CheckContext extends Omit<LabContext, 'services' | 'kafka'> {
   /** a kafkajs client on the stack's brokers (checks make their own admin/consumers, unique group ids) */
   kafka(): Kafka;
   /** says where the check is (pushed as `checks:progress`) */

@@ -1,6 +1,7 @@
 // A side-by-side line diff of two texts (two versions of a schema, pretty-printed): the longest common subsequence of
-// their lines, then rows that pair a removed line with an added one where they meet. Small inputs only (a schema is a
-// few dozen lines; the table is O(n·m)).
+// their lines, then rows that pair a removed line with an added one where they meet. Lines that differ only by a
+// trailing comma are the same line (in pretty JSON the comma says whether a sibling follows, not what changed). Small
+// inputs only (a schema is a few dozen lines; the table is O(n·m)).
 
 export type DiffRow =
   | { kind: 'same'; left: string; right: string }
@@ -11,11 +12,14 @@ export type DiffRow =
 export function sideBySide(a: readonly string[], b: readonly string[]): DiffRow[] {
   const n = a.length;
   const m = b.length;
+  const key = (l: string) => l.replace(/,\s*$/, '');
+  const ka = a.map(key);
+  const kb = b.map(key);
   // lcs[i][j]: the LCS length of a[i..] and b[j..]
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--)
     for (let j = m - 1; j >= 0; j--)
-      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+      lcs[i]![j] = ka[i] === kb[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const rows: DiffRow[] = [];
   let removed: string[] = [];
   let added: string[] = [];
@@ -30,7 +34,7 @@ export function sideBySide(a: readonly string[], b: readonly string[]): DiffRow[
   let i = 0;
   let j = 0;
   while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
+    if (i < n && j < m && ka[i] === kb[j]) {
       flush();
       rows.push({ kind: 'same', left: a[i]!, right: b[j]! });
       i++;

@@ -2,7 +2,7 @@
 // stack's 9092: 3 nodes (a topic with RF 3; kafka-2 stopped → the observer sees its leaderships move and the ISR
 // shrink, acks=all writes go on; started → the ISR is whole again), then 2 nodes (RF 2; kafka-2 stopped → the ISR
 // shrinks, and the node left, one of 2 voters, has no controller quorum: a topic can not be created; started → it
-// can). One cluster at a time, -Xmx256m per node; whatever runs is killed by PID in afterAll.
+// can). One cluster at a time, -Xmx256m per node; each is killed by PID when its test ends (and in afterAll).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,19 +20,21 @@ import { freePort } from './support/test-provider.js';
 const dirs: string[] = [];
 const providers: LocalStackProvider[] = [];
 
-afterAll(async () => {
-  for (const p of providers)
-    for (const pid of Object.values(p.kafkaNodePids())) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
+/** SIGKILL every node a provider started, by PID, and wait until they are gone (a test's end: quick, no shutdown) */
+async function killAll(provider: LocalStackProvider): Promise<void> {
+  const pids = Object.values(provider.kafkaNodePids());
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
     }
-  await waitFor(() => providers.every((p) => Object.values(p.kafkaNodePids()).every((pid) => !isAlive(pid))), {
-    timeoutMs: 10_000,
-    what: 'every node gone',
-  }).catch(() => undefined);
+  }
+  await waitFor(() => pids.every((pid) => !isAlive(pid)), { timeoutMs: 10_000, what: 'every node gone' });
+}
+
+afterAll(async () => {
+  await Promise.allSettled(providers.map((p) => killAll(p)));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -208,7 +210,7 @@ describe.sequential('local provider: a KRaft cluster', () => {
       await observer.stop();
       await admin.disconnect().catch(() => undefined);
     }
-    await provider.stopComponent('kafka');
+    await killAll(provider); // the next cluster's JVMs start only once these are gone
     expect(provider.kafkaNodePids()).toEqual({});
   }, 60_000);
 
@@ -274,6 +276,6 @@ describe.sequential('local provider: a KRaft cluster', () => {
       await observer.stop();
       await admin.disconnect().catch(() => undefined);
     }
-    await provider.stopComponent('kafka');
+    await killAll(provider);
   }, 60_000);
 });

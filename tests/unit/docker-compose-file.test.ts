@@ -99,6 +99,7 @@ describe('docker/compose.yml', () => {
     const file = path.basename(COMPOSE_FILE);
     compose(['-f', file, 'config', '-q']);
     compose(['-f', file, '--profile', 'lab-d', 'config', '-q']);
+    compose(['-f', file, '--profile', 'lab-a', 'config', '-q']);
     expect(compose(['-f', file, 'config', '--profiles']).split('\n')).toContain('lab-d');
   }, 30_000); // three runs of docker-compose (Python): seconds each on a busy 2-core machine
 
@@ -118,12 +119,15 @@ describe('docker/compose.yml', () => {
     }
     const profiled = Object.entries(services).filter(([, s]) => s.profiles !== undefined);
     for (const [name, s] of profiled) {
-      // one lab per service; the lab's init runs first (the console runs `--profile <lab> run --rm <lab>-init`)
+      // one lab per service (or one of its option profiles, `lab-a-kafka3`); the lab's init runs first (the console
+      // runs `--profile <lab> run --rm <lab>-init`), except for the lab's own brokers, which its init depends on
       expect(s.profiles, name).toHaveLength(1);
-      const lab = s.profiles?.[0] ?? '';
-      expect(lab, name).toMatch(/^lab-[a-e]$/);
+      const profile = s.profiles?.[0] ?? '';
+      expect(profile, name).toMatch(/^lab-[a-e](-[a-z0-9]+)?$/);
+      const lab = profile.slice(0, 'lab-x'.length);
       expect(services[labInitService(lab)]?.profiles, `${lab} has its ${labInitService(lab)}`).toEqual([lab]);
-      if (name !== labInitService(lab))
+      if (/^kafka\d$/.test(name)) expect(s.image, name).toBe('apache/kafka:${KAFKA_VERSION}');
+      else if (name !== labInitService(lab))
         expect(s.depends_on?.[labInitService(lab)], name).toEqual({ condition: 'service_completed_successfully' });
     }
     const labD = profiled.filter(([, s]) => s.profiles?.[0] === 'lab-d').map(([name]) => name);
@@ -158,6 +162,41 @@ describe('docker/compose.yml', () => {
       else expect(p.host_ip, `${name} publishes ${JSON.stringify(p)}`).toBe('127.0.0.1');
     }
   });
+
+  it('gives Lab A its own KRaft cluster: kafka1 and kafka2 as in the seed (kafka3 an option), RF 2, ports below 32768', () => {
+    const voters = '${KAFKA_CLUSTER_VOTERS:-1@kafka1:9093,2@kafka2:9093}';
+    for (const [name, id, port] of [
+      ['kafka1', 1, 9192],
+      ['kafka2', 2, 9194],
+      ['kafka3', 3, 9196],
+    ] as const) {
+      const s = services[name];
+      expect(s?.profiles, name).toEqual([name === 'kafka3' ? 'lab-a-kafka3' : 'lab-a']);
+      expect(s?.environment, name).toMatchObject({
+        KAFKA_NODE_ID: id,
+        KAFKA_PROCESS_ROLES: 'broker,controller',
+        KAFKA_CONTROLLER_QUORUM_VOTERS: voters,
+        KAFKA_ADVERTISED_LISTENERS: `INTERNAL://${name}:19092,HOST://127.0.0.1:${port}`,
+        KAFKA_HEAP_OPTS: '-Xmx256m -Xms256m',
+      });
+      expect(s?.ports, name).toEqual([`127.0.0.1:${port}:${port}`]);
+      expect(s?.healthcheck, name).toBeDefined();
+    }
+    expect(new Set(['kafka1', 'kafka2', 'kafka3'].map((n) => services[n]?.volumes?.[0])).size).toBe(3);
+    const init = services['lab-a-init'];
+    expect(init?.depends_on).toEqual({
+      kafka1: { condition: 'service_healthy' },
+      kafka2: { condition: 'service_healthy' },
+    });
+    const line = commandLines(init).find((l) => l.includes('--create'));
+    expect(line).toMatch(/--topic presentation\.events --partitions 3 --replication-factor 2(\s|$)/);
+    // three nodes: the option profile with the voters to match
+    const three = parse(
+      compose(['-f', path.basename(COMPOSE_FILE), '--profile', 'lab-a', '--profile', 'lab-a-kafka3', 'config']),
+    ) as { services: Record<string, Service> };
+    expect(Object.keys(three.services)).toEqual(expect.arrayContaining(['kafka1', 'kafka2', 'kafka3', 'lab-a-init']));
+    expect(text).toContain('KAFKA_CLUSTER_VOTERS=1@kafka1:9093,2@kafka2:9093,3@kafka3:9093');
+  }, 30_000);
 
   it('runs the Kafka release pinned in docker/.env', () => {
     expect(services.kafka?.image).toBe('apache/kafka:${KAFKA_VERSION}');

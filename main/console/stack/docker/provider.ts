@@ -21,7 +21,16 @@ import { ComposeCommands, SERVICE_OF, healthFromPs, parsePs, type ComposeCommand
 export interface DockerUpOptions {
   /** the lab whose compose profile to start (`--profile <lab>`, then `run --rm <lab>-init`); default: brokers only */
   lab?: string | undefined;
+  /**
+   * the Kafka cluster the lab asks for: 2 is its profile's own cluster, kafka1 and kafka2 (docker/compose.yml, Lab A),
+   * which its init starts; the endpoints then name those brokers. 3 (kafka3) needs its option profile and voters set
+   * by hand (see the compose file).
+   */
+  kafkaNodes?: number | undefined;
 }
+
+/** The host ports of a lab's own Kafka cluster in docker/compose.yml (kafka1, kafka2, kafka3). */
+export const DOCKER_CLUSTER_PORTS = [9192, 9194, 9196] as const;
 
 const execFileAsync = promisify(execFile);
 
@@ -70,6 +79,8 @@ export class DockerStackProvider implements StackProvider {
   private readonly probe: typeof probe;
   /** the lab profile the last up() started, so that down() takes its containers too */
   private activeLab: string | undefined;
+  /** the size of the lab's own Kafka cluster the last up() started (1: the stack's one broker) */
+  private kafkaNodes = 1;
 
   constructor(
     opts: {
@@ -91,7 +102,9 @@ export class DockerStackProvider implements StackProvider {
   }
 
   endpoints(): StackEndpoints {
-    return DOCKER_ENDPOINTS;
+    if (this.kafkaNodes === 1) return DOCKER_ENDPOINTS;
+    const brokers = DOCKER_CLUSTER_PORTS.slice(0, this.kafkaNodes).map((p) => `127.0.0.1:${p}`);
+    return { ...DOCKER_ENDPOINTS, kafka: { brokers } };
   }
 
   onHealth(listener: (health: ComponentHealth) => void): () => void {
@@ -118,6 +131,12 @@ export class DockerStackProvider implements StackProvider {
         this.activeLab = labCompose.lab;
         await this.runner(labCompose.init(), 5 * 60_000);
       }
+      const nodes = options.kafkaNodes ?? 1;
+      if (nodes > 1 && labCompose === undefined)
+        throw new AppError('INVALID_INPUT', 'a Kafka cluster comes with a lab profile: up({ lab, kafkaNodes })', {
+          field: 'kafkaNodes',
+        });
+      this.kafkaNodes = Math.min(Math.max(1, nodes), DOCKER_CLUSTER_PORTS.length);
     } finally {
       polling = false;
       await poller;
@@ -164,6 +183,33 @@ export class DockerStackProvider implements StackProvider {
   async logs(component: ComponentName, lines = 100): Promise<string[]> {
     const { stdout } = await this.runner(this.compose.logs(SERVICE_OF[component], lines), 60_000);
     return stdout.split('\n').filter((l) => l !== '');
+  }
+
+  /** Fault: stop one node of the lab's own Kafka cluster (`kafka-2` is the compose service kafka2). */
+  async stopNode(name: ComponentName, node: string): Promise<void> {
+    await this.runner(this.labCompose().stop([this.clusterService(name, node)]), 120_000);
+    await this.status();
+  }
+
+  async startNode(name: ComponentName, node: string): Promise<void> {
+    await this.runner(this.labCompose().start([this.clusterService(name, node)]), 300_000);
+    await this.status();
+  }
+
+  private labCompose(): ComposeCommands {
+    const lab = this.activeLab ?? this.defaultLab;
+    return lab === undefined ? this.compose : this.compose.forLab(lab);
+  }
+
+  private clusterService(name: ComponentName, node: string): string {
+    const m = /^kafka-([1-3])$/.exec(node);
+    if (name !== 'kafka' || m === null || Number(m[1]) > this.kafkaNodes)
+      throw new AppError(
+        'INVALID_INPUT',
+        `no node ${node} of ${name}: the lab's Kafka cluster has ${this.kafkaNodes} node(s) (kafka-1 …)`,
+        { field: 'node' },
+      );
+    return `kafka${m[1]}`;
   }
 
   async stopComponent(name: ComponentName): Promise<void> {

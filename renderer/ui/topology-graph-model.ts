@@ -42,7 +42,7 @@ export interface GraphPosition {
 }
 
 /** Sizes of a drawn node: wide enough for a queue name and three figures. */
-export const NODE_WIDTH = 210;
+export const NODE_WIDTH = 240;
 export const NODE_HEIGHT = 74;
 
 /**

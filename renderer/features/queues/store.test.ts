@@ -57,6 +57,13 @@ describe('queues store', () => {
     expect(store.getState().needsResync).toBe(true);
   });
 
+  it('asks for the snapshot again while it does not know the node (the snapshot came before the observer)', () => {
+    const store = createQueuesStore();
+    store.getState().applySnapshot(labRSnapshot({ seq: 0, node: null }));
+    store.getState().applyDiff(diff(1));
+    expect(store.getState().needsResync).toBe(true);
+  });
+
   it('remembers the last redelivery of a queue after its rate went back to 0', () => {
     const store = createQueuesStore();
     store.getState().applySnapshot(labRSnapshot(), 1000);

@@ -125,7 +125,8 @@ export const createQueuesStore = () =>
           at: diff.at,
           // a diff comes only from a poll that answered
           reachable: true,
-          needsResync: s.needsResync || verdict === 'gap',
+          // a gap, or the snapshot came before the observer knew its node: fetch it again
+          needsResync: s.needsResync || verdict === 'gap' || s.node === null,
         };
         for (const kind of KINDS) {
           const { upsert, removed } = diff[kind];

@@ -53,7 +53,7 @@ describe('Queues topology', () => {
     // depths on the queue, a dead-letter edge to its exchange
     const work = nodes.find((n) => n.id === 'q:/|jobs.work');
     expect(work?.figures?.map((f) => `${f.label} ${f.value}`)).toEqual(['ready 7', 'unacked 4', 'consumers 2']);
-    expect(edge('q:/|jobs.work', 'x:/|dlx')?.label).toBe('dead-letter');
+    expect(edge('q:/|jobs.work', 'x:/|dlx')?.tone).toBe('idle');
     expect(edge('x:/|dlx', 'q:/|dead')?.label).toBe('(no key)');
   });
 

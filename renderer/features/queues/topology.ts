@@ -162,7 +162,8 @@ export function topologyGraph(
     }
     if (q.deadLetterExchange !== null && q.deadLetterExchange !== '') {
       const dlx = addExchange(q.vhost, q.deadLetterExchange);
-      edges.push({ id: `d:${q.id}`, source: `q:${q.id}`, target: dlx, label: 'dead-letter' });
+      // unlabelled (the queue's line says `DLX …`), drawn faint: every queue of a lab may have one
+      edges.push({ id: `d:${q.id}`, source: `q:${q.id}`, target: dlx, tone: 'idle' });
     }
   }
   // a consumer's figures: what it holds over all its queues

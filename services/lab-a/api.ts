@@ -15,6 +15,7 @@ import { createClient } from 'redis';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, toAppError } from '../shared/app-error.js';
 import { createHttpServer, listen } from '../shared/http.js';
+import { linkedSocketFactory } from '../shared/kafka-links.js';
 import { kafkaLogCreator } from '../shared/kafka-log.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { Runnable } from '../shared/service-entry.js';
@@ -51,6 +52,8 @@ export interface PresentationsApiConfig {
   writeThrough?: boolean;
   /** how long a command waits for Kafka's acknowledgement before it is answered 503 (default 5 s) */
   ackTimeoutMs?: number;
+  /** broker address → the proxy to connect through instead (the console's link fault) */
+  kafkaLinks?: ReadonlyMap<string, string>;
   brokenMode?: LabABrokenModeId;
 }
 
@@ -142,6 +145,7 @@ export function createPresentationsApi(
     requestTimeout: ackTimeoutMs,
     logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    ...(config.kafkaLinks === undefined ? {} : { socketFactory: linkedSocketFactory(config.kafkaLinks) }),
   });
   // Not kafkajs' idempotent producer: that one wants unbounded retries, and a command must be answered within
   // ackTimeoutMs. A retry that writes an event twice is harmless: the projector applies a version once. One request

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { Brokers, Millis, Port, parseEnv } from '../shared/config.js';
+import { parseKafkaLinks } from '../shared/kafka-links.js';
 import { BROKEN_MODE_ENV, parseBrokenMode } from './broken-modes.js';
 import {
   API_DEFAULT_PORT,
@@ -49,6 +50,9 @@ export const ApiEnv = z.object({
   TOPIC_REPLICATION_FACTOR: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(10)]).default('auto'),
   /** how long a command waits for Kafka's acknowledgement before it is answered 503 */
   KAFKA_ACK_TIMEOUT_MS: Millis.default(5000),
+  /** broker address → the proxy to reach it through (`host:port=host:port,…`; services/shared/kafka-links.ts): the
+   * console's link fault on the API's Kafka link */
+  KAFKA_LINKS: z.string().default(''),
 });
 
 export const ProjectorEnv = z.object({
@@ -82,6 +86,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Presenta
     redisPrefix: e.REDIS_PREFIX,
     writeThrough: e.WRITE_THROUGH,
     ackTimeoutMs: e.KAFKA_ACK_TIMEOUT_MS,
+    ...(e.KAFKA_LINKS === '' ? {} : { kafkaLinks: parseKafkaLinks(e.KAFKA_LINKS) }),
     ...(brokenMode ? { brokenMode } : {}),
   };
 }

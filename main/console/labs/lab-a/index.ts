@@ -1,23 +1,64 @@
 // Lab A's console module: how its instances are run (env: the stack's Kafka, MongoDB and Redis; the topic, group,
 // database and Redis prefix of the settings), what their stdout lines say (facts of a presentation's timeline:
-// lines.ts), its record faults and its checks (so far invariant 2: checks/). The other invariants' checks, the Read
-// model panel and the multi-broker cluster come next (issue 13). Settings: settings.ts.
+// lines.ts), its record faults, its checks of invariants 1–4 (checks/; invariant 5, the multi-broker cluster's, comes
+// with the cluster) and its own requests for the Read model panel (read-model.ts: windows, MongoDB against Redis,
+// Replay). The API reaches Kafka through link proxies the module owns (links.ts): check 4 cuts them. Settings:
+// settings.ts.
 import { AppError } from '../../../../services/shared/app-error.js';
 import { PRESENTATION_EVENTS_TOPIC, PROJECTOR_GROUP_ID } from '../../../../services/lab-a/schema.js';
-import type { LabModule } from '../types.js';
+import type { LinkProxy } from '../../faults/link-proxy.js';
+import type { LabContext, LabModule, ParsedLine } from '../types.js';
 import { orderCheck } from './checks/order-check.js';
+import { redisCheck } from './checks/redis-check.js';
+import { replayCheck } from './checks/replay-check.js';
+import { readMongo, readRedis, withStores } from './checks/support.js';
+import { windowCheck } from './checks/window-check.js';
 import { createLineParser } from './lines.js';
-import { API_KIND, labAManifest, PROJECTOR_KIND } from './manifest.js';
+import { createApiKafkaLinks } from './links.js';
+import { API_KIND, labAManifest, PROJECTOR_KIND, STEPS } from './manifest.js';
+import { compareStores, createWindowBuffer, replay, ReplayRefused, windowStats } from './read-model.js';
 import { readSettings } from './settings.js';
 import { clusterFaults, kafkaNodesOf, withCluster } from './cluster.js';
 
-export function createLabA(env: NodeJS.ProcessEnv = process.env): LabModule {
+export interface LabADeps {
+  /** the API's Kafka links (default: proxies of the module's own, listening from now on) */
+  kafkaLinks?: readonly LinkProxy[];
+}
+
+export function createLabA(env: NodeJS.ProcessEnv = process.env, deps: LabADeps = {}): LabModule {
   const settings = readSettings(env);
   const topic = `${settings.prefix}${PRESENTATION_EVENTS_TOPIC}`;
   const groupId = `${settings.prefix}${PROJECTOR_GROUP_ID}`;
   const kafkaNodes = kafkaNodesOf(env);
   const manifest = withCluster(labAManifest(settings), kafkaNodes);
-  const parseLine = createLineParser({ groupId });
+  const links = createApiKafkaLinks(deps.kafkaLinks);
+  const parseLines = createLineParser({ groupId });
+  /** the consistency windows of the projected facts, for the Read model panel */
+  const windows = createWindowBuffer();
+  const parseLine = (kind: string, instance: string, text: string): ParsedLine | undefined => {
+    const parsed = parseLines(kind, instance, text);
+    for (const f of parsed?.facts ?? [])
+      if (f.step === STEPS.projected && f.latencyMs !== null) windows.add(f.latencyMs);
+    return parsed;
+  };
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new AppError('INTERNAL', `the console gives Lab A no ${what} here`);
+    return value;
+  };
+  const compare = (ctx: LabContext, limit: number) =>
+    withStores(ctx, async ({ mongo, redis }) => {
+      const rows = compareStores(
+        await readMongo(mongo, settings.mongoDb),
+        await readRedis(redis, settings.redisPrefix),
+      );
+      return {
+        rows: rows.slice(0, limit),
+        total: rows.length,
+        differ: rows.filter((r) => !r.same).length,
+        writeThrough: settings.writeThrough,
+        at: Date.now(),
+      };
+    });
 
   return {
     manifest,
@@ -39,6 +80,8 @@ export function createLabA(env: NodeJS.ProcessEnv = process.env): LabModule {
           REDIS_PREFIX: settings.redisPrefix,
           WRITE_THROUGH: settings.writeThrough ? '1' : '0',
           TOPIC_REPLICATION_FACTOR: String(settings.replication),
+          KAFKA_ACK_TIMEOUT_MS: String(settings.ackTimeoutMs),
+          ...links.env(stack.kafka.brokers),
         };
       if (kind === PROJECTOR_KIND)
         return {
@@ -50,7 +93,34 @@ export function createLabA(env: NodeJS.ProcessEnv = process.env): LabModule {
       throw new AppError('INVALID_INPUT', `Lab A has no service ${kind}`, { field: 'kind' });
     },
     parseLine,
-    checks: [orderCheck(topic)],
+    dispose: () => links.stop(),
+    checks: [
+      windowCheck(settings),
+      orderCheck(topic),
+      replayCheck(settings, topic, groupId),
+      redisCheck({ settings, topic, group: groupId, apiLinks: () => links.inUse() }),
+    ],
+    requests: {
+      'lab-a:windows': () => Promise.resolve({ ...windowStats(windows.values()), boundMs: settings.window.boundMs }),
+      'lab-a:compare': (ctx, { limit }) => compare(ctx, limit ?? 200),
+      'lab-a:replay': (ctx) =>
+        withStores(ctx, ({ mongo }) =>
+          replay({
+            kafka: need(ctx.kafka, 'Kafka client')(),
+            services: need(ctx.services, 'services'),
+            mongo,
+            db: settings.mongoDb,
+            topic,
+            group: groupId,
+            projectorKind: PROJECTOR_KIND,
+            deadline: Date.now() + 90_000,
+            signal: AbortSignal.timeout(90_000),
+          }).catch((err: unknown) => {
+            if (err instanceof ReplayRefused) throw new AppError('CONFLICT', err.message);
+            throw err;
+          }),
+        ),
+    },
     faults: [
       {
         id: 'duplicate-event',

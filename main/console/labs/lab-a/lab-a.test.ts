@@ -34,8 +34,23 @@ describe('lab-a console module', () => {
       'null-key',
       'slow-projector',
     ]);
-    expect(m.checks.map((c) => c.id)).toEqual(['per-entity-order']);
-    expect(m.brokenModes.find((b) => b.id === 'null-key')?.breaks).toEqual(['per-entity-order']);
+    expect(m.checks.map((c) => c.id)).toEqual([
+      'consistency-window',
+      'per-entity-order',
+      'replay-same-state',
+      'redis-equals-mongodb',
+    ]);
+    expect(Object.fromEntries(m.brokenModes.map((b) => [b.id, b.breaks]))).toEqual({
+      'projector-not-idempotent': ['replay-same-state'],
+      'write-through-before-ack': ['redis-equals-mongodb'],
+      'null-key': ['per-entity-order'],
+      'slow-projector': ['consistency-window'],
+    });
+    expect(lab.checks?.map((c) => c.id)).toEqual(m.checks.map((c) => c.id));
+    expect(m.readModels?.mongodb.map((r) => `${r.collection} by ${r.newestBy ?? '_id'}`)).toEqual([
+      'presentations by updated_at',
+    ]);
+    expect(m.readModels?.redis.map((r) => r.prefix)).toEqual([expect.stringMatching(/presentation:$/) as string]);
     expect(() => createLabA({ EVENTSCOPE_LAB_A_API_PORT: 'x' })).toThrow(/EVENTSCOPE_LAB_A_API_PORT/);
   });
 

@@ -4,12 +4,15 @@ import { LAB_A_BROKEN_MODES } from '../../../../services/lab-a/broken-modes.js';
 import {
   PRESENTATION_EVENTS_PARTITIONS,
   PRESENTATION_EVENTS_TOPIC,
+  PRESENTATIONS_COLLECTION,
   PROJECTOR_GROUP_ID,
+  redisKeys,
   type EventType,
 } from '../../../../services/lab-a/schema.js';
 import type { LabManifest } from '../../contract/manifest.js';
 import type { LabASettings } from './settings.js';
 import { ORDER_CHECK_ID } from './checks/order-check.js';
+import { REDIS_CHECK_ID, REPLAY_CHECK_ID, WINDOW_CHECK_ID } from './checks/ids.js';
 
 export const STATUSES = ['created', 'updated', 'deleted'] as const;
 export type PresentationStatus = (typeof STATUSES)[number];
@@ -34,8 +37,13 @@ export const PROJECTOR_INSTANCES = ['projector-1', 'projector-2'] as const;
 export const API_KIND = 'presentations-api';
 export const PROJECTOR_KIND = 'projector';
 
-/** LABS.md's invariant numbers → the ids of the checks that judge them (so far) */
-const CHECK_OF_INVARIANT: Readonly<Record<number, readonly string[]>> = { 2: [ORDER_CHECK_ID] };
+/** LABS.md's invariant numbers → the ids of the checks that judge them (invariant 5, the cluster's, not yet) */
+const CHECK_OF_INVARIANT: Readonly<Record<number, readonly string[]>> = {
+  1: [WINDOW_CHECK_ID],
+  2: [ORDER_CHECK_ID],
+  3: [REPLAY_CHECK_ID],
+  4: [REDIS_CHECK_ID],
+};
 
 export function labAManifest(settings: LabASettings): LabManifest {
   const topic = `${settings.prefix}${PRESENTATION_EVENTS_TOPIC}`;
@@ -89,11 +97,31 @@ export function labAManifest(settings: LabASettings): LabManifest {
     hint: ['Start local stack', 'Start all services', 'POST a presentation to the API'],
     checks: [
       {
+        id: WINDOW_CHECK_ID,
+        title: 'Consistency window',
+        invariant: `Every change is readable in MongoDB within ${settings.window.boundMs} ms of its 202, at ${settings.window.rate} commands/s: the window per command, p50/p99/max (LABS.md, Lab A, invariant 1).`,
+        active: true,
+      },
+      {
         id: ORDER_CHECK_ID,
         title: 'Per-presentation order',
         invariant:
           "Every presentation's events are keyed by its id, on one partition, and their versions strictly increase in offset order (LABS.md, Lab A, invariant 2).",
         active: false,
+      },
+      {
+        id: REPLAY_CHECK_ID,
+        title: 'Replay gives the same read model',
+        invariant:
+          'Resetting the projector to the earliest offset and rebuilding gives the same MongoDB state: the digest of the collection before and after (LABS.md, Lab A, invariant 3).',
+        active: true,
+      },
+      {
+        id: REDIS_CHECK_ID,
+        title: 'Redis equals MongoDB',
+        invariant:
+          "With write-through on, Redis equals MongoDB for every presentation once the system is quiet, also after the API's link to Kafka was cut: a command answered 503 is not in Redis (LABS.md, Lab A, invariant 4).",
+        active: true,
       },
     ],
     faults: [
@@ -116,9 +144,12 @@ export function labAManifest(settings: LabASettings): LabManifest {
       label: m.label,
       bug: m.bug,
       services: [...m.services],
-      // the checks of invariants 1, 3, 4 and 5 come with the Read model panel
       breaks: m.invariants.flatMap((i) => CHECK_OF_INVARIANT[i] ?? []),
     })),
     load: null,
+    readModels: {
+      mongodb: [{ db: settings.mongoDb, collection: PRESENTATIONS_COLLECTION, newestBy: 'updated_at' }],
+      redis: [{ prefix: redisKeys(settings.redisPrefix).doc('') }],
+    },
   };
 }

@@ -7,6 +7,11 @@
 //   EVENTSCOPE_LAB_A_API_PORT      the presentations API's HTTP port (8001)
 //   EVENTSCOPE_LAB_A_REPLICATION   the topic's replication factor when the API creates it (1: the one-broker stack)
 //   EVENTSCOPE_LAB_A_WRITE_THROUGH 1: the API writes Redis after each ack (default 1)
+//   EVENTSCOPE_LAB_A_ACK_TIMEOUT_MS how long the API waits for Kafka's ack before it answers 503 (5000)
+//   EVENTSCOPE_LAB_A_WINDOW_BOUND_MS check 1: every change readable in MongoDB within this (5000)
+//   EVENTSCOPE_LAB_A_WINDOW_RATE   check 1: commands per second (50)
+//   EVENTSCOPE_LAB_A_WINDOW_COMMANDS check 1: commands sent (100)
+//   EVENTSCOPE_LAB_A_API_URL       the presentations API the checks drive (http://127.0.0.1:<API_PORT>)
 import { z } from 'zod';
 import { AppError } from '../../../../services/shared/app-error.js';
 import { API_DEFAULT_PORT, DEFAULT_MONGODB_DB } from '../../../../services/lab-a/schema.js';
@@ -24,6 +29,11 @@ const Env = z.object({
   EVENTSCOPE_LAB_A_API_PORT: z.coerce.number().int().min(1).max(65535).default(API_DEFAULT_PORT),
   EVENTSCOPE_LAB_A_REPLICATION: z.coerce.number().int().min(1).max(5).default(1),
   EVENTSCOPE_LAB_A_WRITE_THROUGH: z.enum(['0', '1']).default('1'),
+  EVENTSCOPE_LAB_A_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  EVENTSCOPE_LAB_A_WINDOW_BOUND_MS: z.coerce.number().int().min(10).max(120_000).default(5000),
+  EVENTSCOPE_LAB_A_WINDOW_RATE: z.coerce.number().min(0.1).max(1000).default(50),
+  EVENTSCOPE_LAB_A_WINDOW_COMMANDS: z.coerce.number().int().min(1).max(10_000).default(100),
+  EVENTSCOPE_LAB_A_API_URL: z.url().optional(),
 });
 
 export interface LabASettings {
@@ -33,6 +43,11 @@ export interface LabASettings {
   apiPort: number;
   replication: number;
   writeThrough: boolean;
+  ackTimeoutMs: number;
+  /** check 1 (consistency window): the bound, the rate and how many commands */
+  window: { boundMs: number; rate: number; commands: number };
+  /** the API the checks drive */
+  apiUrl: string;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): LabASettings {
@@ -51,5 +66,12 @@ export function readSettings(env: NodeJS.ProcessEnv): LabASettings {
     apiPort: e.EVENTSCOPE_LAB_A_API_PORT,
     replication: e.EVENTSCOPE_LAB_A_REPLICATION,
     writeThrough: e.EVENTSCOPE_LAB_A_WRITE_THROUGH === '1',
+    ackTimeoutMs: e.EVENTSCOPE_LAB_A_ACK_TIMEOUT_MS,
+    window: {
+      boundMs: e.EVENTSCOPE_LAB_A_WINDOW_BOUND_MS,
+      rate: e.EVENTSCOPE_LAB_A_WINDOW_RATE,
+      commands: e.EVENTSCOPE_LAB_A_WINDOW_COMMANDS,
+    },
+    apiUrl: (e.EVENTSCOPE_LAB_A_API_URL ?? `http://127.0.0.1:${e.EVENTSCOPE_LAB_A_API_PORT}`).replace(/\/$/, ''),
   };
 }

@@ -2,7 +2,7 @@
 // progress, and the fault of stopping / starting one component.
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ComponentName, LabManifest } from '../../../../main/console/contract/console-api';
+import type { ComponentHealth, ComponentName, LabManifest } from '../../../../main/console/contract/console-api';
 import { useClient } from '../../../lib/client-context';
 import { formatDuration } from '../../../lib/format';
 import { useAction } from '../../../lib/use-action';
@@ -11,6 +11,7 @@ import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
 import { useLab } from '../../labs/store';
 import { useStackStore } from '../store';
+import './stack-panel.css';
 
 const LABEL: Record<ComponentName, string> = {
   kafka: 'Kafka',
@@ -189,7 +190,10 @@ function ComponentRow({
         <Badge state={state} testId={`health-${name}`} />
       </td>
       <td className="mono">{health?.endpoint || '—'}</td>
-      <td className="detail">{health?.detail || '—'}</td>
+      <td className="detail">
+        {health?.detail || '—'}
+        {health?.nodes !== undefined && <NodeList component={name} nodes={health.nodes} />}
+      </td>
       <td>{toHealthy}</td>
       <td className="row-actions">
         <button type="button" className="small" onClick={() => onShowLogs(name)} aria-label={`Logs of ${name}`}>
@@ -214,5 +218,50 @@ function ComponentRow({
         </button>
       </td>
     </tr>
+  );
+}
+
+type NodeHealth = NonNullable<ComponentHealth['nodes']>[number];
+
+/** The nodes of a component of several (a Kafka cluster): each one's health, and stop/start as a fault. */
+function NodeList({ component, nodes }: { component: ComponentName; nodes: NodeHealth[] }) {
+  return (
+    <ul className="node-list" aria-label={`Nodes of ${component}`}>
+      {nodes.map((n) => (
+        <NodeRow key={n.name} component={component} node={n} />
+      ))}
+    </ul>
+  );
+}
+
+function NodeRow({ component, node }: { component: ComponentName; node: NodeHealth }) {
+  const client = useClient();
+  const stop = useAction(`stop ${node.name}`, () => client.request['stack:stop-node']({ component, node: node.name }));
+  const start = useAction(`start ${node.name}`, () =>
+    client.request['stack:start-node']({ component, node: node.name }),
+  );
+  return (
+    <li data-testid={`node-${node.name}`} title={node.detail}>
+      <Badge state={node.state} testId={`health-${node.name}`} /> <span className="mono">{node.name}</span>{' '}
+      <span className="sub">{node.endpoint}</span>{' '}
+      <button
+        type="button"
+        className="small danger"
+        onClick={() => void stop.invoke()}
+        disabled={stop.pending || node.state === 'stopped'}
+        aria-label={`Stop ${node.name}`}
+      >
+        Stop
+      </button>{' '}
+      <button
+        type="button"
+        className="small"
+        onClick={() => void start.invoke()}
+        disabled={start.pending || node.state === 'healthy'}
+        aria-label={`Start ${node.name}`}
+      >
+        Start
+      </button>
+    </li>
   );
 }

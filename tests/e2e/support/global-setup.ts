@@ -2,7 +2,8 @@
 // - builds the renderer (dist/renderer) so the test sees the current code;
 // - gives the console a Kafka broker of its own (free ports, a temporary data dir) so that stopping it in the scenario
 //   never touches a broker another run shares; Postgres, RabbitMQ, Redis and MongoDB are reused as the local provider
-//   does; loms gets a database of its own when Postgres already answers;
+//   does; loms gets a database of its own when Postgres already answers; Lab E's services get free ports and
+//   databases of their own (dropped at the end);
 // - reads the URL with the token the server prints, and hands it to the tests as EVENTSCOPE_E2E_URL;
 // - teardown: `stack:down` over the WebSocket bridge (stops the services and the broker it started), SIGTERM to the
 //   server's process group (by the PID it started), drops the database, removes the data dir.
@@ -15,6 +16,10 @@ import WebSocket from 'ws';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const ADMIN_URL = process.env.EVENTSCOPE_E2E_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** Lab E's services (each gets a free port) and the ones with a database (services/lab-e/schema.ts) */
+const LAB_E_SERVICES = ['gateway', 'auth', 'tasks', 'accounting', 'analytics'] as const;
+const LAB_E_DATABASES = ['auth', 'tasks', 'accounting', 'analytics'] as const;
 
 const say = (msg: string) => process.stdout.write(`[e2e setup] ${msg}\n`);
 
@@ -148,8 +153,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     say(`Postgres does not answer yet (${(err as Error).message}): loms uses the stack's default database`);
   }
 
+  // Lab E's five services on free ports and databases of their own (the dev console may run Lab E on 8201…8205)
+  const labEDatabasePrefix = `es_e2e_labe_${Date.now().toString(36)}_${process.pid}`;
+  const labEPorts: Record<string, string> = {};
+  for (const s of LAB_E_SERVICES) labEPorts[`EVENTSCOPE_LAB_E_${s.toUpperCase()}_PORT`] = String(await freePort());
+
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...labEPorts,
+    EVENTSCOPE_LAB_E_DATABASE_PREFIX: labEDatabasePrefix,
     EVENTSCOPE_STACK: process.env.EVENTSCOPE_STACK ?? 'local',
     EVENTSCOPE_WEB_PORT: '0',
     EVENTSCOPE_LOCAL_KAFKA_PORT: String(kafkaPort),
@@ -214,6 +226,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch((err: unknown) =>
         say(`could not drop ${name}: ${String(err)}`),
       );
+    }
+    for (const s of LAB_E_DATABASES) {
+      const name = `${labEDatabasePrefix}_${s}`;
+      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => undefined);
     }
     rmSync(stackDir, { recursive: true, force: true });
     say('web mode stopped');

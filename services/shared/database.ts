@@ -1,6 +1,5 @@
 // Postgres set-up shared by the lab services that own a database: create it when missing, migrate it at start under an
 // advisory lock (several replicas of one service starting together do not race), and run work in one transaction.
-// (Lab E's services/lab-e/db.ts has the same three; it can move onto these.)
 import pg, { type Pool, type PoolClient } from 'pg';
 import { AppError } from './app-error.js';
 import type { Logger } from './logger.js';

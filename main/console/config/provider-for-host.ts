@@ -5,7 +5,7 @@ import { AppError } from '../../../services/shared/app-error.js';
 import { chooseProviderKind } from '../stack/choose.js';
 import { DockerStackProvider } from '../stack/docker/provider.js';
 import { ExternalStackProvider } from '../stack/external/provider.js';
-import { LocalStackProvider } from '../stack/local/provider.js';
+import { LocalStackProvider, type LocalPorts } from '../stack/local/provider.js';
 import type { StackProvider } from '../stack/types.js';
 
 export async function providerForHost(opts: {
@@ -28,12 +28,14 @@ export async function providerForHost(opts: {
 }
 
 /**
- * Optional overrides of the local provider, so that a run (the e2e) can own a broker of its own next to one that other
- * runs use: EVENTSCOPE_LOCAL_KAFKA_PORT, EVENTSCOPE_LOCAL_KAFKA_CONTROLLER_PORT, EVENTSCOPE_LOCAL_STACK_DIR (the brokers'
- * data and state file). Unset: the defaults (9092/9093, .cache/stack).
+ * Optional overrides of the local provider, so that a run (the e2e) can own brokers of its own next to those other
+ * runs use: EVENTSCOPE_LOCAL_KAFKA_PORT, EVENTSCOPE_LOCAL_KAFKA_CONTROLLER_PORT, EVENTSCOPE_LOCAL_RABBITMQ_PORT,
+ * EVENTSCOPE_LOCAL_RABBITMQ_MANAGEMENT_PORT, EVENTSCOPE_LOCAL_RABBITMQ_DIST_PORT (its own RabbitMQ node: AMQP,
+ * management API, Erlang distribution), EVENTSCOPE_LOCAL_STACK_DIR (the brokers' data and state file). Unset: the
+ * defaults (9092/9093, 5673/15673/25673, .cache/stack).
  */
 function localOverrides(env: NodeJS.ProcessEnv): {
-  ports?: { kafka?: number; kafkaController?: number };
+  ports?: Partial<LocalPorts>;
   dir?: string;
 } {
   const port = (name: string): number | undefined => {
@@ -44,18 +46,21 @@ function localOverrides(env: NodeJS.ProcessEnv): {
       throw new AppError('CONFIG_ERROR', `${name} must be a port number (got "${raw}")`, { field: name, value: raw });
     return n;
   };
-  const kafka = port('EVENTSCOPE_LOCAL_KAFKA_PORT');
-  const kafkaController = port('EVENTSCOPE_LOCAL_KAFKA_CONTROLLER_PORT');
+  const names: Partial<Record<keyof LocalPorts, string>> = {
+    kafka: 'EVENTSCOPE_LOCAL_KAFKA_PORT',
+    kafkaController: 'EVENTSCOPE_LOCAL_KAFKA_CONTROLLER_PORT',
+    rabbitmq: 'EVENTSCOPE_LOCAL_RABBITMQ_PORT',
+    rabbitmqManagement: 'EVENTSCOPE_LOCAL_RABBITMQ_MANAGEMENT_PORT',
+    rabbitmqDist: 'EVENTSCOPE_LOCAL_RABBITMQ_DIST_PORT',
+  };
+  const ports: Partial<LocalPorts> = {};
+  for (const [key, name] of Object.entries(names) as [keyof LocalPorts, string][]) {
+    const n = port(name);
+    if (n !== undefined) ports[key] = n;
+  }
   const dir = env.EVENTSCOPE_LOCAL_STACK_DIR;
   return {
-    ...(kafka !== undefined || kafkaController !== undefined
-      ? {
-          ports: {
-            ...(kafka !== undefined ? { kafka } : {}),
-            ...(kafkaController !== undefined ? { kafkaController } : {}),
-          },
-        }
-      : {}),
+    ...(Object.keys(ports).length > 0 ? { ports } : {}),
     ...(dir !== undefined && dir !== '' ? { dir: path.resolve(dir) } : {}),
   };
 }

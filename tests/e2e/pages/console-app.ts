@@ -5,11 +5,13 @@ import { expect, type Page } from '@playwright/test';
 
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../../test-results/screenshots');
 
-export type ViewName = 'Stack' | 'Topics & partitions' | 'Consumer groups' | 'Outbox' | 'Timeline' | 'Checks';
+export type ViewName =
+  'Stack' | 'Topics & partitions' | 'Consumer groups' | 'Queues' | 'Outbox' | 'Timeline' | 'Checks';
 const VIEW_TEST_ID: Record<ViewName, string> = {
   Stack: 'view-stack',
   'Topics & partitions': 'view-topics',
   'Consumer groups': 'view-groups',
+  Queues: 'view-queues',
   Outbox: 'view-outbox',
   Timeline: 'view-timeline',
   Checks: 'view-checks',

@@ -4,11 +4,14 @@
 //   never touches a broker another run shares; Postgres, RabbitMQ, Redis and MongoDB are reused as the local provider
 //   does; loms gets a database of its own when Postgres already answers; Lab E's services get free ports and
 //   databases of their own (dropped at the end);
+// - gives Lab B a RabbitMQ node of its own (the local provider's own node on free ports, in the data dir, which is
+//   opened to the `rabbitmq` user the node runs as), so that restarting it never touches the dev stack's node, free
+//   HTTP ports, a database of its own (dropped at the end) and a work delay, so that a consumer holds unacked messages;
 // - reads the URL with the token the server prints, and hands it to the tests as EVENTSCOPE_E2E_URL;
 // - teardown: `stack:down` over the WebSocket bridge (stops the services and the broker it started), SIGTERM to the
 //   server's process group (by the PID it started), drops the database, removes the data dir.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -110,6 +113,33 @@ export function bridgeRequest(pageUrl: string, name: string, request: unknown, t
   });
 }
 
+/**
+ * Lab B's settings for the e2e: its own RabbitMQ node (AMQP, management API, Erlang distribution on free ports), free
+ * HTTP ports, its own database, and a work delay per message so that killing a consumer
+ * finds messages it holds unacked.
+ */
+async function labBEnv(): Promise<{ env: Record<string, string>; database: string }> {
+  const database = `es_e2e_labb_${Date.now().toString(36)}_${process.pid}`;
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${database}`;
+  const env: Record<string, string> = {
+    EVENTSCOPE_LOCAL_RABBITMQ: 'own',
+    EVENTSCOPE_LOCAL_RABBITMQ_PORT: String(await freePort()),
+    EVENTSCOPE_LOCAL_RABBITMQ_MANAGEMENT_PORT: String(await freePort()),
+    EVENTSCOPE_LOCAL_RABBITMQ_DIST_PORT: String(await freePort()),
+    EVENTSCOPE_LAB_B_DATABASE_URL: u.toString(),
+    EVENTSCOPE_LAB_B_WORK_DELAY_MS: '250',
+  };
+  for (const kind of ['AUTH', 'VACATION', 'USERS', 'REPORTS'])
+    env[`EVENTSCOPE_LAB_B_${kind}_PORT`] = String(await freePort());
+  // made here, not by the services: five of them starting together each CREATE DATABASE when it is missing, and
+  // Postgres refuses concurrent ones ("source database template1 is being accessed by other users")
+  await withAdmin((c) => c.query(`CREATE DATABASE "${database}"`)).catch((err: unknown) =>
+    say(`Lab B database not made (${(err as Error).message}): its services make it`),
+  );
+  return { env, database };
+}
+
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (process.env.EVENTSCOPE_E2E_URL !== undefined && process.env.EVENTSCOPE_E2E_URL !== '') {
     say(`using the running console at EVENTSCOPE_E2E_URL (nothing started, nothing stopped)`);
@@ -136,6 +166,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   mkdirSync(path.join(ROOT, '.cache'), { recursive: true });
   const stackDir = mkdtempSync(path.join(ROOT, '.cache', 'e2e-stack-'));
+  // the own RabbitMQ node runs as the `rabbitmq` user: its folder goes inside this one (mkdtemp makes it 0700)
+  chmodSync(stackDir, 0o755);
+  const labB = await labBEnv();
   const [kafkaPort, controllerPort, lomsPort] = [await freePort(), await freePort(), await freePort()];
 
   let dbName: string | undefined;
@@ -170,6 +203,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     EVENTSCOPE_LOMS_PORT: String(lomsPort),
     EVENTSCOPE_POLL_MS: '500',
     ...(dbUrl !== undefined ? { EVENTSCOPE_LOMS_DATABASE_URL: dbUrl } : {}),
+    ...labB.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'main/web/server.ts'], {
     cwd: ROOT,
@@ -188,7 +222,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const url = await waitForUrl(child, 60_000);
   process.env.EVENTSCOPE_E2E_URL = url;
   say(
-    `web mode (pid ${pid}) at ${url.replace(/token=.*/, 'token=…')}; own Kafka on 127.0.0.1:${kafkaPort}; loms on :${lomsPort}; log: ${path.relative(ROOT, logFile)}`,
+    `web mode (pid ${pid}) at ${url.replace(/token=.*/, 'token=…')}; own Kafka on 127.0.0.1:${kafkaPort}; loms on :${lomsPort}; own RabbitMQ on 127.0.0.1:${labB.env.EVENTSCOPE_LOCAL_RABBITMQ_PORT}; log: ${path.relative(ROOT, logFile)}`,
   );
 
   return async () => {
@@ -221,6 +255,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         resolve();
       }
     });
+    await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${labB.database}" WITH (FORCE)`)).catch(() => undefined);
     if (dbName !== undefined) {
       const name = dbName;
       await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch((err: unknown) =>

@@ -115,43 +115,46 @@ export function EntityDetail({ entity, lab }: { entity: string; lab: LabManifest
           ))}
         </ul>
       )}
-      <table className="table timeline" aria-label={`Timeline of ${noun} ${timeline.entity}`}>
-        <thead>
-          <tr>
-            <th>Status</th>
-            {columns.map((c, i) => (
-              <th key={c.id}>
-                {i + 1}. {capitalize(c.label)}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={row.status} data-testid="timeline-row" data-status={row.status}>
-              <th scope="row">
-                {row.status === NO_STATUS ? (
-                  <span className="muted">—</span>
-                ) : (
-                  <Badge state={row.status} tone={toneOfStatus(lab, row.status)} testId="timeline-status" />
-                )}
-              </th>
-              {columns.map((c) => {
-                const facts = row.byStep.get(c.id) ?? [];
-                return (
-                  <td key={c.id} data-step={c.id}>
-                    {facts.length === 0 ? (
-                      <span className="muted">not seen</span>
-                    ) : (
-                      facts.map((f, i) => <FactCell key={`${f.at}-${i}`} fact={f} />)
-                    )}
-                  </td>
-                );
-              })}
+      {/* a lab with many kinds of step has a wide table: it scrolls, the page does not */}
+      <div style={{ overflowX: 'auto' }}>
+        <table className="table timeline" aria-label={`Timeline of ${noun} ${timeline.entity}`}>
+          <thead>
+            <tr>
+              <th>Status</th>
+              {columns.map((c, i) => (
+                <th key={c.id}>
+                  {i + 1}. {capitalize(c.label)}
+                </th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.status} data-testid="timeline-row" data-status={row.status}>
+                <th scope="row">
+                  {row.status === NO_STATUS ? (
+                    <span className="muted">—</span>
+                  ) : (
+                    <Badge state={row.status} tone={toneOfStatus(lab, row.status)} testId="timeline-status" />
+                  )}
+                </th>
+                {columns.map((c) => {
+                  const facts = row.byStep.get(c.id) ?? [];
+                  return (
+                    <td key={c.id} data-step={c.id}>
+                      {facts.length === 0 ? (
+                        <span className="muted">not seen</span>
+                      ) : (
+                        facts.map((f, i) => <FactCell key={`${f.at}-${i}`} fact={f} />)
+                      )}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // The recently updated entities, or the flagged ones: virtualised lists of summaries; a click opens the timeline.
-import { useMemo } from 'react';
+import { useMemo, type CSSProperties } from 'react';
 import type { LabManifest, TimelineSummary } from '../../../../main/console/contract/console-api';
 import { useThrottledStore } from '../../../lib/use-throttled-store';
 import { formatTime } from '../../../lib/format';
@@ -79,6 +79,8 @@ function EntityRow({
     <button
       type="button"
       className="order-row"
+      // the id column fits the lab's ids (a UUID is wider than an order number)
+      style={{ '--id-width': `${lab.entity.idExample.length + 2}ch` } as CSSProperties}
       onClick={() => onPick(summary.entity)}
       data-testid="entity-row"
       data-last-status={last ?? ''}

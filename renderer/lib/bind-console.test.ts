@@ -12,6 +12,7 @@ import { createTailStore } from '../features/topics/tail-store';
 import { createTimelineStore } from '../features/timeline/store';
 import { createTopicsStore } from '../features/topics/store';
 import { createFakeClient } from '../test/fake-client';
+import { labRSnapshot, queue } from '../test/rabbit-fixtures';
 import { LAB_X, checkInfo, checkResult, info, instance, partition, summary } from '../test/fixtures';
 import { bindConsole, type Binding } from './bind-console';
 import type { Stores } from './stores';
@@ -54,6 +55,33 @@ describe('bindConsole', () => {
     client.emit('timeline:batch', { seq: 2, updated: [summary('8')], evicted: 0, size: 2 });
     expect(Object.keys(stores.topics.getState().byId).sort()).toEqual(['loms.order-events/0', 'loms.order-events/1']);
     expect([...stores.timeline.getState().byId.keys()]).toEqual(['6', '7', '8']);
+  });
+
+  it('mirrors RabbitMQ: the snapshot at start, diffs after, the snapshot again after a gap', async () => {
+    let snapshots = 0;
+    const client = createFakeClient({
+      'rabbitmq:snapshot': () => {
+        snapshots += 1;
+        return labRSnapshot({ seq: snapshots === 1 ? 4 : 9 });
+      },
+    });
+    const stores = makeStores();
+    binding = bindConsole(client, stores);
+    await flush();
+    expect(stores.queues.getState().queues['/|jobs.work']?.unacked).toBe(4);
+    const none = { upsert: [], removed: [] };
+    const diff = { at: 1, exchanges: none, bindings: none, connections: none, channels: none, consumers: none };
+    client.emit('rabbitmq:diff', {
+      ...diff,
+      seq: 5,
+      queues: { upsert: [queue('jobs.work', { unacked: 0 })], removed: [] },
+    });
+    expect(stores.queues.getState().queues['/|jobs.work']?.unacked).toBe(0);
+    expect(snapshots).toBe(1);
+    client.emit('rabbitmq:diff', { ...diff, seq: 8, queues: none });
+    await flush();
+    expect(snapshots).toBe(2);
+    expect(stores.queues.getState()).toMatchObject({ seq: 9, needsResync: false });
   });
 
   it('re-fetches the snapshot when a diff shows a gap in seq', async () => {

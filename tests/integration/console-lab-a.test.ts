@@ -75,7 +75,12 @@ describe('Lab A in the console', () => {
       'projector/projector-1',
       'projector/projector-2',
     ]);
-    expect((await call('faults:list')).faults.map((f) => f.id)).toEqual(['duplicate-event', 'poison-event']);
+    expect((await call('faults:list')).faults.map((f) => f.id)).toEqual([
+      'duplicate-event',
+      'poison-event',
+      'stop-kafka-node',
+      'start-kafka-node',
+    ]);
   });
 
   it("runs the services; a presentation's changes read accepted → published → projected → cached", async () => {

@@ -5,6 +5,7 @@ import { AppError, toAppError } from '../shared/app-error.js';
 import { seenTableSql } from '../shared/amqp/pg-seen-store.js';
 import type { LabBService } from './schema.js';
 import { TABLES } from './schema.js';
+import { ensureDatabase as ensureDatabaseOnce } from '../shared/database.js';
 
 const MIGRATIONS: Readonly<Record<LabBService, readonly string[]>> = {
   auth: [
@@ -83,32 +84,9 @@ const MIGRATIONS: Readonly<Record<LabBService, readonly string[]>> = {
   ],
 };
 
-/** Creates the database DATABASE_URL names when it is missing (through the server's `postgres` database). */
+/** Creates the database DATABASE_URL names when it is missing (one creation at a time on the server). */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  const probe = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return;
-  } catch (err) {
-    if ((err as { code?: string }).code !== '3D000') throw dbError(err);
-  } finally {
-    await probe.end().catch(() => undefined);
-  }
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
-  admin.on('error', () => undefined);
-  try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-  } catch (err) {
-    // another lab-b service created it first
-    if ((err as { code?: string }).code !== '42P04') throw dbError(err);
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
+  await ensureDatabaseOnce(databaseUrl);
 }
 
 function dbError(err: unknown): AppError {

@@ -25,25 +25,38 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** CREATE DATABASE when it does not exist (connecting to the server's `postgres` database); true when it created it. */
+/**
+ * CREATE DATABASE when it does not exist (connecting to the server's `postgres` database); true when it created it.
+ * Creations are taken one at a time under an advisory lock there: Postgres refuses two CREATE DATABASE at once
+ * ("source database template1 is being accessed by other users", 55006), which several services of a lab starting
+ * together on a fresh server would otherwise run into. A 55006 from someone else's creation is retried.
+ */
 export async function ensureDatabase(url: string): Promise<boolean> {
   const name = databaseNameOf(url);
-  const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres'), connectionTimeoutMillis: 5000 });
-  admin.on('error', () => undefined);
-  try {
-    await admin.connect();
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount !== 0) return false;
-    await admin.query(`CREATE DATABASE "${name}"`);
-    return true;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === '42P04' || code === '23505') return false; // created by a peer meanwhile
-    throw new AppError('DB_ERROR', `Postgres: cannot create database ${name}: ${(err as Error).message}`, undefined, {
-      cause: err,
-    });
-  } finally {
-    await admin.end().catch(() => undefined);
+  for (let attempt = 1; ; attempt++) {
+    const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres'), connectionTimeoutMillis: 5000 });
+    admin.on('error', () => undefined);
+    try {
+      await admin.connect();
+      await admin.query("SELECT pg_advisory_lock(hashtext('eventscope:create-database'))");
+      const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (rowCount !== 0) return false;
+      await admin.query(`CREATE DATABASE "${name}"`);
+      return true;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === '42P04' || code === '23505') return false; // created by a peer meanwhile
+      if (code === '55006' && attempt < 10) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        continue;
+      }
+      throw new AppError('DB_ERROR', `Postgres: cannot create database ${name}: ${(err as Error).message}`, undefined, {
+        cause: err,
+      });
+    } finally {
+      // the session's end releases the advisory lock
+      await admin.end().catch(() => undefined);
+    }
   }
 }
 

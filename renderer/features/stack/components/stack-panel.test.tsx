@@ -39,7 +39,7 @@ describe('StackPanel: a Kafka cluster', () => {
     );
     expect(screen.getByTestId('health-kafka-1').textContent).toBe('healthy');
     expect(screen.getByTestId('health-kafka-2').textContent).toBe('stopped');
-    expect((screen.getByRole('button', { name: 'Stop kafka-2' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Stop kafka-2' }).disabled).toBe(true);
     fireEvent.click(screen.getByRole('button', { name: 'Stop kafka-1' }));
     await waitFor(() =>
       expect(client.calls.find((c) => c.name === 'stack:stop-node')?.req).toEqual({

@@ -17,6 +17,7 @@ import { AppError, toAppError } from '../shared/app-error.js';
 import { createHttpServer, listen } from '../shared/http.js';
 import { linkedSocketFactory } from '../shared/kafka-links.js';
 import { kafkaLogCreator } from '../shared/kafka-log.js';
+import { kafkaSecurityFromEnv } from '../shared/kafka-security-env.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { Runnable } from '../shared/service-entry.js';
 import type { LabABrokenModeId } from './broken-modes.js';
@@ -141,6 +142,7 @@ export function createPresentationsApi(
   const kafka = new Kafka({
     clientId: `lab-a-${instance}`,
     brokers: config.brokers,
+    ...kafkaSecurityFromEnv(),
     connectionTimeout: 3000,
     requestTimeout: ackTimeoutMs,
     logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),

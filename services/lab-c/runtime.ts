@@ -11,6 +11,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError, isAppError } from '../shared/app-error.js';
 import { createHttpServer } from '../shared/http.js';
 import { kafkaLogCreator } from '../shared/kafka-log.js';
+import { kafkaSecurityFromEnv } from '../shared/kafka-security-env.js';
 import { createKafkaGroupMember, type KafkaGroupMember } from '../shared/kafka-group-member.js';
 import type { Logger } from '../shared/logger.js';
 import { OutboxRelay, ensureTopic } from '../shared/outbox-relay.js';
@@ -120,6 +121,7 @@ export async function ensureLabCTopics(brokers: string[], topics: string[], logg
   const kafka = new Kafka({
     clientId: 'lab-c-admin',
     brokers,
+    ...kafkaSecurityFromEnv(),
     connectionTimeout: 3000,
     logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { Brokers, Millis, Port, parseEnv } from '../shared/config.js';
+import { parseKafkaLinks } from '../shared/kafka-links.js';
 import { BROKEN_MODE_ENV, parseBrokenMode } from './broken-modes.js';
 import { NOTIFIER_GROUP_ID, ORDER_EVENTS_TOPIC } from './schema.js';
 import type { LomsConfig } from './loms/service.js';
@@ -17,6 +18,8 @@ export const LomsEnv = z.object({
     .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL'),
   KAFKA_BROKERS: Brokers,
   LOMS_TOPIC: z.string().min(1).default(ORDER_EVENTS_TOPIC),
+  /** broker address → link proxy (the console's link faults; services/shared/kafka-links.ts) */
+  KAFKA_LINKS: z.string().default(''),
 });
 
 export const NotifierEnv = z.object({
@@ -24,6 +27,7 @@ export const NotifierEnv = z.object({
   NOTIFIER_GROUP_ID: z.string().min(1).default(NOTIFIER_GROUP_ID),
   NOTIFIER_INSTANCE: z.string().min(1).optional(),
   NOTIFIER_TOPIC: z.string().min(1).default(ORDER_EVENTS_TOPIC),
+  KAFKA_LINKS: z.string().default(''),
   /** optional tuning, see NotifierConfig */
   NOTIFIER_SESSION_TIMEOUT_MS: Millis.optional(),
   NOTIFIER_HEARTBEAT_MS: Millis.optional(),
@@ -42,6 +46,7 @@ export function lomsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LomsCon
     databaseUrl: e.DATABASE_URL,
     kafkaBrokers: e.KAFKA_BROKERS,
     topic: e.LOMS_TOPIC,
+    ...(e.KAFKA_LINKS === '' ? {} : { kafkaLinks: parseKafkaLinks(e.KAFKA_LINKS) }),
     ...(brokenMode ? { brokenMode } : {}),
   };
 }
@@ -55,6 +60,7 @@ export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Not
     groupId: e.NOTIFIER_GROUP_ID,
     instance: e.NOTIFIER_INSTANCE ?? `${hostname()}-${process.pid}`,
     topic: e.NOTIFIER_TOPIC,
+    ...(e.KAFKA_LINKS === '' ? {} : { kafkaLinks: parseKafkaLinks(e.KAFKA_LINKS) }),
     ...(e.NOTIFIER_SESSION_TIMEOUT_MS ? { sessionTimeoutMs: e.NOTIFIER_SESSION_TIMEOUT_MS } : {}),
     ...(e.NOTIFIER_HEARTBEAT_MS ? { heartbeatIntervalMs: e.NOTIFIER_HEARTBEAT_MS } : {}),
   };

@@ -11,6 +11,7 @@ import type { Pool, PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, toAppError } from '../shared/app-error.js';
 import { kafkaLogCreator } from '../shared/kafka-log.js';
+import { kafkaSecurityFromEnv } from '../shared/kafka-security-env.js';
 import type { Logger } from '../shared/logger.js';
 import { withTx } from './db.js';
 import type { SchemaRegistry } from './registry.js';
@@ -41,6 +42,7 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger)
   return new Kafka({
     clientId,
     brokers,
+    ...kafkaSecurityFromEnv(),
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),

@@ -25,6 +25,7 @@ import {
   type PartitionAssigner,
 } from 'kafkajs';
 import { kafkaLogCreator } from './kafka-log.js';
+import { kafkaSecurityFromEnv } from './kafka-security-env.js';
 import type { Logger } from './logger.js';
 import { stickyAssigner, type TopicPartitions } from './sticky-assigner.js';
 
@@ -196,6 +197,7 @@ export function createKafkaGroupMember(opts: KafkaGroupMemberOptions): KafkaGrou
   const events = opts.events ?? {};
   const kafka = new Kafka({
     connectionTimeout: 3000,
+    ...kafkaSecurityFromEnv(),
     ...opts.kafka,
     clientId: opts.clientId,
     brokers: opts.brokers,

@@ -38,6 +38,7 @@ import {
 } from 'kafkajs';
 import { AppError } from './app-error.js';
 import { kafkaLogCreator } from './kafka-log.js';
+import { kafkaSecurityFromEnv } from './kafka-security-env.js';
 import type { Logger } from './logger.js';
 import { checkout, toDbError } from './postgres.js';
 
@@ -229,6 +230,7 @@ export class OutboxRelay {
       connectionTimeout: 3000,
       requestTimeout: 10_000,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      ...kafkaSecurityFromEnv(),
       ...opts.kafka,
       clientId: opts.clientId ?? 'outbox-relay',
       brokers: opts.brokers,

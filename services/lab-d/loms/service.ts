@@ -3,7 +3,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Kafka, Partitioners, type ICustomPartitioner, type Producer } from 'kafkajs';
 import pg from 'pg';
+import { linkedSocketFactory } from '../../shared/kafka-links.js';
 import { kafkaLogCreator } from '../../shared/kafka-log.js';
+import { kafkaSecurityFromEnv } from '../../shared/kafka-security-env.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { listen } from '../../shared/http.js';
 import { OutboxRelay } from '../../shared/outbox-relay.js';
@@ -19,6 +21,8 @@ export interface LomsConfig {
   host?: string;
   databaseUrl: string;
   kafkaBrokers: string[];
+  /** broker address → link proxy (KAFKA_LINKS): its Kafka clients connect through the console's link proxies */
+  kafkaLinks?: ReadonlyMap<string, string>;
   topic?: string;
   relay?: { batchSize?: number; pollIntervalMs?: number; maxBackoffMs?: number; ackWindowMs?: number };
   /** Postgres pool size (default 10) */
@@ -49,6 +53,7 @@ export function lomsRelay(opts: {
   logger: Logger;
   tuning?: LomsConfig['relay'];
   brokenMode?: LabDBrokenModeId | undefined;
+  kafkaLinks?: ReadonlyMap<string, string> | undefined;
 }): OutboxRelay {
   const mode = opts.brokenMode;
   return new OutboxRelay({
@@ -66,6 +71,7 @@ export function lomsRelay(opts: {
     replicationFactor: 1,
     brokers: opts.brokers,
     clientId: 'loms',
+    ...(opts.kafkaLinks === undefined ? {} : { kafka: { socketFactory: linkedSocketFactory(opts.kafkaLinks) } }),
     ...opts.tuning,
     // the broken modes that live in the relay
     ...(mode === 'relay-gives-up' ? { giveUpOnFailure: true } : {}),
@@ -93,6 +99,7 @@ export function createLoms(config: LomsConfig, deps: { logger?: Logger } = {}): 
     logger: logger.child({ component: 'relay' }),
     tuning: config.relay,
     brokenMode: config.brokenMode,
+    kafkaLinks: config.kafkaLinks,
   });
   const relayControl = {
     async status(): Promise<RelayStatus> {
@@ -111,6 +118,8 @@ export function createLoms(config: LomsConfig, deps: { logger?: Logger } = {}): 
             producer: new Kafka({
               clientId: 'loms-direct',
               brokers: config.kafkaBrokers,
+              ...kafkaSecurityFromEnv(),
+              ...(config.kafkaLinks === undefined ? {} : { socketFactory: linkedSocketFactory(config.kafkaLinks) }),
               connectionTimeout: 3000,
               logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
             }).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }),

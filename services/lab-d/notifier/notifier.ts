@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import type { z } from 'zod';
 import { AppError } from '../../shared/app-error.js';
 import { createKafkaGroupMember } from '../../shared/kafka-group-member.js';
+import { linkedSocketFactory } from '../../shared/kafka-links.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import {
   NOTIFIER_GROUP_ID,
@@ -32,6 +33,8 @@ type LifecycleExtra = Omit<LifecycleLine, 'type' | 'ts' | 'instance' | 'state' |
 
 export interface NotifierConfig {
   brokers: string[];
+  /** broker address → link proxy (KAFKA_LINKS): it connects through the console's link proxies */
+  kafkaLinks?: ReadonlyMap<string, string>;
   groupId?: string;
   /** defaults to hostname-pid */
   instance?: string;
@@ -195,6 +198,7 @@ export function createNotifier(config: NotifierConfig, deps: NotifierDeps = {}):
   const member = createKafkaGroupMember({
     brokers: config.brokers,
     clientId: `notifier-${instance}`,
+    ...(config.kafkaLinks === undefined ? {} : { kafka: { socketFactory: linkedSocketFactory(config.kafkaLinks) } }),
     groupId,
     topics: [topic],
     logger,

@@ -12,17 +12,43 @@ import type {
   UpResult,
 } from '../types.js';
 import { COMPONENT_NAMES } from '../types.js';
+import type { ConnectionProfile } from '../../contract/profiles.js';
 import { loadExternalConfig } from './config.js';
+import { endpointsOfProfile, profileComponents } from './profile-endpoints.js';
 
 export class ExternalStackProvider implements StackProvider {
   readonly kind = 'external' as const;
   private readonly board: HealthBoard;
 
+  /** the components it connects to (a connection profile's; default: all five) */
+  private readonly components: readonly ComponentName[];
+
   constructor(
     private readonly addresses: StackEndpoints,
     private readonly probeTimeoutMs = 5_000,
+    opts: { components?: readonly ComponentName[]; label?: string } = {},
   ) {
-    this.board = new HealthBoard((name) => publicEndpoint(name, addresses));
+    this.components = opts.components ?? COMPONENT_NAMES;
+    this.label = opts.label ?? 'external';
+    this.board = new HealthBoard((name) =>
+      this.components.includes(name) ? publicEndpoint(name, addresses) : 'not in this profile',
+    );
+  }
+
+  /** how health details end: "(external)", "(profile course-cluster)" */
+  private readonly label: string;
+
+  /** The provider of a saved connection profile: only the components it names. */
+  static fromProfile(profile: ConnectionProfile, probeTimeoutMs = 5_000): ExternalStackProvider {
+    return new ExternalStackProvider(endpointsOfProfile(profile), probeTimeoutMs, {
+      components: profileComponents(profile),
+      label: `profile ${profile.name}`,
+    });
+  }
+
+  /** the components this provider connects to */
+  connects(): readonly ComponentName[] {
+    return this.components;
   }
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): ExternalStackProvider {
@@ -39,9 +65,9 @@ export class ExternalStackProvider implements StackProvider {
 
   async up(): Promise<UpResult> {
     const t0 = Date.now();
-    for (const name of COMPONENT_NAMES) this.board.update(name, { state: 'starting', detail: 'connecting' });
+    for (const name of this.components) this.board.update(name, { state: 'starting', detail: 'connecting' });
     const health = await this.status();
-    const bad = health.filter((h) => h.state !== 'healthy');
+    const bad = health.filter((h) => this.components.includes(h.name) && h.state !== 'healthy');
     if (bad.length > 0) {
       const first = bad[0];
       const code = bad.length === 1 && first?.name === 'kafka' ? 'KAFKA_UNAVAILABLE' : 'BROKER_UNAVAILABLE';
@@ -68,11 +94,15 @@ export class ExternalStackProvider implements StackProvider {
   async status(): Promise<ComponentHealth[]> {
     await Promise.all(
       COMPONENT_NAMES.map(async (name) => {
+        if (!this.components.includes(name)) {
+          this.board.update(name, { state: 'stopped', detail: `not in this ${this.label}` });
+          return;
+        }
         const res = await probe(name, this.addresses, this.probeTimeoutMs);
         this.board.update(
           name,
           res.ok
-            ? { state: 'healthy', detail: `${res.detail} (external)` }
+            ? { state: 'healthy', detail: `${res.detail} (${this.label})` }
             : { state: 'unhealthy', detail: res.detail },
         );
       }),

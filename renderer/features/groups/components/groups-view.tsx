@@ -1,15 +1,17 @@
 // Consumer groups: who owns which partition (members × partitions), the lag per partition, and the rebalances.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { GroupState } from '../../../../main/console/contract/console-api';
 import { LabSlot } from '../../../labs/lab-slot';
 import { formatDuration, formatTime } from '../../../lib/format';
 import { Badge } from '../../../ui/badge';
 import { EmptyState } from '../../../ui/empty-state';
+import { FilterTable, type FilterColumn } from '../../../ui/filter-table';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
 import { instanceOfClient, instancesOf } from '../../labs/manifest';
 import { useLab } from '../../labs/store';
 import { assignmentMatrix, useGroupsStore } from '../store';
+import { LagChart } from './lag-chart';
 import { RebalancesPanel } from './rebalances-panel';
 
 const NO_GROUPS: readonly string[] = [];
@@ -50,16 +52,48 @@ export function GroupsView() {
         </Panel>
       )}
       {others.length > 0 && (
-        <details className="panel others">
+        <details className="panel others" data-testid="other-groups">
           <summary>Other groups without members ({others.length})</summary>
-          {others.map((g) => (
-            <GroupPanel key={g.groupId} group={g} instances={instances} />
-          ))}
+          <OtherGroups groups={others} instances={instances} />
         </details>
       )}
       <LabSlot view="groups" />
       <RebalancesPanel />
     </div>
+  );
+}
+
+const OTHER_COLUMNS: FilterColumn<GroupState>[] = [
+  { label: 'Group', width: 'minmax(220px, 1fr)', render: (g) => <code>{g.groupId}</code> },
+  { label: 'State', width: '110px', render: (g) => g.state },
+  {
+    label: 'Topics',
+    width: 'minmax(160px, 1fr)',
+    render: (g) => [...new Set(g.partitions.map((p) => p.topic))].join(', ') || '—',
+  },
+  { label: 'Partitions', width: '90px', numeric: true, render: (g) => g.partitions.length },
+  { label: 'Lag', width: '90px', numeric: true, render: (g) => g.totalLag },
+];
+const groupText = (g: GroupState) => g.groupId;
+
+/** Groups without members (a course cluster may keep hundreds): one filterable row each, the chosen one in full. */
+function OtherGroups({ groups, instances }: { groups: GroupState[]; instances: readonly string[] }) {
+  const [selected, setSelected] = useState<string | null>(null);
+  const open = selected === null ? undefined : groups.find((g) => g.groupId === selected);
+  return (
+    <>
+      <FilterTable
+        items={groups}
+        columns={OTHER_COLUMNS}
+        textOf={groupText}
+        keyOf={groupText}
+        label="Other groups"
+        testId="other-groups-table"
+        selected={selected}
+        onSelect={setSelected}
+      />
+      {open !== undefined && <GroupPanel group={open} instances={instances} />}
+    </>
   );
 }
 
@@ -195,6 +229,10 @@ function GroupPanel({ group, instances }: { group: GroupState; instances: readon
           })}
         </tbody>
       </table>
+      <h3>
+        <Term term="lag" /> over the last 30 minutes
+      </h3>
+      <LagChart groupId={group.groupId} />
       <p className="hint">
         Updated {formatTime(Date.now())}. Kill an active member on the Stack view and watch its partition move to an
         idle one.

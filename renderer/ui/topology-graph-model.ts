@@ -21,6 +21,8 @@ export interface GraphNode {
   sub?: string;
   figures?: GraphFigure[];
   tone?: GraphTone;
+  /** short words of what is wrong or unusual (`killed`, `unexpected`), drawn as badges on the node */
+  marks?: string[];
 }
 
 export interface GraphEdge {
@@ -34,6 +36,8 @@ export interface GraphEdge {
   /** drawn moving while something flows */
   active?: boolean;
   tone?: GraphTone;
+  /** drawn dashed: the link along it is cut */
+  cut?: boolean;
 }
 
 export interface GraphPosition {
@@ -61,8 +65,8 @@ export function connectedEdges(nodes: readonly GraphNode[], edges: readonly Grap
   return edges.filter((e) => ids.has(e.source) && ids.has(e.target) && e.source !== e.target);
 }
 
-/** elkjs' input: a layered layout, left to right, with room for the edge labels between the layers. */
-export function elkGraphOf(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): ElkNode {
+/** elkjs' input: a layered layout, left to right, with room for the edge labels between the layers (`layerGap` px). */
+export function elkGraphOf(nodes: readonly GraphNode[], edges: readonly GraphEdge[], layerGap = 150): ElkNode {
   const sorted = [...nodes].sort((a, b) => a.id.localeCompare(b.id));
   const kept = connectedEdges(nodes, edges).sort((a, b) => a.id.localeCompare(b.id));
   return {
@@ -70,7 +74,7 @@ export function elkGraphOf(nodes: readonly GraphNode[], edges: readonly GraphEdg
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '150',
+      'elk.layered.spacing.nodeNodeBetweenLayers': String(layerGap),
       'elk.spacing.nodeNode': '28',
       'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
       'elk.layered.crossingMinimization.strategy': 'LAYER_SWEEP',
@@ -106,5 +110,6 @@ export function fallbackPositions(nodes: readonly GraphNode[]): Map<string, Grap
 /** One sentence for a screen reader: the node, its kind and its figures. */
 export function describeNode(n: GraphNode): string {
   const figures = (n.figures ?? []).map((f) => `${f.label} ${f.value}`).join(', ');
-  return `${n.kind} ${n.label}${n.sub !== undefined ? ` (${n.sub})` : ''}${figures !== '' ? `: ${figures}` : ''}`;
+  const marks = (n.marks ?? []).length > 0 ? ` [${(n.marks ?? []).join(', ')}]` : '';
+  return `${n.kind} ${n.label}${n.sub !== undefined ? ` (${n.sub})` : ''}${marks}${figures !== '' ? `: ${figures}` : ''}`;
 }

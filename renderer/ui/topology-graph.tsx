@@ -2,7 +2,7 @@
 // with labels and live figures on nodes and edges. The layout runs only when the graph's shape changes (its nodes and
 // edges, see shapeKey); new figures only re-render the nodes and edges whose figures changed. A table of the same
 // graph is always there for screen readers and keyboard users (and is what renders where there is no layout engine,
-// as under jsdom). Used by the Queues view; any view that draws a system (services, topics, queues) can use it.
+// as under jsdom). Used by the Queues view and the System view; a node may carry marks (`killed`), an edge be cut.
 import {
   Background,
   Controls,
@@ -41,7 +41,14 @@ const TopoNodeView = memo(function TopoNodeView({ data }: NodeProps<TopoNode>) {
   return (
     <div className={`topo-node topo-${n.kind} topo-tone-${n.tone ?? 'none'}`} data-testid={`topo-node-${n.id}`}>
       <Handle type="target" position={Position.Left} isConnectable={false} />
-      <div className="topo-kind">{n.kind}</div>
+      <div className="topo-kind">
+        {n.kind}
+        {(n.marks ?? []).map((m) => (
+          <span key={m} className="topo-mark">
+            {m}
+          </span>
+        ))}
+      </div>
       <div className="topo-label" title={n.label}>
         {n.label}
       </div>
@@ -70,7 +77,7 @@ function loadElk(): Promise<ELK> {
 }
 
 /** Positions for the graph's shape: computed again only when the shape key changes. */
-function useLayout(nodes: readonly GraphNode[], edges: readonly GraphEdge[], enabled: boolean) {
+function useLayout(nodes: readonly GraphNode[], edges: readonly GraphEdge[], enabled: boolean, layerGap: number) {
   const key = shapeKey(nodes, edges);
   const [laid, setLaid] = useState<{ key: string; positions: Map<string, GraphPosition> } | null>(null);
   const latest = useRef({ nodes, edges });
@@ -80,7 +87,7 @@ function useLayout(nodes: readonly GraphNode[], edges: readonly GraphEdge[], ena
     let cancelled = false;
     const { nodes: n, edges: e } = latest.current;
     loadElk()
-      .then((elk) => elk.layout(elkGraphOf(n, e)))
+      .then((elk) => elk.layout(elkGraphOf(n, e, layerGap)))
       .then((out) => {
         if (!cancelled) setLaid({ key, positions: positionsOf(out) });
       })
@@ -90,7 +97,7 @@ function useLayout(nodes: readonly GraphNode[], edges: readonly GraphEdge[], ena
     return () => {
       cancelled = true;
     };
-  }, [key, enabled]);
+  }, [key, enabled, layerGap]);
   return laid !== null && laid.key === key ? laid.positions : null;
 }
 
@@ -102,13 +109,15 @@ export interface TopologyGraphProps {
   testId?: string;
   /** opens a node's details (a click on it) */
   onNodeClick?: (id: string) => void;
+  /** room between the layers for the edges' labels (px, default 150) */
+  layerGap?: number;
 }
 
 const canDraw = () => typeof ResizeObserver !== 'undefined';
 
-export function TopologyGraph({ nodes, edges, label, testId, onNodeClick }: TopologyGraphProps) {
+export function TopologyGraph({ nodes, edges, label, testId, onNodeClick, layerGap = 150 }: TopologyGraphProps) {
   const drawable = canDraw();
-  const positions = useLayout(nodes, edges, drawable);
+  const positions = useLayout(nodes, edges, drawable, layerGap);
   const kept = useMemo(() => connectedEdges(nodes, edges), [nodes, edges]);
 
   // one flow node object per graph node, kept while neither its data nor its position changed (xyflow re-renders a
@@ -152,7 +161,7 @@ export function TopologyGraph({ nodes, edges, label, testId, onNodeClick }: Topo
           target: e.target,
           label: text === '' ? undefined : text,
           animated: e.active === true,
-          className: `topo-edge topo-tone-${e.tone ?? 'none'}`,
+          className: `topo-edge topo-tone-${e.tone ?? 'none'}${e.cut === true ? ' topo-edge-cut' : ''}`,
           markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
           ariaLabel: `${e.source} to ${e.target}${text !== '' ? `: ${text}` : ''}`,
           labelBgPadding: [4, 2] as [number, number],

@@ -170,7 +170,9 @@ export function createOutboxObserver(deps: OutboxObserverDeps): OutboxObserver {
       const detail =
         e.code === '42P01'
           ? `the ${OUTBOX_TABLE} table does not exist yet (start the service that owns it: it creates its schema)`
-          : `Postgres does not answer: ${e.message ?? String(err)}`;
+          : e.code === '3D000'
+            ? `the database of ${OUTBOX_TABLE} does not exist yet (start the service that owns it: it creates it)`
+            : `Postgres does not answer: ${e.message ?? String(err)}`;
       next = {
         ...(state ?? { pending: 0, oldestPendingAgeMs: null, sentPerSec: 0, sentTotal: 0 }),
         reachable: false,

@@ -1,8 +1,8 @@
-// Lab C's passive checks: they read the services' databases only (the rows a student's services would have too: orders
-// and their status, the outboxes, payments with their order id and status, the ledger of top-ups and debits, the
-// accounts' balances) and return PASS or FAIL with the first counterexamples. Invariants 4 and 5 (no loss through an
-// outage, the SSE stream) and the active variants of 2 (duplicates, a group reset, racing replicas, a kill) come with
-// the checks matrix.
+// Lab C's checks. The passive ones (1–3) read the services' databases only (the rows a student's services would have
+// too: orders and their status, the outboxes, payments with their order id and status, the ledger of top-ups and
+// debits, the accounts' balances) and return PASS or FAIL with the first counterexamples; the active ones (4, 5) drive
+// the services (active-checks.ts). The cases of invariant 2 (a duplicate, a group reset, racing replicas, a kill) are
+// the module's faults; check 2 judges what they left.
 import pg from 'pg';
 import type { LabManifest } from '../../contract/manifest.js';
 import type { Check, CheckContext, CheckOutcome } from '../types.js';
@@ -31,6 +31,20 @@ export const LAB_C_CHECK_LIST: ManifestCheck[] = [
       'Every account’s balance = its top-ups − its completed payments = the sum of its ledger rows (top-ups minus debits).',
     active: false,
   },
+  {
+    id: 'no-loss-outage',
+    title: '4 · No loss while a database is down',
+    invariant:
+      "Orders accepted while payments' database is down (its link cut) all end once it is back: paid or payment_failed, none left open.",
+    active: true,
+  },
+  {
+    id: 'sse-streams',
+    title: '5 · Live stream on every replica',
+    invariant:
+      "A user's event stream, on whichever orders replica, gets created and the final status of each of the user's orders, and nothing of another user's.",
+    active: true,
+  },
 ];
 
 /** LABS.md's invariants (services/lab-c/broken-modes.ts) → the ids of the checks here */
@@ -40,6 +54,8 @@ const BY_INVARIANT: Readonly<Record<string, string>> = {
   '2c': 'exactly-once',
   '2d': 'exactly-once',
   '3': 'money-conserved',
+  '4': 'no-loss-outage',
+  '5': 'sse-streams',
 };
 
 export function checkIdsOf(invariants: readonly string[]): string[] {

@@ -21,7 +21,8 @@ export interface LineParser {
   lastOrder(): string | undefined;
 }
 
-export function createLineParser(): LineParser {
+/** `observe`: every Lab C line as it is read (the module's faults wait on `listening` and `paused` lines) */
+export function createLineParser(observe?: (instance: string, line: LabCLine) => void): LineParser {
   let newest: string | undefined;
   const fact = (
     line: LabCLine,
@@ -96,6 +97,7 @@ export function createLineParser(): LineParser {
     parse(_kind, instance, text) {
       const line = parseLabCLine(text);
       if (line === undefined) return undefined;
+      observe?.(instance, line);
       if (line.type === 'lifecycle') {
         if (line.state === 'joined' && line.group_id !== undefined)
           return {

@@ -105,7 +105,7 @@ export function labCManifest({ prefix, gatewayPort }: ManifestNames = { prefix: 
         { id: STEPS.pushed, label: "pushed to the user's SSE stream" },
       ],
     },
-    views: ['stack', 'topics', 'groups', 'timeline', 'checks'],
+    views: ['stack', 'topics', 'groups', 'outbox', 'timeline', 'checks'],
     hint: [
       'Start local stack',
       'Start all services',
@@ -131,16 +131,57 @@ export function labCManifest({ prefix, gatewayPort }: ManifestNames = { prefix: 
         description: "Sends a value that is not JSON: the topic's consumers log it, count it and skip it.",
         args: { topic: `a lab topic (${ORDERS_TOPIC} by default)`, key: 'record key', value: 'record value' },
       },
+      {
+        id: 'reset-payments-group',
+        label: 'Reset the payments group to the earliest offset',
+        description:
+          "Stops payments' replicas (Kafka resets only an empty group), sets the group's offsets on orders-events to the earliest and starts them again: every order.created comes again and the inbox must reject each.",
+      },
+      {
+        id: 'kill-payments',
+        label: 'Kill a payments replica mid-transaction',
+        description:
+          'Restarts payments with the test hook that waits inside the payment transaction, creates an order of a funded user, kills (SIGKILL) the replica holding it there and restarts the replicas without the pause: the order is redelivered and must be paid and debited once.',
+        args: { pauseMs: 'how long payments waits in the transaction (5000)' },
+      },
+      {
+        id: 'race-payments',
+        label: 'Race the payments replicas on one order',
+        description:
+          "Holds an order in one replica's payment transaction (the test hook), re-sends its order.created to every partition so the other replicas race on it, and tops the account up meanwhile: one payment, one debit, every top-up kept.",
+        args: { pauseMs: 'how long payments waits in the transaction (2000)' },
+      },
+      {
+        id: 'db-link-cut',
+        label: "Cut a service's database link",
+        description:
+          "Cuts the link of a service's replicas to its database (the console's link proxy): orders accepted meanwhile must end once it is restored.",
+        args: { service: 'orders or payments (payments)' },
+      },
+      {
+        id: 'db-link-restore',
+        label: "Restore a service's database link",
+        description: "Restores the service's link to its database.",
+        args: { service: 'orders or payments (payments)' },
+      },
     ],
     brokenModes: LAB_C_BROKEN_MODES.map((m) => ({
       id: m.id,
       label: m.label,
       bug: m.bug,
       services: [...m.services],
-      // the checks it must make fail, by LABS.md's invariants (services/lab-c/broken-modes.ts); commit-on-error's (1, 4)
-      // come with the checks matrix
+      // the checks it must make fail, by LABS.md's invariants (services/lab-c/broken-modes.ts); invariant 5 fails
+      // through a bad setup (EVENTSCOPE_LAB_C_SSE_UNSUBSCRIBED), not a mode
       breaks: checkIdsOf(m.invariants),
     })),
-    load: null,
+    load: {
+      unit: 'orders',
+      mix: [
+        { id: 'funded', label: 'a funded user orders (paid)', weight: 8 },
+        { id: 'under-funded', label: 'an under-funded user orders (payment_failed after the funds window)', weight: 2 },
+      ],
+      maxRate: 100,
+      defaultRate: 5,
+    },
   };
 }

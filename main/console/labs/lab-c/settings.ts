@@ -10,6 +10,8 @@
 //   EVENTSCOPE_LAB_C_FUNDS_WINDOW_MS   how long an under-funded order waits for a top-up (15000, the seed's 15 s)
 //   EVENTSCOPE_LAB_C_SESSION_TIMEOUT_MS the consumer groups' session timeout (10000)
 //   EVENTSCOPE_LAB_C_FINAL_GRACE_MS    check 1: how long past the funds window an order may still be open (10000)
+//   EVENTSCOPE_LAB_C_SSE_UNSUBSCRIBED  orders replicas started without subscribing to the SSE channel (none): the
+//                                      bad-setup case of invariant 5 (orders-3: its streams get no other replica's update)
 import { z } from 'zod';
 import { AppError } from '../../../../services/shared/app-error.js';
 import { DEFAULT_PORTS, SSE_CHANNEL } from '../../../../services/lab-c/schema.js';
@@ -36,6 +38,11 @@ const Env = z.object({
   EVENTSCOPE_LAB_C_FUNDS_WINDOW_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   EVENTSCOPE_LAB_C_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
   EVENTSCOPE_LAB_C_FINAL_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  EVENTSCOPE_LAB_C_SSE_UNSUBSCRIBED: z
+    .string()
+    .transform((s) => s.split(',').map((i) => i.trim()))
+    .refine((l) => l.every((i) => /^orders-[123]$/.test(i)), 'orders replicas, e.g. orders-3')
+    .default([]),
 });
 
 export interface LabCSettings {
@@ -48,6 +55,8 @@ export interface LabCSettings {
   fundsWindowMs: number;
   sessionTimeoutMs: number;
   finalGraceMs: number;
+  /** orders replicas that do not subscribe to the SSE channel (the bad-setup case of invariant 5) */
+  sseUnsubscribed: readonly string[];
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): LabCSettings {
@@ -79,5 +88,6 @@ export function readSettings(env: NodeJS.ProcessEnv): LabCSettings {
     fundsWindowMs: e.EVENTSCOPE_LAB_C_FUNDS_WINDOW_MS,
     sessionTimeoutMs: e.EVENTSCOPE_LAB_C_SESSION_TIMEOUT_MS,
     finalGraceMs: e.EVENTSCOPE_LAB_C_FINAL_GRACE_MS,
+    sseUnsubscribed: e.EVENTSCOPE_LAB_C_SSE_UNSUBSCRIBED,
   };
 }

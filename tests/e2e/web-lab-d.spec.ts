@@ -37,7 +37,7 @@ test('Lab D from the UI: group assignment, failover, outbox through a Kafka outa
   await test.step('pick Lab D: its views and services come from its manifest', async () => {
     await app.pickLab('Lab D · LOMS', 'orders, outbox, notifiers');
     // then Checks, once the lab declares its checks and broken modes (the checks test below asserts it)
-    const views = [/^Stack/, /^Topics/, /^Consumer groups/, /^Outbox/, /^Timeline/];
+    const views = [/^Stack/, /^System/, /^Topics/, /^Consumer groups/, /^Outbox/, /^Timeline/];
     for (const [i, name] of views.entries()) await expect(page.getByRole('tab').nth(i)).toHaveText(name);
     for (const i of ['loms', 'notifier-1', 'notifier-2', 'notifier-3'])
       await expect(page.getByTestId(`service-${i}`)).toBeVisible();

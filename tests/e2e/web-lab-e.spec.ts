@@ -42,7 +42,7 @@ test('Lab E from the UI: schemas and their versions, the ledger and the day clos
     step('stack healthy');
     await labE.startAllServices();
     step('services running');
-    await labE.createTasks(12, 6);
+    await labE.createUnits(12, 6);
     step('12 tasks created');
     const result = await labE.runFault('invalid-event');
     expect(result).toContain('accounting dead-letters it');

@@ -80,6 +80,10 @@ describe('Lab A in the console', () => {
       'poison-event',
       'stop-kafka-node',
       'start-kafka-node',
+      'link-cut',
+      'link-delay',
+      'link-throttle',
+      'link-restore',
     ]);
   });
 

@@ -12,6 +12,7 @@ import { LocalStackProvider, SHARED_RABBITMQ_PORT } from '../../main/console/sta
 import { createManagementClient, type ManagementOverview } from '../../main/console/stack/rabbitmq-management.js';
 import type { ComponentHealth } from '../../main/console/stack/types.js';
 import { isAppError } from '../../services/shared/app-error.js';
+import { waitFor } from '../../services/shared/wait.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'eventscope-rabbitmq-own-'));
 // the node runs as the `rabbitmq` user: it must be able to enter the folder (mkdtemp makes it 0700)
@@ -60,7 +61,14 @@ describe("local provider: Eventscope's own RabbitMQ node", () => {
     // its config, plugins file, mnesia and log in its own folder under the stack's
     for (const file of ['rabbitmq.conf', 'enabled_plugins', 'mnesia', 'log'])
       expect(existsSync(path.join(dir, 'rabbitmq-29671', file)), file).toBe(true);
-    const log = (await provider.logs('rabbitmq', 1000)).join('\n');
+    // the node answers before its log file has every line (Erlang's logger writes it in the background)
+    const log = await waitFor(
+      async () => {
+        const text = (await provider.logs('rabbitmq', 1000)).join('\n');
+        return text.includes('started TCP listener on 127.0.0.1:29671') ? text : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: "the node's log to say it listens on 29671" },
+    );
     expect(log).toContain('started TCP listener on 127.0.0.1:29671');
     expect(log).toContain('listener started on port 29672');
     expect(findListenerPid(SHARED_RABBITMQ_PORT)).toBe(sharedBefore);

@@ -17,6 +17,7 @@ import type {
   ResponseOf,
 } from '../contract/console-api.js';
 import type { LoadRun } from '../load/load-generator.js';
+import type { LinkAccess } from '../faults/link-registry.js';
 
 /** A record a fault produced. */
 export interface ProducedRecord {
@@ -50,6 +51,8 @@ export interface LabContext {
   services?: Pick<CheckContext['services'], 'list' | 'start' | 'stop'>;
   /** a kafkajs client on the stack's brokers (own admins and consumers), as checks get; absent without a stack */
   kafka?: () => Kafka;
+  /** the console's link faults: the proxies an instance's current run reaches a component through (faults/) */
+  links?: LinkAccess;
 }
 
 /** A fact a lab's line parser or record scanner found, for the entity store. */
@@ -100,6 +103,13 @@ export interface OutboxSpec {
   columns: { id: string; entity: string; status: string; createdAt: string; sentAt: string };
   /** the timeline step of a row */
   step: string;
+  /** the database it is in (default: the lab's `databaseUrl`, else the stack's Postgres) */
+  databaseUrl?(ctx: LabContext): string;
+  /**
+   * false: its rows give the timeline no facts (the lab's own lines already tell the same steps, so they would show
+   * twice); the backlog is watched all the same. Default true.
+   */
+  timeline?: boolean;
 }
 
 export interface LabFault {
@@ -171,7 +181,7 @@ export interface LabModule {
   scanners?: Readonly<Record<string, RecordScanner>>;
   /** the consumer group whose committed offsets say an event was handled (drives the missing-step flag) */
   handledBy?: { group: string; step: string };
-  /** the outbox tables to watch, and the database they are in */
+  /** the outbox tables to watch (each may name its own database), and the database they are in by default */
   outboxes?: readonly OutboxSpec[];
   databaseUrl?(ctx: LabContext): string;
   faults?: readonly LabFault[];

@@ -6,9 +6,10 @@ import { expect, type Page } from '@playwright/test';
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../../test-results/screenshots');
 
 export type ViewName =
-  'Stack' | 'Topics & partitions' | 'Consumer groups' | 'Queues' | 'Outbox' | 'Timeline' | 'Checks';
+  'Stack' | 'System' | 'Topics & partitions' | 'Consumer groups' | 'Queues' | 'Outbox' | 'Timeline' | 'Checks';
 const VIEW_TEST_ID: Record<ViewName, string> = {
   Stack: 'view-stack',
+  System: 'view-system',
   'Topics & partitions': 'view-topics',
   'Consumer groups': 'view-groups',
   Queues: 'view-queues',

@@ -7,6 +7,10 @@
 // - gives Lab B a RabbitMQ node of its own (the local provider's own node on free ports, in the data dir, which is
 //   opened to the `rabbitmq` user the node runs as), so that restarting it never touches the dev stack's node, free
 //   HTTP ports, a database of its own (dropped at the end) and a work delay, so that a consumer holds unacked messages;
+// - gives Lab A its 2-node KRaft cluster on the e2e's Kafka ports (node 2 on node 1's + 2: four free ports in a row),
+//   the API on a free port, a MongoDB database and a Redis key prefix of its own (dropped at the end);
+// - gives Lab C free ports (gateway, three orders and three payments replicas), databases and a Redis channel of its
+//   own (dropped at the end), a 2 s funds window; its URLs go to the tests as EVENTSCOPE_E2E_LAB_C_*;
 // - reads the URL with the token the server prints, and hands it to the tests as EVENTSCOPE_E2E_URL;
 // - teardown: `stack:down` over the WebSocket bridge (stops the services and the broker it started), SIGTERM to the
 //   server's process group (by the PID it started), drops the database, removes the data dir.
@@ -128,7 +132,7 @@ async function labBEnv(): Promise<{ env: Record<string, string>; database: strin
     EVENTSCOPE_LOCAL_RABBITMQ_MANAGEMENT_PORT: String(await freePort()),
     EVENTSCOPE_LOCAL_RABBITMQ_DIST_PORT: String(await freePort()),
     EVENTSCOPE_LAB_B_DATABASE_URL: u.toString(),
-    EVENTSCOPE_LAB_B_WORK_DELAY_MS: '250',
+    EVENTSCOPE_LAB_B_WORK_DELAY_MS: '500',
   };
   for (const kind of ['AUTH', 'VACATION', 'USERS', 'REPORTS'])
     env[`EVENTSCOPE_LAB_B_${kind}_PORT`] = String(await freePort());
@@ -138,6 +142,83 @@ async function labBEnv(): Promise<{ env: Record<string, string>; database: strin
     say(`Lab B database not made (${(err as Error).message}): its services make it`),
   );
   return { env, database };
+}
+
+/** The first of `n` free ports in a row below the ephemeral range. */
+async function freePortRun(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort(20_000, 32_000 - n);
+    let all = true;
+    for (let i = 1; i < n && all; i++)
+      all = await freePort(first + i, first + i + 1).then(
+        () => true,
+        () => false,
+      );
+    if (all) return first;
+  }
+  throw new Error(`no ${n} free ports in a row`);
+}
+
+/**
+ * Lab C's settings for the e2e: the gateway and the six replicas on free ports (the dev console may run Lab C on
+ * 8090…8096), databases and a Redis channel of its own, a short funds window (an under-funded order fails after 2 s,
+ * not the seed's 15 s) and short sessions.
+ */
+async function labCEnv(): Promise<{ env: Record<string, string>; databases: string[] }> {
+  const tag = `es_e2e_labc_${Date.now().toString(36)}_${process.pid}`;
+  const ports: number[] = [];
+  for (let i = 0; i < 7; i++) ports.push(await freePort());
+  return {
+    env: {
+      EVENTSCOPE_LAB_C_DATABASE_PREFIX: tag,
+      EVENTSCOPE_LAB_C_GATEWAY_PORT: String(ports[0]),
+      EVENTSCOPE_LAB_C_ORDERS_PORTS: ports.slice(1, 4).join(','),
+      EVENTSCOPE_LAB_C_PAYMENTS_PORTS: ports.slice(4).join(','),
+      EVENTSCOPE_LAB_C_SSE_CHANNEL: `${tag}.sse-updates`,
+      EVENTSCOPE_LAB_C_FUNDS_WINDOW_MS: '2000',
+      EVENTSCOPE_LAB_C_SESSION_TIMEOUT_MS: '6000',
+    },
+    databases: [`${tag}_orders`, `${tag}_payments`],
+  };
+}
+
+/**
+ * Lab A's settings for the e2e: the API on a free port (the dev console may run it on 8001), a MongoDB database and a
+ * Redis key prefix of its own, dropped at the end (the machine's MongoDB-wire server and Redis are shared).
+ */
+async function labAEnv(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const tag = `e2e_laba_${Date.now().toString(36)}_${process.pid}`;
+  const env = {
+    EVENTSCOPE_LAB_A_API_PORT: String(await freePort()),
+    EVENTSCOPE_LAB_A_MONGODB_DB: `es_${tag}`,
+    EVENTSCOPE_LAB_A_REDIS_PREFIX: `${tag}:`,
+    // check 1 with 50 commands at 50/s as the checks matrix runs it, and a bound of 10 s instead of 5: the e2e walks the
+    // UI beside a 2-node cluster and a browser on 2 cores (at load 25, 14 of 50 changes took 5–6 s); the matrix keeps 5 s
+    EVENTSCOPE_LAB_A_WINDOW_COMMANDS: '50',
+    EVENTSCOPE_LAB_A_WINDOW_BOUND_MS: '10000',
+  };
+  return {
+    env,
+    async drop() {
+      const { MongoClient } = await import('mongodb');
+      const mongo = new MongoClient('mongodb://127.0.0.1:27017/?directConnection=true', {
+        serverSelectionTimeoutMS: 3000,
+      });
+      await mongo
+        .connect()
+        .then(() => mongo.db(env.EVENTSCOPE_LAB_A_MONGODB_DB).dropDatabase())
+        .finally(() => mongo.close());
+      const { createClient } = await import('redis');
+      const redis = createClient({ url: 'redis://127.0.0.1:6379', socket: { reconnectStrategy: false } });
+      redis.on('error', () => undefined);
+      await redis.connect();
+      const keys: string[] = [];
+      for await (const batch of redis.scanIterator({ MATCH: `${env.EVENTSCOPE_LAB_A_REDIS_PREFIX}*`, COUNT: 500 }))
+        keys.push(...batch);
+      if (keys.length > 0) await redis.del(keys);
+      await redis.quit();
+    },
+  };
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -169,7 +250,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // the own RabbitMQ node runs as the `rabbitmq` user: its folder goes inside this one (mkdtemp makes it 0700)
   chmodSync(stackDir, 0o755);
   const labB = await labBEnv();
-  const [kafkaPort, controllerPort, lomsPort] = [await freePort(), await freePort(), await freePort()];
+  // Lab A asks for a 2-node KRaft cluster: node 2 listens on node 1's ports + 2, so the e2e takes four in a row
+  const kafkaPort = await freePortRun(4);
+  const controllerPort = kafkaPort + 1;
+  const lomsPort = await freePort();
+  const labA = await labAEnv();
 
   let dbName: string | undefined;
   let dbUrl: string | undefined;
@@ -191,9 +276,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const labEPorts: Record<string, string> = {};
   for (const s of LAB_E_SERVICES) labEPorts[`EVENTSCOPE_LAB_E_${s.toUpperCase()}_PORT`] = String(await freePort());
 
+  const labC = await labCEnv();
+
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...labEPorts,
+    ...labC.env,
     EVENTSCOPE_LAB_E_DATABASE_PREFIX: labEDatabasePrefix,
     EVENTSCOPE_STACK: process.env.EVENTSCOPE_STACK ?? 'local',
     EVENTSCOPE_WEB_PORT: '0',
@@ -204,6 +292,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     EVENTSCOPE_POLL_MS: '500',
     ...(dbUrl !== undefined ? { EVENTSCOPE_LOMS_DATABASE_URL: dbUrl } : {}),
     ...labB.env,
+    ...labA.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'main/web/server.ts'], {
     cwd: ROOT,
@@ -221,6 +310,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   child.stderr.pipe(log);
   const url = await waitForUrl(child, 60_000);
   process.env.EVENTSCOPE_E2E_URL = url;
+  process.env.EVENTSCOPE_E2E_LAB_A_API_URL = `http://127.0.0.1:${labA.env.EVENTSCOPE_LAB_A_API_PORT}`;
+  process.env.EVENTSCOPE_E2E_LAB_C_GATEWAY_URL = `http://127.0.0.1:${labC.env.EVENTSCOPE_LAB_C_GATEWAY_PORT}`;
+  process.env.EVENTSCOPE_E2E_LAB_C_ORDERS_URLS = labC.env
+    .EVENTSCOPE_LAB_C_ORDERS_PORTS!.split(',')
+    .map((p) => `http://127.0.0.1:${p}`)
+    .join(',');
   say(
     `web mode (pid ${pid}) at ${url.replace(/token=.*/, 'token=…')}; own Kafka on 127.0.0.1:${kafkaPort}; loms on :${lomsPort}; own RabbitMQ on 127.0.0.1:${labB.env.EVENTSCOPE_LOCAL_RABBITMQ_PORT}; log: ${path.relative(ROOT, logFile)}`,
   );
@@ -266,6 +361,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       const name = `${labEDatabasePrefix}_${s}`;
       await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => undefined);
     }
+    await labA.drop().catch((err: unknown) => say(`Lab A's database and keys not dropped: ${String(err)}`));
+    for (const name of labC.databases)
+      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => undefined);
     rmSync(stackDir, { recursive: true, force: true });
     say('web mode stopped');
   };

@@ -1,7 +1,8 @@
 // Helpers for Lab A's checks tests: a console on Lab A with names of its own (topic and group prefix, MongoDB database,
 // Redis prefix, API port), its API and projector run as child processes, instances restarted in a broken mode (and
 // waited for: the API until it answers, the projector until it joined its group again), commands sent to the API,
-// checks run through the contract, and cleanup of the topic, groups, database and Redis keys.
+// checks run through the contract, on the shared stack or another provider (a cluster of the test's own), and cleanup
+// of the topic, groups, database and Redis keys.
 import type { Admin } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { createClient } from 'redis';
@@ -12,6 +13,7 @@ import { createConsole, type Console } from '../../../main/console/create-consol
 import { createLabA } from '../../../main/console/labs/lab-a/index.js';
 import type { CheckResult, RequestName, ResponseOf } from '../../../main/console/contract/console-api.js';
 import type { LabModule } from '../../../main/console/labs/types.js';
+import type { StackProvider } from '../../../main/console/stack/types.js';
 import { endpoints, uniqueName } from '../support/index.js';
 import { callerOf, freePort, sharedStackProvider } from '../support/test-provider.js';
 import { REPO_ROOT } from '../lab-d/harness.js';
@@ -38,6 +40,8 @@ export async function startLabAConsole(
   admin: Admin,
   name = 'checks-a',
   env: NodeJS.ProcessEnv = {},
+  /** the stack (default: the shared one, as the global setup brought it up) */
+  provider: StackProvider = sharedStackProvider(['kafka', 'mongodb', 'redis']),
 ): Promise<LabAConsole> {
   const prefix = `${uniqueName(name)}.`;
   const db = uniqueName(`es_${name.replace(/-/g, '_')}`, '_').slice(0, 50);
@@ -52,7 +56,7 @@ export async function startLabAConsole(
   });
   const console_ = createConsole({
     config: loadConsoleConfig(REPO_ROOT, { EVENTSCOPE_POLL_MS: '500' }),
-    provider: sharedStackProvider(['kafka', 'mongodb', 'redis']),
+    provider,
     logger: createMemoryLogger('console').logger,
     mode: 'web',
     version: 'test',

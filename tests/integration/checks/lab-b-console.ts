@@ -23,7 +23,7 @@ import { createLabB } from '../../../main/console/labs/lab-b/index.js';
 import type { LabModule } from '../../../main/console/labs/types.js';
 import type { StackEndpoints, StackProvider } from '../../../main/console/stack/types.js';
 import { endpoints } from '../support/index.js';
-import { freePort, sharedStackProvider } from '../support/test-provider.js';
+import { freePorts, sharedStackProvider } from '../support/test-provider.js';
 import { LabBWorld, REPO_ROOT } from '../lab-b/harness.js';
 
 /** The shared RabbitMQ and Postgres as a provider that never stops or starts them. */
@@ -115,7 +115,7 @@ export async function startLabBConsole(opts: { provider?: StackProvider } = {}):
     LabBWorld.create(opts.provider?.endpoints().rabbitmq.url),
     servicesBundle(),
   ]);
-  const [auth, vacation, users, reports] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [auth, vacation, users, reports] = (await freePorts(4)) as [number, number, number, number];
   const lab = createLabB({
     EVENTSCOPE_LAB_B_PREFIX: world.prefix,
     EVENTSCOPE_LAB_B_DATABASE_URL: world.db.url,

@@ -10,7 +10,6 @@ import type { CheckResult, RequestName, ResponseOf } from '../../../main/console
 import type { StackEndpoints, StackProvider } from '../../../main/console/stack/types.js';
 import type { CheckContext, CheckOutcome, LabModule } from '../../../main/console/labs/types.js';
 import { createMemoryLogger } from '../../../services/shared/logger.js';
-import { LinkProxy } from '../../../main/console/faults/link-proxy.js';
 import { REPO_ROOT, testKafka, waitFor } from '../lab-d/harness.js';
 import type { LocalKafka } from '../../../main/console/stack/local/kafka.js';
 
@@ -58,10 +57,8 @@ export async function startLabDConsole(opts: {
     EVENTSCOPE_NOTIFIER_HEARTBEAT_MS: '500',
     ...opts.env,
   };
-  // loms' database link, listening before loms starts (the module's own would listen a moment after its creation)
-  const dbLink = new LinkProxy();
-  await dbLink.start();
-  const lab = createLabD(env, { dbLink });
+  // loms' links (check 8 cuts its database link) are the console's link registry's, made as loms starts
+  const lab = createLabD(env);
   const console_ = createConsole({
     config: loadConsoleConfig(REPO_ROOT, env),
     provider: opts.provider,
@@ -97,7 +94,6 @@ export async function startLabDConsole(opts: {
     },
     async stop() {
       await console_.stop();
-      await dbLink.stop();
     },
   };
 }

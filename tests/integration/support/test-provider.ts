@@ -54,6 +54,13 @@ export async function freePort(from = 20_000, to = 32_000): Promise<number> {
   throw new Error(`no free port in ${from}–${to}`);
 }
 
+/** `count` distinct ports nobody listens on (two random picks of freePort can be the same port). */
+export async function freePorts(count: number, from = 20_000, to = 32_000): Promise<number[]> {
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(await freePort(from, to));
+  return [...picked];
+}
+
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();

@@ -1,13 +1,14 @@
 // Lab A's console module: how its instances are run (env: the stack's Kafka, MongoDB and Redis; the topic, group,
 // database and Redis prefix of the settings), what their stdout lines say (facts of a presentation's timeline:
-// lines.ts), its record faults, its checks of invariants 1–4 (checks/; invariant 5, the multi-broker cluster's, comes
-// with the cluster) and its own requests for the Read model panel (read-model.ts: windows, MongoDB against Redis,
+// lines.ts), its record faults, its checks of invariants 1–5 (checks/; 5 stops and starts a node of the lab's
+// Kafka cluster) and its own requests for the Read model panel (read-model.ts: windows, MongoDB against Redis,
 // Replay). The API reaches Kafka through link proxies the module owns (links.ts): check 4 cuts them. Settings:
 // settings.ts.
 import { AppError } from '../../../../services/shared/app-error.js';
 import { PRESENTATION_EVENTS_TOPIC, PROJECTOR_GROUP_ID } from '../../../../services/lab-a/schema.js';
 import type { LinkProxy } from '../../faults/link-proxy.js';
 import type { LabContext, LabModule, ParsedLine } from '../types.js';
+import { clusterCheck } from './checks/cluster-check.js';
 import { orderCheck } from './checks/order-check.js';
 import { redisCheck } from './checks/redis-check.js';
 import { replayCheck } from './checks/replay-check.js';
@@ -30,7 +31,7 @@ export function createLabA(env: NodeJS.ProcessEnv = process.env, deps: LabADeps 
   const topic = `${settings.prefix}${PRESENTATION_EVENTS_TOPIC}`;
   const groupId = `${settings.prefix}${PROJECTOR_GROUP_ID}`;
   const kafkaNodes = kafkaNodesOf(env);
-  const manifest = withCluster(labAManifest(settings), kafkaNodes);
+  const manifest = withCluster(labAManifest(settings, kafkaNodes), kafkaNodes);
   const links = createApiKafkaLinks(deps.kafkaLinks);
   const parseLines = createLineParser({ groupId });
   /** the consistency windows of the projected facts, for the Read model panel */
@@ -41,6 +42,8 @@ export function createLabA(env: NodeJS.ProcessEnv = process.env, deps: LabADeps 
       if (f.step === STEPS.projected && f.latencyMs !== null) windows.add(f.latencyMs);
     return parsed;
   };
+  /** the console's lab context, as the last instance start or fault gave it: the cluster check's node control */
+  let labContext: LabContext | undefined;
   const need = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new AppError('INTERNAL', `the console gives Lab A no ${what} here`);
     return value;
@@ -63,6 +66,7 @@ export function createLabA(env: NodeJS.ProcessEnv = process.env, deps: LabADeps 
   return {
     manifest,
     env(ctx, kind, instance) {
+      labContext = ctx;
       const stack = ctx.endpoints();
       const common = {
         KAFKA_BROKERS: stack.kafka.brokers.join(','),
@@ -79,7 +83,7 @@ export function createLabA(env: NodeJS.ProcessEnv = process.env, deps: LabADeps 
           REDIS_URL: stack.redis.url,
           REDIS_PREFIX: settings.redisPrefix,
           WRITE_THROUGH: settings.writeThrough ? '1' : '0',
-          TOPIC_REPLICATION_FACTOR: String(settings.replication),
+          TOPIC_REPLICATION_FACTOR: settings.replication === undefined ? 'auto' : String(settings.replication),
           KAFKA_ACK_TIMEOUT_MS: String(settings.ackTimeoutMs),
           ...links.env(stack.kafka.brokers),
         };
@@ -99,6 +103,7 @@ export function createLabA(env: NodeJS.ProcessEnv = process.env, deps: LabADeps 
       orderCheck(topic),
       replayCheck(settings, topic, groupId),
       redisCheck({ settings, topic, group: groupId, apiLinks: () => links.inUse() }),
+      clusterCheck({ settings, topic, nodeControl: () => labContext?.stack }),
     ],
     requests: {
       'lab-a:windows': () => Promise.resolve({ ...windowStats(windows.values()), boundMs: settings.window.boundMs }),

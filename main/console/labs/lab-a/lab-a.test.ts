@@ -24,8 +24,15 @@ describe('lab-a console module', () => {
   it('names its topic, group and port from the settings', () => {
     const m = lab.manifest;
     expect(m.topics).toEqual([
-      { name: 't.presentation.events', partitions: 3, replication: 1, key: 'presentation id' },
+      { name: 't.presentation.events', partitions: 3, replication: 2, key: 'presentation id' },
     ]);
+    // RF min(2, nodes) on the lab's cluster (2 by default), 1 on one node; the env's number wins
+    expect(createLabA({ EVENTSCOPE_LAB_A_KAFKA_NODES: '3' }).manifest.topics[0]?.replication).toBe(2);
+    expect(createLabA({ EVENTSCOPE_LAB_A_KAFKA_NODES: '1' }).manifest.topics[0]?.replication).toBe(1);
+    expect(
+      createLabA({ EVENTSCOPE_LAB_A_KAFKA_NODES: '3', EVENTSCOPE_LAB_A_REPLICATION: '1' }).manifest.topics[0]
+        ?.replication,
+    ).toBe(1);
     expect(m.groups).toEqual(['t.presentation-projector']);
     expect(m.services.find((s) => s.kind === 'presentations-api')?.port).toBe(9001);
     expect(m.brokenModes.map((b) => b.id)).toEqual([
@@ -39,6 +46,7 @@ describe('lab-a console module', () => {
       'per-entity-order',
       'replay-same-state',
       'redis-equals-mongodb',
+      'kafka-node-down',
     ]);
     expect(Object.fromEntries(m.brokenModes.map((b) => [b.id, b.breaks]))).toEqual({
       'projector-not-idempotent': ['replay-same-state'],
@@ -60,7 +68,11 @@ describe('lab-a console module', () => {
       PRESENTATIONS_TOPIC: 't.presentation.events',
       WRITE_THROUGH: '1',
       REDIS_URL: 'redis://127.0.0.1:6379',
+      TOPIC_REPLICATION_FACTOR: 'auto',
     });
+    const rf1 = createLabA({ EVENTSCOPE_LAB_A_REPLICATION: '1' });
+    expect(rf1.env(ctx, 'presentations-api', 'presentations-api').TOPIC_REPLICATION_FACTOR).toBe('1');
+    void rf1.dispose?.();
     expect(lab.env(ctx, 'projector', 'projector-2')).toMatchObject({
       PROJECTOR_GROUP_ID: 't.presentation-projector',
       PROJECTOR_INSTANCE: 'projector-2',

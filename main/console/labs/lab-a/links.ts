@@ -1,11 +1,9 @@
-// The presentations API's links to Kafka, through proxies the module owns (main/console/faults/link-proxy.ts), so that
-// check 4 can cut them: one proxy per broker (up to three, the largest cluster Lab A runs), each broker's address mapped
-// onto its proxy through the API's KAFKA_LINKS (services/shared/kafka-links.ts: kafkajs connects to the addresses the
-// metadata gives, so every broker needs its own). The proxies listen from the module's creation (unref'd); while they
-// do not, or when the cluster has more brokers than proxies, the API gets no links and connects directly.
-import { LinkProxy, type LinkTarget } from '../../faults/link-proxy.js';
-
-export const MAX_LINKED_BROKERS = 3;
+// The presentations API's links to Kafka, which check 4 cuts. The console's link registry (main/console/faults/
+// link-registry.ts) routes every instance's brokers through proxies of its own, one per broker, mapped onto the
+// brokers' addresses by the API's KAFKA_LINKS (services/shared/kafka-links.ts): the check asks the check context's
+// `links` for them. Proxies given here (tests that run the module without the console's registry) are used instead:
+// the API's env then names them in KAFKA_LINKS, and the registry leaves a KAFKA_LINKS it is given alone.
+import type { LinkProxy, LinkTarget } from '../../faults/link-proxy.js';
 
 const targetOfBroker = (broker: string): LinkTarget => {
   const i = broker.lastIndexOf(':');
@@ -13,20 +11,15 @@ const targetOfBroker = (broker: string): LinkTarget => {
 };
 
 export interface ApiKafkaLinks {
-  /** the API's env for these brokers: KAFKA_LINKS, or nothing when the proxies cannot carry them */
+  /** the API's env for these brokers: KAFKA_LINKS through the given proxies, or nothing (the registry's then) */
   env(brokers: readonly string[]): Record<string, string>;
-  /** the proxies the API was last started through (undefined: it connects directly) */
+  /** the given proxies the API was last started through (undefined: none given, or more brokers than proxies) */
   inUse(): LinkProxy[] | undefined;
   stop(): Promise<void>;
 }
 
 export function createApiKafkaLinks(given?: readonly LinkProxy[]): ApiKafkaLinks {
-  const proxies = given ?? Array.from({ length: MAX_LINKED_BROKERS }, () => new LinkProxy());
-  if (given === undefined)
-    for (const p of proxies)
-      p.start()
-        .then(() => p.unref())
-        .catch(() => undefined); // not listening: the API connects directly and check 4 says it cannot cut the link
+  const proxies = given ?? [];
   let used: LinkProxy[] | undefined;
   return {
     env(brokers): Record<string, string> {
@@ -40,8 +33,6 @@ export function createApiKafkaLinks(given?: readonly LinkProxy[]): ApiKafkaLinks
       return { KAFKA_LINKS: brokers.map((b, i) => `${b}=127.0.0.1:${mine[i]!.port}`).join(',') };
     },
     inUse: () => used,
-    stop: async () => {
-      if (given === undefined) await Promise.allSettled(proxies.map((p) => p.stop()));
-    },
+    stop: () => Promise.resolve(),
   };
 }

@@ -3,6 +3,7 @@
 import { LAB_A_BROKEN_MODES } from '../../../../services/lab-a/broken-modes.js';
 import {
   PRESENTATION_EVENTS_PARTITIONS,
+  PRESENTATION_EVENTS_REPLICATION,
   PRESENTATION_EVENTS_TOPIC,
   PRESENTATIONS_COLLECTION,
   PROJECTOR_GROUP_ID,
@@ -12,7 +13,7 @@ import {
 import type { LabManifest } from '../../contract/manifest.js';
 import type { LabASettings } from './settings.js';
 import { ORDER_CHECK_ID } from './checks/order-check.js';
-import { REDIS_CHECK_ID, REPLAY_CHECK_ID, WINDOW_CHECK_ID } from './checks/ids.js';
+import { CLUSTER_CHECK_ID, REDIS_CHECK_ID, REPLAY_CHECK_ID, WINDOW_CHECK_ID } from './checks/ids.js';
 
 export const STATUSES = ['created', 'updated', 'deleted'] as const;
 export type PresentationStatus = (typeof STATUSES)[number];
@@ -37,15 +38,17 @@ export const PROJECTOR_INSTANCES = ['projector-1', 'projector-2'] as const;
 export const API_KIND = 'presentations-api';
 export const PROJECTOR_KIND = 'projector';
 
-/** LABS.md's invariant numbers → the ids of the checks that judge them (invariant 5, the cluster's, not yet) */
+/** LABS.md's invariant numbers → the ids of the checks that judge them (no broken mode breaks 5: a bad setup does) */
 const CHECK_OF_INVARIANT: Readonly<Record<number, readonly string[]>> = {
   1: [WINDOW_CHECK_ID],
   2: [ORDER_CHECK_ID],
   3: [REPLAY_CHECK_ID],
   4: [REDIS_CHECK_ID],
+  5: [CLUSTER_CHECK_ID],
 };
 
-export function labAManifest(settings: LabASettings): LabManifest {
+/** The manifest for a cluster of `kafkaNodes` (the topic's replication factor: the setting, else min(2, nodes)). */
+export function labAManifest(settings: LabASettings, kafkaNodes = 1): LabManifest {
   const topic = `${settings.prefix}${PRESENTATION_EVENTS_TOPIC}`;
   return {
     id: 'lab-a',
@@ -71,7 +74,7 @@ export function labAManifest(settings: LabASettings): LabManifest {
       {
         name: topic,
         partitions: PRESENTATION_EVENTS_PARTITIONS,
-        replication: settings.replication,
+        replication: settings.replication ?? Math.min(PRESENTATION_EVENTS_REPLICATION, kafkaNodes),
         key: 'presentation id',
       },
     ],
@@ -121,6 +124,13 @@ export function labAManifest(settings: LabASettings): LabManifest {
         title: 'Redis equals MongoDB',
         invariant:
           "With write-through on, Redis equals MongoDB for every presentation once the system is quiet, also after the API's link to Kafka was cut: a command answered 503 is not in Redis (LABS.md, Lab A, invariant 4).",
+        active: true,
+      },
+      {
+        id: CLUSTER_CHECK_ID,
+        title: 'A Kafka node down',
+        invariant:
+          "Stop the node leading partition 0 and start it again: with 3 nodes commands are still accepted; with 2 every command is answered 202 or 503 within the API's ack timeout; every 202 is in MongoDB after recovery (LABS.md, Lab A, invariant 5). Needs the lab's cluster (2 or 3 nodes).",
         active: true,
       },
     ],

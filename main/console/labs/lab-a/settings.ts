@@ -5,7 +5,8 @@
 //   EVENTSCOPE_LAB_A_MONGODB_DB    the projector's database on the stack's MongoDB (lab_a)
 //   EVENTSCOPE_LAB_A_REDIS_PREFIX  prefix of the API's Redis keys (none)
 //   EVENTSCOPE_LAB_A_API_PORT      the presentations API's HTTP port (8001)
-//   EVENTSCOPE_LAB_A_REPLICATION   the topic's replication factor when the API creates it (1: the one-broker stack)
+//   EVENTSCOPE_LAB_A_REPLICATION   the topic's replication factor when the API creates it (default min(2, brokers):
+//                                  2 on the lab's cluster as in the seed, 1 on a one-broker stack)
 //   EVENTSCOPE_LAB_A_WRITE_THROUGH 1: the API writes Redis after each ack (default 1)
 //   EVENTSCOPE_LAB_A_ACK_TIMEOUT_MS how long the API waits for Kafka's ack before it answers 503 (5000)
 //   EVENTSCOPE_LAB_A_WINDOW_BOUND_MS check 1: every change readable in MongoDB within this (5000)
@@ -27,7 +28,7 @@ const Env = z.object({
     .default(DEFAULT_MONGODB_DB),
   EVENTSCOPE_LAB_A_REDIS_PREFIX: z.string().default(''),
   EVENTSCOPE_LAB_A_API_PORT: z.coerce.number().int().min(1).max(65535).default(API_DEFAULT_PORT),
-  EVENTSCOPE_LAB_A_REPLICATION: z.coerce.number().int().min(1).max(5).default(1),
+  EVENTSCOPE_LAB_A_REPLICATION: z.coerce.number().int().min(1).max(5).optional(),
   EVENTSCOPE_LAB_A_WRITE_THROUGH: z.enum(['0', '1']).default('1'),
   EVENTSCOPE_LAB_A_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   EVENTSCOPE_LAB_A_WINDOW_BOUND_MS: z.coerce.number().int().min(10).max(120_000).default(5000),
@@ -41,7 +42,8 @@ export interface LabASettings {
   mongoDb: string;
   redisPrefix: string;
   apiPort: number;
-  replication: number;
+  /** the topic's replication factor; undefined: min(2, brokers in the cluster), which the API works out */
+  replication: number | undefined;
   writeThrough: boolean;
   ackTimeoutMs: number;
   /** check 1 (consistency window): the bound, the rate and how many commands */

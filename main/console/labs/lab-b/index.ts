@@ -1,12 +1,13 @@
 // Lab B's console module: how its instances are run (env), what their stdout lines say (facts of a vacation request's
 // timeline, events and errors: lines.ts), its load (load.ts) and its checks (invariants 1–6 of LABS.md: checks/). Lab B
-// has no Kafka: its facts come from the lines, the broker (AMQP) and the lab's rows. Faults and a RabbitMQ observer
-// are still to come (faults: nothing of the services' HTTP API publishes an unroutable or a poison message yet).
+// has no Kafka: its facts come from the lines, the broker (AMQP) and the lab's rows; its faults (faults.ts) restart the
+// broker, stop a consumer, and publish an unroutable and a poison message.
 //
 // Settings (env, all optional; settings.ts describes each): EVENTSCOPE_LAB_B_PREFIX, EVENTSCOPE_LAB_B_DATABASE_URL,
 // EVENTSCOPE_LAB_B_AUTH_PORT, EVENTSCOPE_LAB_B_VACATION_PORT, EVENTSCOPE_LAB_B_USERS_PORT, EVENTSCOPE_LAB_B_REPORTS_PORT,
 // EVENTSCOPE_LAB_B_WORK_DELAY_MS.
 import type { LabContext, LabModule } from '../types.js';
+import { labBFaults } from './faults.js';
 import { createLineReader } from './lines.js';
 import { createLabBLoad } from './load.js';
 import { DEFAULT_EXCHANGE, LAB_B_MANIFEST } from './manifest.js';
@@ -61,12 +62,15 @@ export function createLabB(env: NodeJS.ProcessEnv = process.env): LabModule {
         // a broker that comes back (a restart, check 3) is seen within 2 s, not after a backoff of up to 10 s
         AMQP_RECONNECT_MAX_MS: '2000',
         ...(isHttp(kind) ? { PORT: String(ports[kind]) } : {}),
-        ...(settings.workDelayMs === undefined ? {} : { WORK_DELAY_MS: String(settings.workDelayMs) }),
+        // the work queue's consumers only: a delay in users or vacation.users would slow every new user's way to vacation
+        ...(settings.workDelayMs === undefined || kind !== 'notification'
+          ? {}
+          : { WORK_DELAY_MS: String(settings.workDelayMs) }),
       };
     },
     parseLine: createLineReader({ prefix }),
     databaseUrl,
-    faults: [],
+    faults: labBFaults(prefix),
     checks,
     load: { unit: (_ctx, outcome, run) => unit(outcome, run) },
   };

@@ -6,6 +6,7 @@ import { DEFAULT_PORTS } from '../../../../services/lab-b/config.js';
 import { BINDINGS, EXCHANGES, QUEUES, VACATION_NEXT, VACATION_STATUSES } from '../../../../services/lab-b/schema.js';
 import type { LabManifest } from '../../contract/manifest.js';
 import { LAB_B_CHECK_LIST, checkIdsOf } from './checks/catalog.js';
+import { LAB_B_FAULT_INFO } from './faults.js';
 
 /** The AMQP default exchange's name (direct, every queue bound by its own name; not declared, never prefixed). */
 export const DEFAULT_EXCHANGE = '';
@@ -98,8 +99,9 @@ export const LAB_B_MANIFEST: LabManifest = {
   views: ['stack', 'queues', 'timeline', 'checks'],
   hint: ['Start local stack', 'Start all services', 'Run load: logins and vacation requests'],
   checks: LAB_B_CHECK_LIST,
-  // nothing of the services' HTTP API publishes an unroutable or a poison message yet; the broker faults need the stack
-  faults: [],
+  // faults.ts: restart the broker, stop a consumer, publish an unroutable and a poison message (the kill of a consumer
+  // holding unacked messages is the Stack view's Kill)
+  faults: LAB_B_FAULT_INFO.map((f) => ({ ...f, ...(f.args ? { args: { ...f.args } } : {}) })),
   brokenModes: BROKEN_MODES.map((m) => ({
     id: m.id,
     label: m.label,

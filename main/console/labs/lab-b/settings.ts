@@ -8,8 +8,9 @@
 //   EVENTSCOPE_LAB_B_VACATION_PORT   vacation's HTTP port (8102)
 //   EVENTSCOPE_LAB_B_USERS_PORT      users' HTTP port (8103)
 //   EVENTSCOPE_LAB_B_REPORTS_PORT    reports' HTTP port (8104)
-//   EVENTSCOPE_LAB_B_WORK_DELAY_MS   a pause before each message's work in the consumers (WORK_DELAY_MS; to see unacked
-//                                    messages, e.g. to kill a consumer holding some)
+//   EVENTSCOPE_LAB_B_WORK_DELAY_MS   a pause before each message's work in notification-1 and notification-2, the work
+//                                    queue's consumers (their WORK_DELAY_MS; to see unacked messages, e.g. to kill a
+//                                    consumer holding some)
 import { z } from 'zod';
 import { AppError } from '../../../../services/shared/app-error.js';
 import { DEFAULT_PORTS } from '../../../../services/lab-b/config.js';

@@ -6,8 +6,8 @@
 // EVENTSCOPE_STATUS_SPELLINGS (payed=paid), EVENTSCOPE_EVENT_FIELDS (order_id=orderId,…),
 // EVENTSCOPE_CONSUMER_LOG_PATTERN, EVENTSCOPE_NOTIFIER_SESSION_TIMEOUT_MS, EVENTSCOPE_NOTIFIER_HEARTBEAT_MS.
 //
-// loms' link to its database goes through a link proxy the module owns (main/console/faults/link-proxy.ts): check 8
-// cuts it. The proxy listens from the module's creation (unref'd); when it is not listening yet, loms gets the direct URL.
+// Every instance reaches Postgres and Kafka through the console's link proxies (main/console/faults/link-registry.ts
+// routes the env given here): check 8 cuts loms' link to Postgres.
 import { AppError } from '../../../../services/shared/app-error.js';
 import {
   ORDER_EVENTS_TOPIC,
@@ -21,7 +21,6 @@ import { LAB_D_MANIFEST } from './manifest.js';
 import { orderUnit } from './load.js';
 import { scanOrderRecord } from './scan.js';
 import { readSettings } from './settings.js';
-import { LinkProxy, targetOf } from '../../faults/link-proxy.js';
 import { LAB_D_CHECK_LIST } from './checks/catalog.js';
 import { evenSpreadCheck, perOrderOrderingCheck, sequencesCheck, topicShapeCheck } from './checks/record-checks.js';
 import { processingErrorsCheck } from './checks/processing-errors.js';
@@ -29,28 +28,17 @@ import { gracefulShutdownCheck, resumeCheck, twoOfThreeActiveCheck } from './che
 import { noEventWithoutCommitCheck, outageCheck, producerShutdownCheck } from './checks/producer-checks.js';
 import type { LabDCheckDeps } from './checks/support.js';
 
-export interface LabDDeps {
-  /** loms' link to its database (default: a proxy of the module's own, listening from now on) */
-  dbLink?: LinkProxy;
-}
-
-export function createLabD(env: NodeJS.ProcessEnv = process.env, deps: LabDDeps = {}): LabModule {
+export function createLabD(env: NodeJS.ProcessEnv = process.env): LabModule {
   const settings = readSettings(env);
   const topic = settings.topic;
   const group = settings.group;
   const databaseUrl = (ctx: LabContext) => settings.lomsDatabaseUrl ?? ctx.endpoints().postgres.url;
-  /** loms' link to Postgres (check 8 cuts it); its target is the database loms was last started for */
-  let linkUsed = false;
-  const dbLink = deps.dbLink ?? new LinkProxy();
-  if (deps.dbLink === undefined)
-    dbLink
-      .start()
-      .then(() => dbLink.unref())
-      .catch(() => undefined); // not listening: loms gets the direct URL and check 8 says it cannot cut the link
+  const lomsInstance = LAB_D_MANIFEST.services.find((s) => s.kind === 'loms')?.instances[0] ?? 'loms';
   const checkDeps: LabDCheckDeps = {
     settings,
     databaseUrl,
-    lomsDbLink: () => (linkUsed ? dbLink : undefined),
+    // loms' link to Postgres (check 8 cuts it): the newest proxy of its current run (the database it was started for)
+    lomsDbLink: (ctx) => ctx.links?.proxies(lomsInstance, 'postgres')?.at(-1),
   };
   const checks = [
     topicShapeCheck(checkDeps),
@@ -128,19 +116,14 @@ export function createLabD(env: NodeJS.ProcessEnv = process.env, deps: LabDDeps 
 
   return {
     manifest,
-    // the link proxy it made itself (one a test passes in is the test's to stop)
-    dispose: () => (deps.dbLink === undefined ? dbLink.stop() : Promise.resolve()),
     env(ctx, kind, instance): Record<string, string> {
       const brokers = ctx.endpoints().kafka.brokers.join(',');
       if (kind === 'loms') {
-        const direct = databaseUrl(ctx);
-        dbLink.retarget(targetOf(direct));
-        linkUsed = dbLink.ready;
         return {
           KAFKA_BROKERS: brokers,
           PORT: String(settings.lomsPort),
           HOST: '127.0.0.1',
-          DATABASE_URL: linkUsed ? dbLink.via(direct) : direct,
+          DATABASE_URL: databaseUrl(ctx),
           LOMS_TOPIC: topic,
         };
       }

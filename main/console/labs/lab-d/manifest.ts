@@ -5,6 +5,7 @@ import {
   ORDER_EVENTS_PARTITIONS,
   ORDER_EVENTS_TOPIC,
   ORDER_STATUSES,
+  OUTBOX_TABLE,
 } from '../../../../services/lab-d/schema.js';
 import { LAB_D_BROKEN_MODES } from '../../../../services/lab-d/broken-modes.js';
 import type { LabManifest } from '../../contract/manifest.js';
@@ -33,6 +34,13 @@ export const LAB_D_MANIFEST: LabManifest = {
   topics: [{ name: ORDER_EVENTS_TOPIC, partitions: ORDER_EVENTS_PARTITIONS, replication: 1, key: 'order id' }],
   exchanges: [],
   groups: [NOTIFIER_GROUP_ID],
+  // the System view and the architecture export draw these; the group's members are what Kafka reports
+  flows: [
+    { from: 'service:loms', to: `table:${OUTBOX_TABLE}`, label: 'commit, one transaction' },
+    { from: 'service:loms', to: `topic:${ORDER_EVENTS_TOPIC}`, label: 'outbox relay' },
+    { from: `topic:${ORDER_EVENTS_TOPIC}`, to: `group:${NOTIFIER_GROUP_ID}` },
+    { from: `group:${NOTIFIER_GROUP_ID}`, to: 'service:notifier' },
+  ],
   entity: {
     noun: 'order',
     idPattern: '^[1-9]\\d{0,18}$',

@@ -226,7 +226,7 @@ export function noEventWithoutCommitCheck(deps: LabDCheckDeps): Check {
     timeoutMs: 90_000,
     async run(ctx) {
       const topic = settings.topic;
-      const link = deps.lomsDbLink();
+      const link = deps.lomsDbLink(ctx);
       if (link === undefined)
         return outcome(
           'SKIP',

@@ -20,8 +20,8 @@ export interface LabDCheckDeps {
   settings: LabDSettings;
   /** loms' database (direct, not through the link proxy) */
   databaseUrl(ctx: CheckContext): string;
-  /** loms' link to its database when the console started loms through its proxy */
-  lomsDbLink(): LinkProxy | undefined;
+  /** loms' link to its database when the console started loms through its link proxy (faults/link-registry.ts) */
+  lomsDbLink(ctx: CheckContext): LinkProxy | undefined;
 }
 
 export interface OrderRecord {

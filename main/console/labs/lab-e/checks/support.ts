@@ -235,22 +235,35 @@ export function consoleEvent(name: string, version: number, data: Record<string,
 // --- waiting --------------------------------------------------------------------------------------------------
 
 /**
- * Waits until `group` committed up to the log-end offsets its topics had when this was called (every record there was
- * handled: dead-lettered, skipped or applied). What it still lags by when the time is up, else undefined.
+ * Waits until `group` committed up to the log-end offsets of its topics. With `quietMs` 0 those are the ends when this
+ * was called; with more, the ends are read again each round and must have stood still for `quietMs` with the group at
+ * them (a service's outbox relay publishes a moment after its HTTP answer: what it sends then is waited for too).
+ * What it still lags by when the time is up, else undefined.
  */
 export async function waitConsumed(
   ctx: Pick<CheckContext, 'kafka' | 'signal' | 'deadline'>,
   group: string,
   topics: readonly string[],
   timeoutMs = 20_000,
+  quietMs = 0,
 ): Promise<string | undefined> {
   const kafka = ctx.kafka();
-  const ends = await endOffsets(kafka, topics);
+  let ends = await endOffsets(kafka, topics);
+  let seen = JSON.stringify([...ends].map(([t, p]) => [t, [...p]]));
+  let stableSince = Date.now();
   let behind = '';
   const ok = await until(
     ctx,
     () =>
       withAdmin(kafka, async (admin) => {
+        if (quietMs > 0) {
+          ends = await endOffsets(kafka, topics);
+          const now = JSON.stringify([...ends].map(([t, p]) => [t, [...p]]));
+          if (now !== seen) {
+            seen = now;
+            stableSince = Date.now();
+          }
+        }
         const committed = await admin.fetchOffsets({ groupId: group, topics: [...ends.keys()] });
         const lagging: string[] = [];
         for (const t of committed)
@@ -260,12 +273,14 @@ export async function waitConsumed(
             if (at < end) lagging.push(`${t.topic} p${p.partition} at ${at} of ${end}`);
           }
         behind = lagging.join(', ');
-        return lagging.length === 0 ? true : undefined;
+        return lagging.length === 0 && Date.now() - stableSince >= quietMs ? true : undefined;
       }),
     timeoutMs,
     100,
   );
-  return ok === true ? undefined : `group ${group} did not commit past ${behind} within ${timeoutMs / 1000} s`;
+  return ok === true
+    ? undefined
+    : `group ${group} did not commit past ${behind || 'the ends of its topics, which kept growing'} within ${timeoutMs / 1000} s`;
 }
 
 /**
@@ -284,6 +299,8 @@ export async function accountingSettled(
     deps.groups.accounting,
     [topics.accountsStream, topics.accounts, topics.tasksStream, topics.tasksLifecycle],
     timeoutMs,
+    // the tasks and auth services' relays publish a moment after their HTTP answers: their last events are waited for
+    1000,
   );
   if (lag !== undefined) return lag;
   const url = deps.accountingDatabaseUrl(ctx);

@@ -18,18 +18,13 @@ import { createLabD } from '../main/console/labs/lab-d/index.js';
 import { timelineLabOf } from '../main/console/labs/timeline-lab.js';
 import { createTimelineStore } from '../main/console/timeline/timeline-store.js';
 import { createLogger } from '../services/shared/logger.js';
+import { median } from './lab-d-support.js';
 import type { BenchContext, BenchReport, BenchSuite } from './types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RECORDS = Number(process.env.CONSOLE_BENCH_RECORDS ?? 200_000);
 const ROUNDS = Number(process.env.CONSOLE_BENCH_ROUNDS ?? 5);
 const STATUSES = ['new', 'awaiting payment', 'paid', 'cancelled'] as const;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 function kafkaFor(brokers: string[]): Kafka {
   return new Kafka({ clientId: 'console-bench', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } });

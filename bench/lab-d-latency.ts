@@ -1,11 +1,10 @@
 // End-to-end latency at a steady rate: POST /order/create at 200 orders/s for 30 s (open loop: each request is sent at
 // its scheduled time, whatever the previous ones do), measured from the HTTP 200 of the create to the notifier's log
 // line for `awaiting payment`. loms and three notifiers run as child processes, as the console runs them.
-import { createServer } from 'node:net';
 import { Agent, request } from 'node:http';
 import { Kafka, logLevel } from 'kafkajs';
 import type { BenchContext } from './types.js';
-import { Child, createDatabase, percentile, uniqueSuffix, waitUntil } from './lab-d-support.js';
+import { Child, createDatabase, freePort, percentile, uniqueSuffix, waitUntil } from './lab-d-support.js';
 
 export const RATE_PER_SEC = 200;
 export const DURATION_SEC = 30;
@@ -25,17 +24,6 @@ export interface LatencyFigures {
   /** the notifier's own latency_ms (from the event's moment, the DB commit) */
   commitToLogP50Ms: number;
   commitToLogP99Ms: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });

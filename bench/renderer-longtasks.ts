@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import react from '@vitejs/plugin-react';
 import { build } from 'vite';
 import type { BenchReport, BenchSuite } from './types.js';
@@ -21,7 +21,7 @@ const EVENTS_PER_SEC = 1000;
 const VIEWS = ['Timeline', 'Topics & partitions', 'Consumer groups', 'Outbox', 'Stack'] as const;
 const DWELL_MS = 4000;
 const ROUNDS = 2;
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -31,12 +31,12 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-interface LongTask {
+export interface LongTask {
   start: number;
   duration: number;
 }
 
-async function buildBenchPage(outDir: string): Promise<void> {
+export async function buildBenchPage(outDir: string): Promise<void> {
   await build({
     configFile: false,
     root: path.join(ROOT, 'renderer'),
@@ -47,7 +47,7 @@ async function buildBenchPage(outDir: string): Promise<void> {
   });
 }
 
-function serve(dir: string): Promise<{ server: Server; url: string }> {
+export function serve(dir: string, query = `entities=${ENTITIES}`): Promise<{ server: Server; url: string }> {
   const types: Record<string, string> = {
     '.html': 'text/html',
     '.js': 'text/javascript',
@@ -74,19 +74,30 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
     server.listen(0, '127.0.0.1', () => {
       const addr = server.address();
       const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      resolve({ server, url: `http://127.0.0.1:${port}/bench/index.html?entities=${ENTITIES}` });
+      resolve({ server, url: `http://127.0.0.1:${port}/bench/index.html?${query}` });
     }),
   );
 }
 
-export async function runRendererBench(log: (line: string) => void): Promise<BenchReport> {
+/** The bench page in Chromium, opened and ready (its stores preloaded), for `run`; everything closed after. */
+export interface BenchPage {
+  page: Page;
+  /** the Chromium version */
+  chromium: string;
+  /** the page's uncaught errors so far (a bench fails on any) */
+  errors: string[];
+}
+
+export async function withBenchPage<T>(
+  query: string,
+  log: (line: string) => void,
+  run: (bench: BenchPage) => Promise<T>,
+): Promise<T> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'eventscope-renderer-bench-'));
-  const { server, url } = await (async () => {
-    const t0 = Date.now();
-    await buildBenchPage(outDir);
-    log(`renderer bench page built in ${Date.now() - t0} ms`);
-    return serve(outDir);
-  })();
+  const t0 = Date.now();
+  await buildBenchPage(outDir);
+  log(`renderer bench page built in ${Date.now() - t0} ms`);
+  const { server, url } = await serve(outDir, query);
   const browser = await chromium.launch({
     executablePath: process.env.EVENTSCOPE_CHROMIUM ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
@@ -96,9 +107,21 @@ export async function runRendererBench(log: (line: string) => void): Promise<Ben
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
-    const t0 = Date.now();
+    const t1 = Date.now();
     const size = await page.evaluate<number>('window.__bench.ready');
-    log(`${size} orders preloaded into the timeline store in ${Date.now() - t0} ms`);
+    log(`${size} entities preloaded into the timeline store in ${Date.now() - t1} ms`);
+    const result = await run({ page, chromium: browser.version(), errors });
+    if (errors.length > 0) throw new Error(`the bench page failed: ${errors.join('; ')}`);
+    return result;
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+export function runRendererBench(log: (line: string) => void): Promise<BenchReport> {
+  return withBenchPage(`entities=${ENTITIES}`, log, async ({ page, chromium: version }) => {
     await page.getByRole('tab', { name: /^Timeline/ }).click();
     await page.getByTestId('entities-recent').getByTestId('entity-row').first().waitFor();
 
@@ -118,7 +141,6 @@ export async function runRendererBench(log: (line: string) => void): Promise<Ben
       'window.__bench.stop()',
     );
     const longTasks = await page.evaluate<LongTask[]>('window.__bench.longTasks()');
-    if (errors.length > 0) throw new Error(`the bench page failed: ${errors.join('; ')}`);
 
     const maxLongTask = longTasks.reduce((m, t) => Math.max(m, t.duration), 0);
     const eventsPerSec = stats.delivered / (stats.elapsedMs / 1000);
@@ -159,7 +181,7 @@ export async function runRendererBench(log: (line: string) => void): Promise<Ben
         },
       ],
       details: {
-        chromium: browser.version(),
+        chromium: version,
         entities: stats.entities,
         eventsDelivered: stats.delivered,
         elapsedMs: stats.elapsedMs,
@@ -173,11 +195,7 @@ export async function runRendererBench(log: (line: string) => void): Promise<Ben
         note: 'synthetic console (renderer/bench/synthetic-feed.ts): measures the renderer, not the brokers',
       },
     };
-  } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await rm(outDir, { recursive: true, force: true });
-  }
+  });
 }
 
 export const renderer: BenchSuite = { name: 'renderer', run: (ctx) => runRendererBench((line) => ctx.log(line)) };

@@ -1,9 +1,9 @@
 // `npm run bench`: brings up what the benchmarks need, runs each suite, prints one table and writes
 // bench/results/<suite>.json. Endpoints: KAFKA_BROKERS and DATABASE_URL when both are set, else the stack provider
 // chooser (EVENTSCOPE_STACK, docker, local) like the integration tests. `npm run bench -- lab-d` runs one suite.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chooseProvider } from '../main/console/stack/choose.js';
 import { LocalStackProvider } from '../main/console/stack/local/provider.js';
 import type { StackEndpoints, StackProvider } from '../main/console/stack/types.js';
@@ -12,8 +12,26 @@ import { labD } from './lab-d.js';
 import { consoleBench } from './console-ingest.js';
 import { renderer } from './renderer-longtasks.js';
 
-const SUITES: BenchSuite[] = [labD, consoleBench, renderer];
-const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+/** a lab's suite is a file of its own, `bench/suites/<name>.ts`, whose default export is the BenchSuite */
+const SUITES_DIR = path.join(BENCH_DIR, 'suites');
+
+async function allSuites(): Promise<BenchSuite[]> {
+  const files = readdirSync(SUITES_DIR, { withFileTypes: true })
+    .filter((f) => f.isFile() && f.name.endsWith('.ts'))
+    .map((f) => f.name)
+    .sort();
+  const labs = await Promise.all(
+    files.map(async (name) => {
+      const mod = (await import(pathToFileURL(path.join(SUITES_DIR, name)).href)) as { default?: BenchSuite };
+      if (mod.default === undefined || typeof mod.default.run !== 'function')
+        throw new Error(`bench/suites/${name}: its default export must be a BenchSuite ({ name, run })`);
+      return mod.default;
+    }),
+  );
+  return [labD, ...labs, consoleBench, renderer];
+}
 
 function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
@@ -73,9 +91,10 @@ function printTable(reports: BenchReport[]): void {
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const suites = only.length > 0 ? SUITES.filter((s) => only.includes(s.name)) : SUITES;
+  const known = await allSuites();
+  const suites = only.length > 0 ? known.filter((s) => only.includes(s.name)) : known;
   if (suites.length === 0)
-    throw new Error(`no suite named ${only.join(', ')} (have: ${SUITES.map((s) => s.name).join(', ')})`);
+    throw new Error(`no suite named ${only.join(', ')} (have: ${known.map((s) => s.name).join(', ')})`);
   const { endpoints, release } = await stackEndpoints();
   const reports: BenchReport[] = [];
   try {

@@ -26,10 +26,11 @@ describe('App', () => {
       </ClientProvider>,
     );
     // a lab with broken modes (or checks) has the Checks view even where its views do not name it
-    expect(tabs()).toEqual(['stack', 'topics', 'groups', 'outbox', 'timeline', 'checks']);
+    // every lab has the System view, after the Stack view
+    expect(tabs()).toEqual(['stack', 'system', 'topics', 'groups', 'outbox', 'timeline', 'checks']);
     expect(screen.getByTestId('lab-hint').textContent).toContain('Create orders');
     // a view id the renderer has no component for (one of a newer console) is not offered
-    const unknown = 'system' as ViewId;
+    const unknown = 'future' as ViewId;
     act(() =>
       useLabsStore
         .getState()
@@ -37,9 +38,9 @@ describe('App', () => {
           info({ lab: LAB_X.id, labs: [{ ...LAB_X, views: [unknown, 'queues', 'checks', 'timeline', 'stack'] }] }),
         ),
     );
-    expect(tabs()).toEqual(['queues', 'checks', 'timeline', 'stack']);
+    expect(tabs()).toEqual(['system', 'queues', 'checks', 'timeline', 'stack']);
     act(() => useLabsStore.getState().applyInfo(info({ lab: LAB_X.id, labs: [LAB_X] })));
-    expect(tabs()).toEqual(['stack', 'timeline']);
+    expect(tabs()).toEqual(['stack', 'system', 'timeline']);
   });
 
   it('switches the lab from the picker with labs:select, and falls back to a view the new lab offers', async () => {
@@ -64,7 +65,7 @@ describe('App', () => {
     ]);
     expect(useConsoleStore.getState().info?.lab).toBe(LAB_X.id);
     expect(screen.getByTestId('lab-summary').textContent).toBe('presentations, a queue, a projector');
-    expect(tabs()).toEqual(['stack', 'timeline']);
+    expect(tabs()).toEqual(['stack', 'system', 'timeline']);
     // the outbox view is gone: the first view of the new lab shows
     expect(screen.getByTestId('view-stack')).toBeTruthy();
     fireEvent.click(screen.getByRole('tab', { name: /Timeline/ }));

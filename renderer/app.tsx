@@ -12,10 +12,11 @@ import { useGroupsStore } from './features/groups/store';
 import { LabPicker } from './features/labs/components/lab-picker';
 import { useLab } from './features/labs/store';
 import { OutboxView } from './features/outbox/components/outbox-view';
-import { useOutboxStore } from './features/outbox/store';
+import { selectPending, useOutboxStore } from './features/outbox/store';
 import { QueuesView } from './features/queues/components/queues-view';
 import { useQueuesStore } from './features/queues/store';
 import { StackView } from './features/stack/components/stack-view';
+import { SystemView } from './features/system/components/system-view';
 import { useStackStore } from './features/stack/store';
 import { TimelineView } from './features/timeline/components/timeline-view';
 import { useTimelineStore } from './features/timeline/store';
@@ -33,6 +34,7 @@ interface ViewDef {
 /** The generic views the renderer has; the manifest's `views` picks which of them a lab shows, in its order. */
 export const VIEWS: Partial<Record<ViewId, ViewDef>> = {
   stack: { label: 'Stack', blurb: () => 'Start, stop, break', component: StackView },
+  system: { label: 'System', blurb: () => 'The lab as a live graph, its report', component: SystemView },
   topics: { label: 'Topics & partitions', blurb: () => 'Where events land', component: TopicsView },
   groups: { label: 'Consumer groups', blurb: () => 'Who reads what', component: GroupsView },
   queues: { label: 'Queues', blurb: () => 'Exchanges, queues, consumers', component: QueuesView },
@@ -44,11 +46,16 @@ export const VIEWS: Partial<Record<ViewId, ViewDef>> = {
 /** Before the first console:info only the Stack view is there. */
 const BEFORE_INFO: readonly ViewId[] = ['stack'];
 
-/** The manifest's views; a lab that declares checks or broken modes has the Checks view even where `views` omits it. */
+/**
+ * The manifest's views; a lab that declares checks or broken modes has the Checks view even where `views` omits it, and
+ * every lab has the System view (its graph is built from any manifest), after the Stack view.
+ */
 function viewsOf(lab: LabManifest | null): readonly ViewId[] {
   if (lab === null) return BEFORE_INFO;
   const hasChecks = lab.checks.length > 0 || lab.brokenModes.length > 0;
-  return hasChecks && !lab.views.includes('checks') ? [...lab.views, 'checks'] : lab.views;
+  const views: ViewId[] = hasChecks && !lab.views.includes('checks') ? [...lab.views, 'checks'] : [...lab.views];
+  if (!views.includes('system')) views.splice(views[0] === 'stack' ? 1 : 0, 0, 'system');
+  return views;
 }
 
 /** messages held (ready + unacked) in the lab's queues (in every queue when its manifest names none) */
@@ -61,9 +68,9 @@ function NavCount({ view }: { view: ViewId }) {
   const lab = useLab();
   const components = lab?.components;
   const healthy = useStackStore((s) => (components ?? []).filter((c) => s.health[c]?.state === 'healthy').length);
-  const partitions = useTopicsStore((s) => Object.keys(s.byId).length);
+  const partitions = useTopicsStore((s) => s.partitionCount);
   const lag = useGroupsStore((s) => Object.values(s.byId).reduce((n, g) => n + g.totalLag, 0));
-  const pending = useOutboxStore((s) => s.state?.pending ?? null);
+  const pending = useOutboxStore(selectPending);
   const entities = useTimelineStore((s) => s.byId.size);
   const queued = useQueuesStore((s) => (view === 'queues' ? sumMessages(s.queues, lab) : null));
   const checks = useChecksStore(selectNavCount);

@@ -2,6 +2,7 @@
 // event stream out. No module-level state: two consoles in one process do not share anything. The core knows no lab:
 // it runs the selected lab's module (main/console/labs/) and starts each observer as its component becomes healthy.
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
@@ -10,11 +11,17 @@ import { AppError, toAppError } from '../../services/shared/app-error.js';
 import { kafkaLogCreator } from '../../services/shared/kafka-log.js';
 import type { Logger } from '../../services/shared/logger.js';
 import type { ComponentName, StackProvider } from './stack/types.js';
+import type { ConnectionProfile } from './contract/profiles.js';
+import { parseProfile, type ProfileStore } from './config/profile-store.js';
+import { ExternalStackProvider } from './stack/external/provider.js';
+import { profileComponents } from './stack/external/profile-endpoints.js';
+import { testProfile } from './stack/external/test-profile.js';
+import { kafkaClientSecurity, securityKey, type KafkaSecurity } from './stack/kafka-security.js';
+import { SwitchableStackProvider } from './stack/switchable.js';
 import {
   REQUEST_NAMES,
   type ConsoleInfo,
   type FaultInfo,
-  type OutboxState,
   type ParsedRequestOf,
   type RequestName,
   type ResponseOf,
@@ -25,22 +32,31 @@ import {
 import type { ConsoleConfig } from './config/console-config.js';
 import { createEventHub, createBatcher, type EventListener } from './events/event-hub.js';
 import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
+import { createLinkRegistry } from './faults/link-registry.js';
+import { LINK_FAULTS, linkFault } from './faults/link-faults.js';
+import { createLinkHandlers } from './faults/link-requests.js';
 import { createTimelineStore, type TimelineStore } from './timeline/timeline-store.js';
 import { createKafkaObserver, type KafkaObserver } from './observe/kafka-observer.js';
+import { createLagHistory, lagHistoryOf } from './observe/lag-history.js';
 import { BROWSE_GROUP_PREFIX, createMessageBrowser, type MessageBrowser } from './observe/message-browser.js';
+import { createRecordTimestamps } from './observe/record-timestamps.js';
 import { createOutboxObserver, type OutboxObserver } from './observe/outbox-observer.js';
 import { createRabbitmqObserver, type RabbitmqObserver } from './observe/rabbitmq-observer.js';
 import { createMongoObserver, type MongoObserver } from './observe/mongo-observer.js';
 import { createRedisObserver, type RedisObserver } from './observe/redis-observer.js';
 import { createManagementClient, managementUrlOf } from './stack/rabbitmq-management.js';
 import { createTailBuffer, createTopicTail, type TailBuffer, type TopicTail } from './observe/topic-tail.js';
+import { tailTopicsOf } from './observe/tail-topics.js';
 import { createFaults, type Faults } from './faults/faults.js';
 import { createLoadGenerator } from './load/load-generator.js';
 import { createCheckRunner } from './checks/check-runner.js';
 import { createDispatcher, type Dispatcher } from './api/dispatch.js';
 import { createLabRegistry } from './labs/registry.js';
 import { timelineLabOf } from './labs/timeline-lab.js';
-import type { LabContext, LabModule } from './labs/types.js';
+import type { LabContext, LabModule, OutboxSpec } from './labs/types.js';
+import { cacheDir } from './stack/paths.js';
+import { readVersions } from './stack/versions.js';
+import { createSessionLog, createSystemHandlers } from './system/system-requests.js';
 
 export type ConsoleHandlers = { [C in RequestName]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> };
 
@@ -52,13 +68,17 @@ export interface ConsoleDeps {
   version: string;
   /** the labs it can run (the composition roots pass `defaultLabs(env)`; tests add fixtures) */
   labs: readonly LabModule[];
-  /** kafkajs client for the observers (default: a client on the provider's brokers) */
-  kafkaFactory?: (brokers: string[], clientId: string) => Kafka;
+  /** kafkajs client for the observers (default: a client on the provider's brokers, with their SASL/TLS) */
+  kafkaFactory?: (brokers: string[], clientId: string, security?: KafkaSecurity) => Kafka;
+  /** saved connection profiles (profiles:* requests; absent: they answer that this host keeps none) */
+  profiles?: ProfileStore;
   poolFactory?: (url: string) => pg.Pool;
   /** how the supervisor runs `<lab>/<service>` (see SupervisorDeps.serviceArgs); default: tsx on services/cli.ts */
   serviceArgs?: (service: string) => string[];
   /** the services' working folder (see SupervisorDeps.cwd) */
   serviceCwd?: string;
+  /** where report:export writes (default: exports/ in the app's data folder, EVENTSCOPE_HOME or .cache/) */
+  reportsDir?: string;
 }
 
 export interface Console {
@@ -76,6 +96,8 @@ export interface Console {
 /** The Kafka side: built when Kafka is healthy, rebuilt when its brokers change. */
 interface KafkaPart {
   brokers: string;
+  /** the brokers and their login (securityKey): a change rebuilds every client */
+  key: string;
   kafka: Kafka;
   admin: Admin;
   kafkaObserver: KafkaObserver;
@@ -91,8 +113,10 @@ interface RabbitmqPart {
 /** The Postgres side: the lab's outbox observers, built when Postgres is healthy, rebuilt when the lab changes. */
 interface PostgresPart {
   key: string;
-  pool: pg.Pool;
-  outboxes: OutboxObserver[];
+  /** one pool per distinct database URL of the lab's outboxes */
+  pools: pg.Pool[];
+  /** in the order of the lab's `outboxes` */
+  outboxes: { spec: OutboxSpec; observer: OutboxObserver }[];
 }
 
 /** The MongoDB side: the lab's read-model collections, built when MongoDB is healthy, rebuilt when the lab changes. */
@@ -111,10 +135,11 @@ interface RedisPart {
   problem: string | null;
 }
 
-const defaultKafka = (logger: Logger) => (brokers: string[], clientId: string) =>
+const defaultKafka = (logger: Logger) => (brokers: string[], clientId: string, security?: KafkaSecurity) =>
   new Kafka({
     clientId,
     brokers,
+    ...kafkaClientSecurity(security),
     connectionTimeout: 2000,
     requestTimeout: 10_000,
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
@@ -123,7 +148,11 @@ const defaultKafka = (logger: Logger) => (brokers: string[], clientId: string) =
   });
 
 export function createConsole(deps: ConsoleDeps): Console {
-  const { config, provider, logger } = deps;
+  const { config, logger } = deps;
+  // the host's provider until a connection profile is connected (profiles:connect), then that profile's
+  const provider = new SwitchableStackProvider(deps.provider);
+  /** the connected profile (null: the host's own stack) */
+  let connected: ConnectionProfile | null = null;
   const registry = createLabRegistry(deps.labs);
   const hub = createEventHub((err, name) => logger.error({ err, name }, 'event listener failed'));
   const wants = () => hub.listenerCount() > 0;
@@ -135,6 +164,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 3000, idleTimeoutMillis: 10_000 }));
   let pollIntervalMs = config.pollIntervalMs;
   let lab: LabModule = registry.get(config.lab ?? registry.ids[0]!);
+  const labTopicNames = () => lab.manifest.topics.map((t) => t.name);
 
   /** the background parts whose last report was an error */
   const failing = new Set<string>();
@@ -171,13 +201,23 @@ export function createConsole(deps: ConsoleDeps): Console {
   let mongoPart: MongoPart | undefined;
   let redisPart: RedisPart | undefined;
   let tailBuffer: TailBuffer | undefined;
+  /** the broken modes tried and the checks that ran meanwhile, for the report */
+  const session = createSessionLog();
 
   const needKafka = (): KafkaPart => {
     if (kafkaPart === undefined)
       throw new AppError('KAFKA_UNAVAILABLE', 'the console is not observing Kafka yet: start the stack first');
     return kafkaPart;
   };
+  /** lag per group and partition over the last 30 minutes, one sample per poll (groups:lag-history) */
+  const lagHistory = createLagHistory({ pollIntervalMs: config.pollIntervalMs });
+  /** every instance's links to the brokers and databases it uses (link faults) */
+  const links = createLinkRegistry({
+    onChange: (link) => hub.emit('links:changed', { link }),
+    onError: (message) => logger.warn(message),
+  });
   const context: LabContext = {
+    links,
     endpoints: () => provider.endpoints(),
     logger: logger.child({ part: 'lab' }),
     records: {
@@ -196,10 +236,14 @@ export function createConsole(deps: ConsoleDeps): Console {
     repoRoot: config.repoRoot,
     lab,
     context,
+    links,
     ...(deps.serviceArgs === undefined ? {} : { serviceArgs: deps.serviceArgs }),
     ...(deps.serviceCwd === undefined ? {} : { cwd: deps.serviceCwd }),
     logger: logger.child({ part: 'supervisor' }),
-    onState: (instance) => hub.emit('services:state', { instance }),
+    onState: (instance) => {
+      session.onState(instance);
+      hub.emit('services:state', { instance });
+    },
     onLog: (line) => {
       if (wants()) logBatcher.add(line);
     },
@@ -243,9 +287,10 @@ export function createConsole(deps: ConsoleDeps): Console {
   /** a client for checks: their own admins and consumers, on the stack's brokers as they are now */
   let checkKafka: { brokers: string; kafka: Kafka } | undefined;
   const kafkaForChecks = (): Kafka => {
-    const brokers = provider.endpoints().kafka.brokers;
-    if (checkKafka?.brokers !== brokers.join(','))
-      checkKafka = { brokers: brokers.join(','), kafka: kafkaFactory(brokers, 'eventscope-checks') };
+    const { brokers, security } = provider.endpoints().kafka;
+    const key = `${brokers.join(',')} ${securityKey(security)}`;
+    if (checkKafka?.brokers !== key)
+      checkKafka = { brokers: key, kafka: kafkaFactory(brokers, 'eventscope-checks', security) };
     return checkKafka.kafka;
   };
   const checks = createCheckRunner({
@@ -265,7 +310,10 @@ export function createConsole(deps: ConsoleDeps): Console {
       stack: { stop: (c) => provider.stopComponent(c), start: (c) => provider.startComponent(c), restart },
     }),
     onProgress: (runId, check, message, fraction) => hub.emit('checks:progress', { runId, check, message, fraction }),
-    onResult: (result) => hub.emit('checks:done', { result }),
+    onResult: (result) => {
+      session.onCheck(result);
+      hub.emit('checks:done', { result });
+    },
   });
 
   // --- observers: each part starts when its component is healthy (and the lab uses it), one change at a time ---
@@ -281,9 +329,10 @@ export function createConsole(deps: ConsoleDeps): Console {
   const startKafka = async () => {
     const endpoints = provider.endpoints();
     const brokers = endpoints.kafka.brokers.join(',');
-    if (kafkaPart !== undefined && kafkaPart.brokers === brokers) return;
+    const key = `${brokers} ${securityKey(endpoints.kafka.security)}`;
+    if (kafkaPart !== undefined && kafkaPart.key === key) return;
     if (kafkaPart !== undefined) await stopKafka();
-    const kafka = kafkaFactory(endpoints.kafka.brokers, 'eventscope-console');
+    const kafka = kafkaFactory(endpoints.kafka.brokers, 'eventscope-console', endpoints.kafka.security);
     const admin = kafka.admin({ retry: { retries: 1 } });
     tailBuffer = createTailBuffer({
       capacity: config.tailCapacity,
@@ -302,6 +351,12 @@ export function createConsole(deps: ConsoleDeps): Console {
     });
     const kafkaObserver = createKafkaObserver({
       admin,
+      offsetsAdmin: () => kafka.admin({ retry: { retries: 1 } }),
+      recordTimestamps: createRecordTimestamps({
+        kafka,
+        groupPrefix: `${observerGroupId}-lag-`,
+        logger: logger.child({ part: 'record-timestamps' }),
+      }),
       logger: logger.child({ part: 'kafka-observer' }),
       pollIntervalMs,
       hideGroup: (g) =>
@@ -311,13 +366,17 @@ export function createConsole(deps: ConsoleDeps): Console {
       onPartitionsDiff: (seq, upsert, removed) => hub.emit('kafka:snapshot-diff', { seq, upsert, removed }),
       onGroupsDiff: (seq, upsert, removed, rebalances) => hub.emit('groups:diff', { seq, upsert, removed, rebalances }),
       onGroupProgress: (groupId, lags) => {
+        lagHistory.record(groupId, lags, Date.now());
         if (groupId !== lab.handledBy?.group) return;
         for (const l of lags) {
           if (timeline.follows(l.topic) && l.committedOffset !== null)
             timeline.setGroupProgress(l.topic, l.partition, Number(l.committedOffset), l.lag === 0);
         }
       },
-      onTopics: (topics) => void tail.follow(topics),
+      // on a big cluster the views show the lab's topics and groups (the rest is polled every 10th time), and the
+      // record tail follows only the lab's topics (tail-topics.ts)
+      hot: () => ({ topics: labTopicNames(), groups: lab.manifest.groups }),
+      onTopics: (topics) => void tail.follow(tailTopicsOf(topics, labTopicNames())),
       onHealth: reportHealth('kafka-observer'),
     });
     const faults = createFaults({
@@ -330,7 +389,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       tail: () => tailBuffer,
     });
     const browser = createMessageBrowser({ kafka });
-    kafkaPart = { brokers, kafka, admin, kafkaObserver, tail, faults, browser };
+    kafkaPart = { brokers, key, kafka, admin, kafkaObserver, tail, faults, browser };
     kafkaObserver.start();
     logger.info({ brokers, observerGroupId }, 'kafka observers started');
   };
@@ -366,48 +425,85 @@ export function createConsole(deps: ConsoleDeps): Console {
   const startPostgres = async () => {
     const specs = lab.outboxes ?? [];
     if (specs.length === 0) return stopPostgres();
-    const url = lab.databaseUrl?.(context) ?? provider.endpoints().postgres.url;
-    const key = `${lab.manifest.id} ${url}`;
+    const fallback = lab.databaseUrl?.(context) ?? provider.endpoints().postgres.url;
+    const urls = specs.map((spec) => spec.databaseUrl?.(context) ?? fallback);
+    const key = `${lab.manifest.id} ${urls.join(' ')}`;
     if (postgresPart !== undefined && postgresPart.key === key) return;
     await stopPostgres();
-    const pool = poolFactory(url);
-    pool.on('error', (err) => logger.warn({ err: err.message }, 'outbox pool error'));
+    const poolOf = new Map<string, pg.Pool>();
+    for (const url of urls)
+      if (!poolOf.has(url)) {
+        const pool = poolFactory(url);
+        pool.on('error', (err) => logger.warn({ err: err.message }, 'outbox pool error'));
+        poolOf.set(url, pool);
+      }
     const store = () => timeline;
-    const outboxes = specs.map((spec, i) =>
-      createOutboxObserver({
-        pool,
+    const outboxes = specs.map((spec, i) => {
+      const feedsTimeline = spec.timeline !== false;
+      const observer = createOutboxObserver({
+        pool: poolOf.get(urls[i]!)!,
         spec,
         statuses: lab.manifest.entity.statuses,
         logger: logger.child({ part: 'outbox-observer', outbox: spec.name }),
         pollIntervalMs,
         backfillRows: config.timelineCap,
-        // the API shows the first outbox; every outbox feeds the timeline
-        onDiff: (seq, changes) => {
-          if (i === 0) hub.emit('outbox:diff', { seq, changes });
-        },
-        onCommitted: (entity, status, at, rowId, sentAt) =>
-          store().addFact({
-            entity,
-            step: spec.step,
-            status,
-            at,
-            actor: null,
-            where: { kind: 'row', table: spec.table, id: rowId, sentAt },
-            latencyMs: null,
-          }),
-        onSent: (entity, rowId, sentAt) => store().markSent(entity, spec.table, rowId, sentAt),
-      }),
+        // every outbox's diffs are pushed under its name (its own seq)
+        onDiff: (seq, changes) => hub.emit('outbox:diff', { seq, changes, outbox: spec.name }),
+        ...(feedsTimeline
+          ? {
+              onCommitted: (entity: string, status: string, at: number, rowId: string, sentAt: number | null) =>
+                store().addFact({
+                  entity,
+                  step: spec.step,
+                  status,
+                  at,
+                  actor: null,
+                  where: { kind: 'row', table: spec.table, id: rowId, sentAt },
+                  latencyMs: null,
+                }),
+              onSent: (entity: string, rowId: string, sentAt: number) =>
+                store().markSent(entity, spec.table, rowId, sentAt),
+            }
+          : {}),
+      });
+      return { spec, observer };
+    });
+    postgresPart = { key, pools: [...poolOf.values()], outboxes };
+    for (const o of outboxes) o.observer.start();
+    logger.info(
+      { lab: lab.manifest.id, outboxes: specs.map((s) => s.table), databases: poolOf.size },
+      'outbox observers started',
     );
-    postgresPart = { key, pool, outboxes };
-    for (const o of outboxes) o.start();
-    logger.info({ lab: lab.manifest.id, outboxes: specs.map((s) => s.table) }, 'outbox observers started');
   };
   const stopPostgres = async () => {
     const p = postgresPart;
     postgresPart = undefined;
     if (p === undefined) return;
-    await Promise.allSettled(p.outboxes.map((o) => o.stop()));
-    await p.pool.end().catch(() => undefined);
+    await Promise.allSettled(p.outboxes.map((o) => o.observer.stop()));
+    await Promise.allSettled(p.pools.map((pool) => pool.end()));
+  };
+
+  /** the outbox of the selected lab by its name (the first without one); unknown names are INVALID_INPUT */
+  const outboxNamed = (name: string | undefined) => {
+    const specs = lab.outboxes ?? [];
+    const i = name === undefined ? 0 : specs.findIndex((s) => s.name === name);
+    if (i < 0) {
+      const known = specs.map((s) => s.name);
+      throw new AppError('INVALID_INPUT', `${lab.manifest.id} has no outbox ${name} (known: ${known.join(', ')})`, {
+        field: 'name',
+        known,
+      });
+    }
+    return postgresPart?.outboxes[i]?.observer;
+  };
+  const outboxSnapshot = (): ResponseOf<'outbox:snapshot'> => {
+    const outboxes = (lab.outboxes ?? []).map((spec, i) => ({
+      name: spec.name,
+      table: spec.table,
+      ...(postgresPart?.outboxes[i]?.observer.snapshot() ?? { seq: 0, state: null }),
+    }));
+    const first = outboxes[0];
+    return { seq: first?.seq ?? 0, state: first?.state ?? null, outboxes };
   };
 
   const startMongodb = async () => {
@@ -549,7 +645,11 @@ export function createConsole(deps: ConsoleDeps): Console {
   /** starts the observers of these healthy components that the selected lab uses */
   const observe = (healthy: readonly ComponentName[]): Promise<void> =>
     serially(async () => {
-      const uses = new Set<string>(lab.manifest.components);
+      // a plain cluster profile is observed whole, whatever the lab uses
+      const uses = new Set<string>([
+        ...lab.manifest.components,
+        ...(connected !== null && connected.lab === undefined ? profileComponents(connected) : []),
+      ]);
       if (healthy.includes('kafka') && uses.has('kafka')) await startKafka();
       if (healthy.includes('postgres') && uses.has('postgres')) await startPostgres();
       if (healthy.includes('rabbitmq') && uses.has('rabbitmq')) await startRabbitmq();
@@ -577,7 +677,10 @@ export function createConsole(deps: ConsoleDeps): Console {
     lab: lab.manifest.id,
   });
 
-  /** the lab's own faults (stopping a broker or killing an instance have their own requests) */
+  const linkHandlers = createLinkHandlers(links);
+
+  /** the lab's own faults, then the link faults every lab has (stopping a broker or killing an instance have their
+   * own requests) */
   const faultList = (): FaultInfo[] => {
     const own = lab.manifest.faults.map(({ id, label, description, args }) => ({
       id,
@@ -585,12 +688,15 @@ export function createConsole(deps: ConsoleDeps): Console {
       description,
       ...(args === undefined ? {} : { args }),
     }));
-    return own;
+    const ids = new Set(own.map((f) => f.id));
+    return [...own, ...LINK_FAULTS.map((f) => f.info).filter((f) => !ids.has(f.id))];
   };
 
   const runFault = async (id: string, args: Record<string, string | number | boolean>): Promise<string> => {
     const own = lab.faults?.find((f) => f.id === id);
     if (own !== undefined) return own.run(context, args);
+    const link = linkFault(id);
+    if (link !== undefined) return link.run(linkHandlers, args);
     const known = faultList().map((f) => f.id);
     throw new AppError('INVALID_INPUT', `${lab.manifest.id} has no fault ${id} (known: ${known.join(', ')})`, {
       field: 'fault',
@@ -604,6 +710,7 @@ export function createConsole(deps: ConsoleDeps): Console {
     await checks.stop();
     await load.stop();
     await supervisor.setLab(next);
+    await links.clear();
     checks.reset();
     lab = next;
     timeline.stop();
@@ -630,6 +737,109 @@ export function createConsole(deps: ConsoleDeps): Console {
     };
 
   const empty = {} as Record<string, never>;
+
+  // the System view's graph, the architecture export and the report, over the parts as they are now
+  const system = createSystemHandlers(
+    {
+      graphInput: () => ({
+        manifest: lab.manifest,
+        instances: supervisor.list(),
+        partitions: kafkaPart?.kafkaObserver.partitionsSnapshot().partitions ?? [],
+        groups: kafkaPart?.kafkaObserver.groupsSnapshot().groups ?? [],
+        rabbit: rabbitmqPart?.observer.snapshot() ?? null,
+        outboxes: (lab.outboxes ?? []).map((spec, i) => ({
+          table: spec.table,
+          state: postgresPart?.outboxes[i]?.observer.snapshot().state ?? null,
+        })),
+        readModels: mongoPart !== undefined || redisPart !== undefined ? readModelSnapshot() : null,
+        links: links.list(),
+      }),
+      timeline: {
+        get: (id) => timeline.get(id),
+        recent: (limit) => timeline.recent(undefined, limit),
+        flagged: (limit) => timeline.flagged(undefined, limit).items,
+        get size() {
+          return timeline.size;
+        },
+        get cap() {
+          return timeline.cap;
+        },
+      },
+      checks: () => checks.list(),
+      health: () => provider.status(),
+      versions: () => ({
+        Eventscope: deps.version,
+        'Node.js': process.version,
+        'Apache Kafka': readVersions().kafka,
+        'mongo-java-server (the local MongoDB-wire server)': readVersions().mongoJavaServer,
+      }),
+      console: () => ({ version: deps.version, mode: deps.mode, provider: provider.kind }),
+      reportsDir: deps.reportsDir ?? path.join(cacheDir(), 'exports'),
+      progress: (p) => hub.emit('report:progress', p),
+    },
+    session,
+  );
+
+  const needProfiles = (): ProfileStore => {
+    if (deps.profiles === undefined)
+      throw new AppError('CONFIG_ERROR', 'this console keeps no connection profiles (no config folder was given)');
+    return deps.profiles;
+  };
+  /** a lab profile must have every component its lab uses */
+  const checkProfileLab = (p: ConnectionProfile) => {
+    if (p.lab === undefined) return;
+    if (!registry.ids.includes(p.lab))
+      throw new AppError('INVALID_INPUT', `profile.lab: no lab ${p.lab} (known: ${registry.ids.join(', ')})`, {
+        field: 'profile.lab',
+      });
+    const missing = registry.get(p.lab).manifest.components.filter((c) => p[c] === undefined);
+    if (missing.length > 0)
+      throw new AppError(
+        'INVALID_INPUT',
+        `profile.${missing[0]}: ${p.lab} uses ${missing.join(', ')}, which this profile does not name`,
+        { field: `profile.${missing[0]}`, fields: missing.map((c) => `profile.${c}`) },
+      );
+  };
+  const profileRequests = {
+    'profiles:list': () => {
+      const store = deps.profiles;
+      return Promise.resolve({
+        profiles: store?.list() ?? [],
+        connected: connected?.name ?? null,
+        secretStore: store?.secretStore ?? 'file',
+      });
+    },
+    'profiles:save': ({ profile, clearSecrets }) => {
+      const store = needProfiles();
+      checkProfileLab(parseProfile(profile));
+      return Promise.resolve({ saved: store.save(profile, clearSecrets) });
+    },
+    'profiles:delete': ({ name }) => Promise.resolve({ deleted: needProfiles().delete(name) }),
+    'profiles:test': async ({ name, profile, timeoutMs }) => {
+      const store = deps.profiles;
+      const resolved =
+        profile !== undefined
+          ? (store?.withStoredSecrets(profile) ?? parseProfile(profile))
+          : needProfiles().resolve(name!);
+      const results = await testProfile(resolved, timeoutMs);
+      return { ok: results.every((r) => r.ok), results };
+    },
+    'profiles:connect': async ({ name }) => {
+      const next = name === null ? null : needProfiles().resolve(name);
+      if (next !== null) checkProfileLab(next);
+      await load.stop();
+      await supervisor.stopAll();
+      await stopObserving();
+      connected = next;
+      provider.use(next === null ? undefined : ExternalStackProvider.fromProfile(next));
+      if (next?.lab !== undefined) await selectLab(next.lab);
+      logger.info({ profile: next?.name ?? null }, next === null ? 'back on the host stack' : 'profile connected');
+      await observeHealthy().catch((err: unknown) =>
+        logger.warn({ err: toAppError(err).message }, 'stack status failed after connect'),
+      );
+      return { connected: connected?.name ?? null, lab: lab.manifest.id };
+    },
+  } satisfies Partial<ConsoleHandlers>;
 
   const core = {
     'console:info': () => Promise.resolve(info()),
@@ -692,6 +902,7 @@ export function createConsole(deps: ConsoleDeps): Console {
         );
       return Promise.resolve({ result: checks.result(check) });
     },
+    ...linkHandlers,
     'faults:list': () => Promise.resolve({ faults: faultList() }),
     'faults:run': async ({ fault, args }) => ({ result: await runFault(fault, args ?? {}) }),
     'kafka:produce-raw': async (req) => {
@@ -705,6 +916,10 @@ export function createConsole(deps: ConsoleDeps): Console {
     'groups:snapshot': () => Promise.resolve(kafkaPart?.kafkaObserver.groupsSnapshot() ?? { seq: 0, groups: [] }),
     'groups:rebalances': ({ groupId, limit }) =>
       Promise.resolve({ rebalances: kafkaPart?.kafkaObserver.rebalances(groupId, limit) ?? [] }),
+    'groups:lag-history': ({ groupId, sinceMs }) =>
+      Promise.resolve(
+        lagHistoryOf(lagHistory, kafkaPart?.kafkaObserver.rebalances(groupId, 200) ?? [], groupId, sinceMs, Date.now()),
+      ),
     'rabbitmq:snapshot': () =>
       Promise.resolve(
         rabbitmqPart?.observer.snapshot() ?? {
@@ -720,14 +935,14 @@ export function createConsole(deps: ConsoleDeps): Console {
           consumers: [],
         },
       ),
-    'outbox:snapshot': () =>
-      Promise.resolve(postgresPart?.outboxes[0]?.snapshot() ?? { seq: 0, state: null as OutboxState | null }),
-    'outbox:history': ({ sinceMs }) => Promise.resolve({ samples: postgresPart?.outboxes[0]?.history(sinceMs) ?? [] }),
+    'outbox:snapshot': () => Promise.resolve(outboxSnapshot()),
+    'outbox:history': ({ sinceMs, name }) =>
+      Promise.resolve().then(() => ({ samples: outboxNamed(name)?.history(sinceMs) ?? [] })),
     'observe:set-interval': ({ pollIntervalMs: ms }) => {
       pollIntervalMs = ms;
       kafkaPart?.kafkaObserver.setPollInterval(ms);
       rabbitmqPart?.observer.setPollInterval(ms);
-      for (const o of postgresPart?.outboxes ?? []) o.setPollInterval(ms);
+      for (const o of postgresPart?.outboxes ?? []) o.observer.setPollInterval(ms);
       mongoPart?.observer.setPollInterval(ms);
       redisPart?.observer.setPollInterval(ms);
       return Promise.resolve({ pollIntervalMs });
@@ -784,13 +999,17 @@ export function createConsole(deps: ConsoleDeps): Console {
     },
     'load:stop': async () => ({ progress: await load.stop() }),
     'load:status': () => Promise.resolve({ progress: load.status() }),
+    ...system,
   } satisfies Partial<ConsoleHandlers>;
 
   // every lab's own requests (the contract's names that are not the core's): each answers while its lab is selected
   const labHandlers = Object.fromEntries(
-    REQUEST_NAMES.filter((name) => !Object.hasOwn(core, name)).map((name) => [name, labRequest(name)]),
+    REQUEST_NAMES.filter((name) => !Object.hasOwn(core, name) && !Object.hasOwn(profileRequests, name)).map((name) => [
+      name,
+      labRequest(name),
+    ]),
   );
-  const handlers = { ...labHandlers, ...core } as unknown as ConsoleHandlers;
+  const handlers = { ...labHandlers, ...core, ...profileRequests } as unknown as ConsoleHandlers;
 
   const dispatch = createDispatcher(handlers, logger.child({ part: 'dispatch' }));
 
@@ -810,6 +1029,7 @@ export function createConsole(deps: ConsoleDeps): Console {
       await checks.stop();
       await load.stop();
       await supervisor.stopAll();
+      await links.stop();
       await stopObserving();
       timeline.stop();
       logBatcher.stop();

@@ -2,12 +2,13 @@
 // Built to dist/electron/app.cjs (see main/electron/build.mjs); `npm start` runs it where an Electron binary exists.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, safeStorage } from 'electron';
 import { createLogger } from '../../services/shared/logger.js';
 import { toAppError } from '../../services/shared/app-error.js';
 import { loadConsoleConfig } from '../console/config/console-config.js';
 import { resolveDockerDir, resolveRendererDir, resolveServicesEntry } from '../console/config/resource-paths.js';
 import { providerForHost } from '../console/config/provider-for-host.js';
+import { createProfileStore, plainSecretBox, type SecretBox } from '../console/config/profile-store.js';
 import { defaultLabs } from '../console/labs/registry.js';
 import { createConsole, type Console } from '../console/create-console.js';
 import { bindIpc } from './ipc-binding.js';
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
     mode: 'electron',
     version,
     labs: defaultLabs(process.env),
+    // connection profiles in userData; secrets sealed with safeStorage where the OS offers it, else a 0600 file
+    profiles: createProfileStore({ dir: path.join(app.getPath('userData'), 'profiles'), box: safeStorageBox() }),
     // packaged: tsx (a dev dependency) is not shipped; the services run from their bundle
     ...(app.isPackaged && existsSync(bundledServices)
       ? { serviceArgs: (service: string) => [bundledServices, service], serviceCwd: path.dirname(bundledServices) }
@@ -90,6 +93,16 @@ async function main(): Promise<void> {
     // the embedded services stop with the app; the stack keeps running (stop it from the UI)
     void console_.stop().finally(() => app.quit());
   });
+}
+
+/** Electron's safeStorage (the OS keychain) as the profiles' secret box, where it can encrypt. */
+function safeStorageBox(): SecretBox {
+  if (!safeStorage.isEncryptionAvailable()) return plainSecretBox;
+  return {
+    kind: 'safeStorage',
+    seal: (plain) => safeStorage.encryptString(plain).toString('base64'),
+    open: (sealed) => safeStorage.decryptString(Buffer.from(sealed, 'base64')),
+  };
 }
 
 main().catch((err: unknown) => {

@@ -8,6 +8,7 @@ import { toAppError } from '../../services/shared/app-error.js';
 import { loadConsoleConfig } from '../console/config/console-config.js';
 import { resolveDockerDir, resolveRendererDir } from '../console/config/resource-paths.js';
 import { providerForHost } from '../console/config/provider-for-host.js';
+import { createProfileStore, profilesDir } from '../console/config/profile-store.js';
 import { defaultLabs } from '../console/labs/registry.js';
 import { createConsole } from '../console/create-console.js';
 import { startWebHost } from './web-host.js';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
     mode: 'web',
     version,
     labs: defaultLabs(process.env),
+    // connection profiles under EVENTSCOPE_HOME (or ~/.eventscope): secrets in a file only this user can read
+    profiles: createProfileStore({ dir: profilesDir() }),
   });
   const host = await startWebHost({
     dispatch: console_.dispatch,

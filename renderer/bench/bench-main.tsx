@@ -8,7 +8,10 @@ import { appStores } from '../lib/stores';
 import '../styles.css';
 import { createSyntheticFeed, summaryOf } from './synthetic-feed';
 
-const ENTITIES = Number(new URLSearchParams(location.search).get('entities') ?? '100000');
+const params = new URLSearchParams(location.search);
+const ENTITIES = Number(params.get('entities') ?? '100000');
+/** `?cluster=1000x10x500`: a big cluster around the lab (topics × partitions × groups), for the scale bench */
+const CLUSTER = /^(\d+)x(\d+)x(\d+)$/.exec(params.get('cluster') ?? '');
 
 interface BenchRun {
   longTasks: { start: number; duration: number }[];
@@ -29,7 +32,14 @@ declare global {
   }
 }
 
-const feed = createSyntheticFeed(ENTITIES);
+const feed = createSyntheticFeed(
+  ENTITIES,
+  CLUSTER === null
+    ? undefined
+    : { topics: Number(CLUSTER[1]), partitions: Number(CLUSTER[2]), groups: Number(CLUSTER[3]) },
+  /** `?system=50`: the System view's graph has that many nodes */
+  Number(params.get('system') ?? '0'),
+);
 
 async function preload(): Promise<number> {
   // the store fills in chunks, as it would from many batches (not measured)

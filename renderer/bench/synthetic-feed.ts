@@ -9,6 +9,9 @@ import type {
   PartitionState,
   PayloadOf,
   ServiceInstance,
+  SystemEdge,
+  SystemGraph,
+  SystemNode,
   TailRecord,
   TimelineSummary,
 } from '../../main/console/contract/console-api';
@@ -91,7 +94,108 @@ export interface Feed {
   nextId: number;
 }
 
-export function createSyntheticFeed(preloaded: number): Feed {
+/** A big cluster around the lab (the scale bench): topics × partitions of no lab and groups without members. */
+export interface ClusterSize {
+  topics: number;
+  partitions: number;
+  groups: number;
+}
+
+function otherPartitions(size: ClusterSize, tick: number): PartitionState[] {
+  const out: PartitionState[] = [];
+  for (let t = 0; t < size.topics; t++) {
+    const topic = `scale-t${String(t).padStart(4, '0')}`;
+    for (let p = 0; p < size.partitions; p++)
+      out.push({
+        id: `${topic}/${p}`,
+        topic,
+        partition: p,
+        leader: 1 + ((t + p) % 3),
+        replicas: [1, 2, 3],
+        // one topic in 50 has an under-replicated partition
+        isr: t % 50 === 0 && p === 0 ? [1, 2] : [1, 2, 3],
+        logStartOffset: '0',
+        logEndOffset: String(1000 + t + tick),
+        msgsPerSec: t % 10 === 0 ? 5 : 0,
+        keysSeen: 0,
+      });
+  }
+  return out;
+}
+
+function otherGroups(size: ClusterSize, tick: number): GroupState[] {
+  return Array.from({ length: size.groups }, (_, g) => {
+    const topic = `scale-t${String(g % size.topics).padStart(4, '0')}`;
+    const partitions = Array.from({ length: size.partitions }, (_, p) => ({
+      topic,
+      partition: p,
+      committedOffset: String(990 + (g % size.topics)),
+      logEndOffset: String(1000 + (g % size.topics) + tick),
+      lag: 10 + tick,
+      lagSeconds: null,
+      ownerMemberId: null,
+    }));
+    return {
+      groupId: `scale-g${String(g).padStart(3, '0')}`,
+      state: 'Empty',
+      protocol: '',
+      members: [],
+      partitions,
+      totalLag: partitions.reduce((n, x) => n + x.lag, 0),
+    };
+  });
+}
+
+/**
+ * A System view graph of `n` nodes (the lab's instances, topics, groups, tables and queues in fifths), each edge's rate
+ * and each node's backlog moving with `tick`, as main's system:graph would answer at every poll.
+ */
+export function systemGraphOf(n: number, tick: number): SystemGraph {
+  const kinds = ['instance', 'topic', 'group', 'table', 'queue'] as const;
+  const per = Math.max(1, Math.floor(n / kinds.length));
+  const nodes: SystemNode[] = [];
+  for (const kind of kinds)
+    for (let i = 0; i < per; i++)
+      nodes.push({
+        id: `${kind}:${kind}-${i}`,
+        kind,
+        name: `${kind}-${i}`,
+        sub: kind === 'topic' ? '3 partitions' : null,
+        component: kind === 'instance' ? null : kind === 'table' ? 'postgres' : kind === 'queue' ? 'rabbitmq' : 'kafka',
+        service: kind === 'instance' ? 'service' : null,
+        tone: (i + tick) % 17 === 0 ? 'warn' : 'ok',
+        figures: [{ label: 'rate', value: `${(tick * 7 + i) % 500}/s` }],
+        marks: [],
+        declared: true,
+        backlog: kind === 'group' || kind === 'queue' ? (tick * 3 + i) % 40 : null,
+        view: kind === 'topic' ? 'topics' : kind === 'group' ? 'groups' : null,
+      });
+  const edges: SystemEdge[] = [];
+  for (let i = 0; i < per; i++) {
+    const pairs: [string, string, SystemEdge['kind']][] = [
+      [`instance:instance-${i}`, `table:table-${i}`, 'writes'],
+      [`instance:instance-${i}`, `topic:topic-${i}`, 'writes'],
+      [`topic:topic-${i}`, `group:group-${i}`, 'reads'],
+      [`group:group-${i}`, `instance:instance-${(i + 1) % per}`, 'member'],
+      [`instance:instance-${i}`, `queue:queue-${i}`, 'writes'],
+    ];
+    for (const [source, target, kind] of pairs)
+      edges.push({
+        id: `${source}->${target}`,
+        source,
+        target,
+        kind,
+        label: null,
+        ratePerSec: (tick * 11 + i * 7) % 900,
+        link: null,
+        tone: 'ok',
+        declared: true,
+      });
+  }
+  return { lab: LAB.id, at: Date.now(), nodes, edges };
+}
+
+export function createSyntheticFeed(preloaded: number, cluster?: ClusterSize, systemNodes = 0): Feed {
   const listeners = new Map<string, Set<(p: never) => void>>();
   const emit = <E extends EventName>(name: E, payload: PayloadOf<E>) => {
     for (const l of listeners.get(name) ?? []) l(payload as never);
@@ -149,6 +253,7 @@ export function createSyntheticFeed(preloaded: number): Feed {
     detail: '',
   });
 
+  let graphTick = 0;
   const handlers: Partial<Record<string, (req: unknown) => unknown>> = {
     'console:info': () => ({
       mode: 'web',
@@ -176,11 +281,25 @@ export function createSyntheticFeed(preloaded: number): Feed {
     'load:status': () => ({ progress: null }),
     'outbox:history': () => ({ samples: [] }),
     'outbox:snapshot': () => ({ seq: seq['outbox:diff'] ?? 0, state: outbox() }),
-    'kafka:snapshot': () => ({ seq: seq['kafka:snapshot-diff'] ?? 0, partitions: partitions() }),
-    'groups:snapshot': () => ({ seq: seq['groups:diff'] ?? 0, groups: [group()] }),
+    'kafka:snapshot': () => ({
+      seq: seq['kafka:snapshot-diff'] ?? 0,
+      partitions: [...partitions(), ...(cluster === undefined ? [] : otherPartitions(cluster, 0))],
+    }),
+    'groups:snapshot': () => ({
+      seq: seq['groups:diff'] ?? 0,
+      groups: [group(), ...(cluster === undefined ? [] : otherGroups(cluster, 0))],
+    }),
     'groups:rebalances': () => ({ rebalances: [] }),
+    'groups:lag-history': (req) => ({
+      groupId: (req as { groupId: string }).groupId,
+      windowMs: 1_800_000,
+      times: [],
+      partitions: [],
+      rebalances: [],
+    }),
     'timeline:recent': () => ({ items: [], size: preloaded, cap: 100_000 }),
     'timeline:flagged': () => ({ items: [], total: 0 }),
+    'system:graph': () => systemGraphOf(systemNodes > 0 ? systemNodes : 10, (graphTick += 1)),
     'timeline:get': (req) => ({
       timeline: { ...summaryOf(Number((req as { entity: string }).entity), Date.now()), steps: [], flagReasons: [] },
     }),
@@ -260,9 +379,22 @@ export function createSyntheticFeed(preloaded: number): Feed {
           })),
         });
       }, batchMs);
+      let ticks = 0;
       slow = setInterval(() => {
-        emit('kafka:snapshot-diff', { seq: next('kafka:snapshot-diff'), upsert: partitions(), removed: [] });
-        emit('groups:diff', { seq: next('groups:diff'), upsert: [group()], removed: [], rebalances: [] });
+        ticks += 1;
+        // the lab's partitions and group every second; a big cluster's others at every 10th (the observer's full poll)
+        const full = cluster !== undefined && ticks % 10 === 0;
+        emit('kafka:snapshot-diff', {
+          seq: next('kafka:snapshot-diff'),
+          upsert: full ? [...partitions(), ...otherPartitions(cluster, ticks)] : partitions(),
+          removed: [],
+        });
+        emit('groups:diff', {
+          seq: next('groups:diff'),
+          upsert: full ? [group(), ...otherGroups(cluster, ticks)] : [group()],
+          removed: [],
+          rebalances: [],
+        });
         emit('outbox:diff', { seq: next('outbox:diff'), changes: outbox() });
       }, 1000);
     },

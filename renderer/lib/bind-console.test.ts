@@ -197,4 +197,46 @@ describe('bindConsole', () => {
     });
     expect(stores.load.getState().progress).toBeNull();
   });
+
+  it('mirrors every outbox: the snapshot and the history of each at start, named diffs into their own outbox', async () => {
+    const at = 1000;
+    const outbox = (pending: number, t = at) => ({
+      reachable: true,
+      pending,
+      oldestPendingAgeMs: null,
+      sentPerSec: 0,
+      sentTotal: 0,
+      at: t,
+      detail: '',
+    });
+    const client = createFakeClient({
+      'outbox:snapshot': () => ({
+        seq: 2,
+        state: outbox(1),
+        outboxes: [
+          { name: 'orders', table: 'orders_outbox', seq: 2, state: outbox(1) },
+          { name: 'payments', table: 'payments_outbox', seq: 3, state: outbox(5) },
+        ],
+      }),
+      'outbox:history': (req) => ({
+        samples: (req as { name?: string }).name === 'payments' ? [outbox(4, 500)] : [outbox(0, 400)],
+      }),
+    });
+    const stores = makeStores();
+    binding = bindConsole(client, stores);
+    await flush();
+    await flush();
+    const s = stores.outbox.getState();
+    expect(s.names).toEqual(['orders', 'payments']);
+    expect(s.byName.orders?.samples.map((x) => x.at)).toEqual([400, 1000]);
+    expect(s.byName.payments?.samples.map((x) => x.at)).toEqual([500, 1000]);
+    expect(client.calls.filter((c) => c.name === 'outbox:history').map((c) => c.req)).toEqual([
+      {},
+      { name: 'payments' },
+    ]);
+    client.emit('outbox:diff', { seq: 4, changes: { at: 2000, pending: 0 }, outbox: 'payments' });
+    expect(stores.outbox.getState().byName.payments?.state?.pending).toBe(0);
+    expect(stores.outbox.getState().byName.orders?.state?.pending).toBe(1);
+    expect(stores.outbox.getState().needsResync).toBe(false);
+  });
 });

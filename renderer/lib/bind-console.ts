@@ -60,10 +60,22 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
       const history = await call('groups:rebalances', { limit: 200 });
       if (history) stores.groups.getState().applyRebalanceHistory(history.rebalances);
     });
-  const resyncOutbox = () =>
-    once('outbox', async () => {
+  /**
+   * The outboxes now; `history`: with the samples of every one but the first (whose come with the start-up resync), a
+   * fetch of its own that a gap's re-fetch in flight does not hold back.
+   */
+  const resyncOutbox = (history = false) =>
+    once(history ? 'outbox+history' : 'outbox', async () => {
       const snap = await call('outbox:snapshot', {});
-      if (snap) stores.outbox.getState().applySnapshot(snap);
+      if (!snap) return;
+      stores.outbox.getState().applySnapshot(snap);
+      if (!history) return;
+      await Promise.all(
+        (snap.outboxes ?? []).slice(1).map(async ({ name }) => {
+          const h = await call('outbox:history', { name });
+          if (h) stores.outbox.getState().applyHistory(h.samples, name);
+        }),
+      );
     });
   const resyncQueues = () =>
     once('queues', async () => {
@@ -158,7 +170,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
     if (history) stores.outbox.getState().applyHistory(history.samples);
     resyncTopics();
     resyncGroups();
-    resyncOutbox();
+    resyncOutbox(true);
     resyncQueues();
     resyncTimeline();
     resyncChecks();

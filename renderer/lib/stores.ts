@@ -55,6 +55,7 @@ export function resetLabScoped(stores: Stores, lab: string | null): void {
   stores.services.getState().reset(lab);
   stores.load.getState().reset(lab);
   stores.checks.getState().reset(lab);
+  stores.outbox.getState().reset();
 }
 
 /**

@@ -2,6 +2,8 @@
 // init and services sit in the lab's profile, Lab D's init creates loms.order-events with 2 partitions and RF 1, the
 // services run the bundle (`node …/cli.cjs lab-d/<service>`) on a stock Node image with nothing to build, every port
 // is published on 127.0.0.1 only, and Kafka is the release that docker/.env pins (the one the local provider runs).
+// Lab B's init declares its exchanges, queues and bindings as services/lab-b/topology.ts does (names from its schema.ts);
+// Lab E's creates its topics and their .dlq; both labs' services run the bundle, Lab E on one database per service.
 //
 // Validation: Debian's docker-compose package (`apt-get install docker-compose`, installed by .ci/run) ships the
 // Compose Specification schema; the file is checked against it with ajv and with `docker-compose config -q`.
@@ -15,6 +17,15 @@ import { INFRA_SERVICES, labInitService } from '../../main/console/stack/docker/
 import { COMPOSE_FILE, DOCKER_DIR } from '../../main/console/stack/paths.js';
 import { readVersions } from '../../main/console/stack/versions.js';
 import { findTool } from '../../main/console/stack/local/process.js';
+import { DEFAULT_PORTS as LAB_B_PORTS } from '../../services/lab-b/config.js';
+import { BINDINGS, EXCHANGES, QUEUES } from '../../services/lab-b/schema.js';
+import {
+  DEFAULT_DATABASES as LAB_E_DATABASES,
+  DEFAULT_PORTS as LAB_E_PORTS,
+  TOPIC_PARTITIONS,
+  TOPICS,
+  dlqOf,
+} from '../../services/lab-e/schema.js';
 
 const COMPOSE_SPEC_SCHEMA = '/usr/lib/python3/dist-packages/compose/config/compose_spec.json';
 const INSTALL_HINT = "install Debian's docker-compose package (`apt-get install docker-compose`; .ci/run does)";
@@ -41,6 +52,23 @@ const dotenv = readFileSync(path.join(DOCKER_DIR, '.env'), 'utf8');
 /** where the lab service containers mount the bundle (dist/services/) */
 const BUNDLE_DIR = '/srv/eventscope';
 const LAB_D_SERVICES = ['loms', 'notifier'];
+/** compose service → the bundle's `<lab>/<service>` (Lab B and Lab E both have an auth: each name carries its lab) */
+const LAB_B_SERVICES: Record<string, string> = {
+  'lab-b-auth': 'lab-b/auth',
+  'lab-b-users': 'lab-b/users',
+  'lab-b-audit': 'lab-b/audit',
+  'lab-b-vacation': 'lab-b/vacation',
+  'lab-b-notification-1': 'lab-b/notification',
+  'lab-b-notification-2': 'lab-b/notification',
+  'lab-b-reports': 'lab-b/reports',
+};
+const LAB_E_SERVICES: Record<string, string> = {
+  'lab-e-gateway': 'lab-e/gateway',
+  'lab-e-auth': 'lab-e/auth',
+  'lab-e-tasks': 'lab-e/tasks',
+  'lab-e-accounting': 'lab-e/accounting',
+  'lab-e-analytics': 'lab-e/analytics',
+};
 
 /** `docker-compose <args>` in docker/, as the README's commands run it. */
 function compose(args: string[], input?: string): string {
@@ -100,8 +128,9 @@ describe('docker/compose.yml', () => {
     compose(['-f', file, 'config', '-q']);
     compose(['-f', file, '--profile', 'lab-d', 'config', '-q']);
     compose(['-f', file, '--profile', 'lab-a', 'config', '-q']);
+    compose(['-f', file, '--profile', 'lab-b', '--profile', 'lab-e', 'config', '-q']);
     expect(compose(['-f', file, 'config', '--profiles']).split('\n')).toContain('lab-d');
-  }, 30_000); // three runs of docker-compose (Python): seconds each on a busy 2-core machine
+  }, 30_000); // four runs of docker-compose (Python): seconds each on a busy 2-core machine
 
   it('rejects a broken file (the validation can fail)', () => {
     const broken = text.replace('replicas: 3', 'replicas: three');
@@ -257,5 +286,128 @@ describe('docker/compose.yml', () => {
     expect(notifier?.environment).toMatchObject({ KAFKA_BROKERS: 'kafka:19092', NOTIFIER_GROUP_ID: 'notifier' });
     expect(notifier?.deploy?.replicas).toBe(3);
     expect(notifier?.depends_on).toEqual({ 'lab-d-init': { condition: 'service_completed_successfully' } });
+  });
+
+  it('runs Lab B and Lab E as bundles in their profiles: `node …/cli.cjs <lab>/<service>`, the init first', () => {
+    for (const [lab, table] of [
+      ['lab-b', LAB_B_SERVICES],
+      ['lab-e', LAB_E_SERVICES],
+    ] as const) {
+      const inProfile = Object.entries(services)
+        .filter(([, s]) => s.profiles?.[0] === lab)
+        .map(([name]) => name);
+      expect(inProfile.sort(), lab).toEqual([labInitService(lab), ...Object.keys(table)].sort());
+      for (const [name, bundle] of Object.entries(table)) {
+        const s = services[name];
+        expect(s?.image, name).toBe('node:${NODE_VERSION}-slim');
+        expect(s?.user, name).toBe('node');
+        expect(s?.build, name).toBeUndefined();
+        expect(s?.command, name).toEqual(['node', `${BUNDLE_DIR}/cli.cjs`, bundle]);
+        expect(s?.volumes, name).toEqual([
+          { type: 'bind', source: '../dist/services', target: BUNDLE_DIR, read_only: true },
+        ]);
+        expect(s?.environment?.HOST, name).toBe('0.0.0.0');
+      }
+    }
+  });
+
+  it("declares Lab B's exchanges, queues and bindings in lab-b-init as the services do, once RabbitMQ is healthy", () => {
+    const init = services['lab-b-init'];
+    expect(init?.image).toBe(services.rabbitmq?.image); // the -management image: its rabbitmqadmin
+    expect(init?.depends_on).toEqual({ rabbitmq: { condition: 'service_healthy' } });
+    const script = commandLines(init).join('\n');
+    expect(script).toContain('set -euo pipefail');
+    expect(script).toContain('rabbitmqadmin --host rabbitmq --port 15672');
+    for (const x of [EXCHANGES.auth, EXCHANGES.users, EXCHANGES.vacation])
+      expect(script, x).toMatch(new RegExp(`\\b${x.replace('.', '\\.')}\\b`));
+    expect(script).toContain(`declare exchange name=${EXCHANGES.deadLetter} type=fanout durable=true`);
+    expect(script).toMatch(/declare exchange name="\$\$x" type=topic durable=true/);
+    // work queues: durable with the dead-letter exchange (services/lab-b/topology.ts), in the loop that declares them
+    const loop = commandLines(init).find((l) => l.startsWith('for q in '));
+    const workQueues = Object.values(QUEUES).filter((q) => q !== QUEUES.userRegistered && q !== QUEUES.dead);
+    expect(
+      loop
+        ?.replace(/^for q in |; do$/g, '')
+        .split(' ')
+        .sort(),
+    ).toEqual([...workQueues].sort());
+    expect(script).toContain(
+      `declare queue name="$$q" durable=true arguments='{"x-dead-letter-exchange":"${EXCHANGES.deadLetter}"}'`,
+    );
+    expect(script).toContain(`declare queue name=${QUEUES.dead} durable=true`);
+    // the seed's queue as the seed declares it: not durable, no arguments
+    expect(script).toContain(`declare queue name=${QUEUES.userRegistered} durable=false auto_delete=false`);
+    for (const b of BINDINGS)
+      expect(script, `${b.exchange} → ${b.queue}`).toContain(
+        `declare binding source=${b.exchange} destination=${b.queue} routing_key='${b.pattern}'`,
+      );
+  });
+
+  it('runs Lab B on the stack RabbitMQ and the lab database lab_b, HTTP on 8101–8104 (127.0.0.1), two notification instances', () => {
+    for (const name of Object.keys(LAB_B_SERVICES)) {
+      const s = services[name];
+      expect(s?.environment, name).toMatchObject({
+        AMQP_URL: 'amqp://guest:guest@rabbitmq:5672',
+        DATABASE_URL: 'postgresql://postgres:postgres@postgres:5432/lab_b',
+      });
+      expect(s?.environment?.INSTANCE, name).toBe(name.replace(/^lab-b-/, ''));
+      expect(s?.depends_on, name).toEqual({
+        'lab-b-init': { condition: 'service_completed_successfully' },
+        postgres: { condition: 'service_healthy' },
+      });
+      const kind = LAB_B_SERVICES[name]?.replace('lab-b/', '') as keyof typeof LAB_B_PORTS;
+      const port = LAB_B_PORTS[kind];
+      if (port === undefined) {
+        expect(s?.ports, name).toBeUndefined();
+        expect(s?.healthcheck, name).toBeUndefined();
+      } else {
+        expect(s?.environment?.PORT, name).toBe(String(port));
+        expect(s?.ports, name).toEqual([`127.0.0.1:${port}:${port}`]);
+        expect(JSON.stringify(s?.healthcheck), name).toContain('/healthz');
+      }
+    }
+  });
+
+  it("creates Lab E's topics (3 partitions) and their .dlq (1) in lab-e-init, once Kafka is healthy", () => {
+    const init = services['lab-e-init'];
+    expect(init?.image).toBe('apache/kafka:${KAFKA_VERSION}');
+    expect(init?.depends_on).toEqual({ kafka: { condition: 'service_healthy' } });
+    const lines = commandLines(init);
+    const loop = lines.find((l) => l.startsWith('for t in '));
+    expect(
+      loop
+        ?.replace(/^for t in |; do$/g, '')
+        .split(' ')
+        .sort(),
+    ).toEqual(Object.values(TOPICS).sort());
+    const creates = lines.filter((l) => l.includes('--create'));
+    expect(creates).toHaveLength(2);
+    expect(creates[0]).toMatch(new RegExp(`--topic "\\$\\$t" --partitions ${TOPIC_PARTITIONS} --replication-factor 1`));
+    expect(dlqOf('t')).toBe('t.dlq');
+    expect(creates[1]).toMatch(/--topic "\$\$t\.dlq" --partitions 1 --replication-factor 1/);
+    for (const l of creates) expect(l).toContain('--if-not-exists');
+  });
+
+  it('runs Lab E with one database per service, the gateway alone on 127.0.0.1:8201 and the services behind it', () => {
+    const env = services['lab-e-auth']?.environment ?? {};
+    for (const [svc, db] of Object.entries(LAB_E_DATABASES))
+      expect(env[`LAB_E_${svc.toUpperCase()}_DATABASE_URL`], svc).toBe(
+        `postgresql://postgres:postgres@postgres:5432/${db}`,
+      );
+    expect(new Set(Object.values(LAB_E_DATABASES)).size).toBe(Object.keys(LAB_E_DATABASES).length);
+    for (const name of Object.keys(LAB_E_SERVICES)) {
+      const s = services[name];
+      expect(s?.environment?.KAFKA_BROKERS, name).toBe('kafka:19092');
+      expect(s?.depends_on?.['lab-e-init'], name).toEqual({ condition: 'service_completed_successfully' });
+      if (name === 'lab-e-gateway')
+        expect(s?.ports).toEqual([`127.0.0.1:${LAB_E_PORTS.gateway}:${LAB_E_PORTS.gateway}`]);
+      else expect(s?.ports, name).toBeUndefined();
+    }
+    const gateway = services['lab-e-gateway']?.environment ?? {};
+    for (const svc of ['auth', 'tasks', 'accounting', 'analytics'] as const)
+      expect(gateway[`LAB_E_${svc.toUpperCase()}_URL`], svc).toBe(`http://lab-e-${svc}:${LAB_E_PORTS[svc]}`);
+    expect(JSON.stringify(services['lab-e-gateway']?.healthcheck)).toContain(
+      `http://127.0.0.1:${LAB_E_PORTS.gateway}/healthz`,
+    );
   });
 });

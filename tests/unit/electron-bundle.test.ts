@@ -89,6 +89,8 @@ function fakeElectron(rec: Recorded) {
       defaultSession: { setPermissionRequestHandler: () => undefined, setPermissionCheckHandler: () => undefined },
     },
     shell: { openExternal: () => Promise.resolve() },
+    // no OS keychain here: the profiles' secrets go to a 0600 file
+    safeStorage: { isEncryptionAvailable: () => false },
     ipcMain: { handle: (ch: string, f: Handler) => rec.handlers.set(ch, f), removeHandler: () => undefined },
     contextBridge: {
       exposeInMainWorld: (k: string, v: { request: Record<string, unknown>; subscribe: unknown }) =>

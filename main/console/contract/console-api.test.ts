@@ -81,3 +81,51 @@ describe('console contract', () => {
     expect(WsClientMessage.safeParse({ type: 'exec', cmd: 'rm' }).success).toBe(false);
   });
 });
+
+describe('outbox contract with several outboxes', () => {
+  const state = {
+    reachable: true,
+    pending: 2,
+    oldestPendingAgeMs: 120,
+    sentPerSec: 1.5,
+    sentTotal: 10,
+    at: 1000,
+    detail: '2 committed row(s) wait for the relay',
+  };
+
+  it('keeps the one-outbox snapshot, diff and history valid', () => {
+    expect(REQUESTS['outbox:snapshot'].response.safeParse({ seq: 3, state }).success).toBe(true);
+    expect(REQUESTS['outbox:snapshot'].response.safeParse({ seq: 0, state: null }).success).toBe(true);
+    expect(EVENTS['outbox:diff'].payload.safeParse({ seq: 4, changes: { at: 2000, pending: 0 } }).success).toBe(true);
+    expect(REQUESTS['outbox:history'].request.safeParse({}).success).toBe(true);
+    expect(REQUESTS['outbox:history'].request.safeParse({ sinceMs: 5 }).success).toBe(true);
+  });
+
+  it('names every outbox in the snapshot, the diff and the history request', () => {
+    const snapshot = {
+      seq: 3,
+      state,
+      outboxes: [
+        { name: 'orders', table: 'orders_outbox', seq: 3, state },
+        { name: 'payments', table: 'payments_outbox', seq: 0, state: null },
+      ],
+    };
+    expect(REQUESTS['outbox:snapshot'].response.parse(snapshot)).toEqual(snapshot);
+    expect(EVENTS['outbox:diff'].payload.safeParse({ seq: 1, changes: { at: 2000 }, outbox: 'payments' }).success).toBe(
+      true,
+    );
+    expect(REQUESTS['outbox:history'].request.safeParse({ name: 'payments', sinceMs: 0 }).success).toBe(true);
+  });
+
+  it('refuses an outbox without a name or table, an empty name and unknown history fields', () => {
+    const bad = { seq: 1, state: null, outboxes: [{ name: '', table: 'orders_outbox', seq: 0, state: null }] };
+    expect(REQUESTS['outbox:snapshot'].response.safeParse(bad).success).toBe(false);
+    expect(
+      REQUESTS['outbox:snapshot'].response.safeParse({ seq: 1, state: null, outboxes: [{ name: 'orders', seq: 0 }] })
+        .success,
+    ).toBe(false);
+    expect(EVENTS['outbox:diff'].payload.safeParse({ seq: 1, changes: { at: 1 }, outbox: '' }).success).toBe(false);
+    expect(REQUESTS['outbox:history'].request.safeParse({ name: 'orders', table: 'x' }).success).toBe(false);
+    expect(REQUESTS['outbox:history'].request.safeParse({ name: 7 }).success).toBe(false);
+  });
+});

@@ -14,10 +14,14 @@ import { z } from 'zod';
 import { APP_ERROR_CODES } from '../../../services/shared/app-error.js';
 import { LAB_EVENTS, LAB_REQUESTS } from '../labs/contracts.js';
 import { BROWSE_REQUESTS } from './browse.js';
+import { PROFILE_REQUESTS } from './profiles.js';
 import { Empty, Int64, Millis, Seq, Slug, TopicName, def, event } from './define.js';
 import { ComponentName, LabManifest } from './manifest.js';
 import { RABBITMQ_EVENTS, RABBITMQ_REQUESTS } from './rabbitmq.js';
 import { READ_MODEL_EVENTS, READ_MODEL_REQUESTS } from './read-model.js';
+import { LINK_EVENTS, LINK_REQUESTS } from './links.js';
+import { LAG_HISTORY_REQUESTS } from './lag-history.js';
+import { SYSTEM_EVENTS, SYSTEM_REQUESTS } from './system.js';
 
 export { ComponentName, LabManifest } from './manifest.js';
 export type {
@@ -33,6 +37,9 @@ export type {
 export { VIEW_IDS } from './manifest.js';
 export * from './rabbitmq.js';
 export * from './read-model.js';
+export * from './links.js';
+export * from './lag-history.js';
+export * from './system.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -196,6 +203,16 @@ export const OutboxState = z.object({
   detail: z.string(),
 });
 export type OutboxState = z.infer<typeof OutboxState>;
+
+/** One outbox table of the lab (a lab may have several, each in its own database), with its own `seq`. */
+export const OutboxInfo = z.object({
+  /** the lab's name for it (`loms`, `orders`): the `outbox` of its `outbox:diff` pushes */
+  name: z.string().min(1),
+  table: z.string().min(1),
+  seq: Seq,
+  state: OutboxState.nullable(),
+});
+export type OutboxInfo = z.infer<typeof OutboxInfo>;
 
 /** One record of the tail (merged across partitions in time order). `value` is the UTF-8 text, truncated to 4 KiB. */
 export const TailRecord = z.object({
@@ -484,12 +501,27 @@ const CORE_REQUESTS = {
     z.object({ groupId: z.string().optional(), limit: z.number().int().min(1).max(200).optional() }).strict(),
     z.object({ rebalances: z.array(Rebalance) }),
   ),
-  /** The outbox now, with the `seq` of the last `outbox:diff` included. */
-  'outbox:snapshot': def(Empty, z.object({ seq: Seq, state: OutboxState.nullable() })),
-  /** Samples of the outbox over the last minutes (one per poll, bounded to 10 minutes), oldest first. */
-  'outbox:history': def(z.object({ sinceMs: Millis.optional() }).strict(), z.object({ samples: z.array(OutboxState) })),
+  /**
+   * The outboxes now: `seq` and `state` are the lab's first outbox's (with the `seq` of its last `outbox:diff`
+   * included), `outboxes` every one of them in the lab's order (absent from a console that has only one).
+   */
+  'outbox:snapshot': def(
+    Empty,
+    z.object({ seq: Seq, state: OutboxState.nullable(), outboxes: z.array(OutboxInfo).optional() }),
+  ),
+  /**
+   * Samples of an outbox over the last minutes (one per poll, bounded to 10 minutes), oldest first: the one `name`d,
+   * else the lab's first (a name the lab does not have is INVALID_INPUT).
+   */
+  'outbox:history': def(
+    z.object({ sinceMs: Millis.optional(), name: z.string().min(1).optional() }).strict(),
+    z.object({ samples: z.array(OutboxState) }),
+  ),
   ...RABBITMQ_REQUESTS,
   ...READ_MODEL_REQUESTS,
+  ...LINK_REQUESTS,
+  ...LAG_HISTORY_REQUESTS,
+  ...SYSTEM_REQUESTS,
   /** Sets how often the observers poll (Kafka offsets/groups, RabbitMQ's management API and the outbox). */
   'observe:set-interval': def(
     z.object({ pollIntervalMs: z.number().int().min(100).max(60_000) }).strict(),
@@ -552,7 +584,7 @@ const CORE_REQUESTS = {
 } as const;
 
 /** Every request: the core's and each lab's own (`lab-d:relay-status`), merged. */
-export const REQUESTS = { ...CORE_REQUESTS, ...BROWSE_REQUESTS, ...LAB_REQUESTS } as const;
+export const REQUESTS = { ...CORE_REQUESTS, ...BROWSE_REQUESTS, ...PROFILE_REQUESTS, ...LAB_REQUESTS } as const;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Pushed events: `domain:event` → { payload }
@@ -572,8 +604,15 @@ const CORE_EVENTS = {
   ),
   ...RABBITMQ_EVENTS,
   ...READ_MODEL_EVENTS,
-  /** The outbox fields that changed (merge into the last state); `at` always present. */
-  'outbox:diff': event(z.object({ seq: Seq, changes: OutboxState.partial().extend({ at: Millis }) })),
+  ...LINK_EVENTS,
+  ...SYSTEM_EVENTS,
+  /**
+   * The fields of one outbox that changed (merge into its last state); `at` always present; `outbox` names it (absent:
+   * the lab's first). `seq` counts per outbox.
+   */
+  'outbox:diff': event(
+    z.object({ seq: Seq, changes: OutboxState.partial().extend({ at: Millis }), outbox: z.string().min(1).optional() }),
+  ),
   /** Entities whose timeline changed in the last batch window (16–100 ms), as summaries; details via timeline:get. */
   'timeline:batch': event(
     z.object({ seq: Seq, updated: z.array(TimelineSummary), evicted: z.number().int(), size: z.number().int() }),

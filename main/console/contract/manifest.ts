@@ -10,7 +10,7 @@ export const ComponentName = z.enum(['kafka', 'postgres', 'rabbitmq', 'mongodb',
 export type ComponentName = z.infer<typeof ComponentName>;
 
 /** The generic views a lab may show (lab panels come from renderer/labs/<lab>/ and are named `<lab>:<panel>`). */
-export const VIEW_IDS = ['stack', 'topics', 'groups', 'queues', 'outbox', 'timeline', 'checks'] as const;
+export const VIEW_IDS = ['stack', 'system', 'topics', 'groups', 'queues', 'outbox', 'timeline', 'checks'] as const;
 export const ViewId = z.enum(VIEW_IDS);
 export type ViewId = z.infer<typeof ViewId>;
 
@@ -119,6 +119,20 @@ export const ManifestReadModels = z.object({
 });
 export type ManifestReadModels = z.infer<typeof ManifestReadModels>;
 
+/**
+ * Who writes what, as the System view and the architecture export draw it (what the observers see, a group's members
+ * and a queue's consumers, is added live). Each end is `<kind>:<name>`: `service:loms`, `topic:loms.order-events`,
+ * `exchange:auth.events`, `queue:audit.auth`, `group:notifier`, `table:outbox`, `collection:lab_a.presentations`,
+ * `cache:presentation:`.
+ */
+export const ManifestFlow = z.object({
+  from: z.string().regex(/^(service|topic|exchange|queue|group|table|collection|cache):.+$/),
+  to: z.string().regex(/^(service|topic|exchange|queue|group|table|collection|cache):.+$/),
+  /** what travels (`orders + outbox rows, one transaction`) */
+  label: z.string().optional(),
+});
+export type ManifestFlow = z.infer<typeof ManifestFlow>;
+
 export const LabManifest = z.object({
   id: Slug,
   title: z.string(),
@@ -145,5 +159,7 @@ export const LabManifest = z.object({
   kafka: z.object({ nodes: z.number().int().min(1).max(3) }).optional(),
   /** the read models the console observes (absent: none) */
   readModels: ManifestReadModels.optional(),
+  /** who writes and reads what (absent: only what the observers see) */
+  flows: z.array(ManifestFlow).optional(),
 });
 export type LabManifest = z.infer<typeof LabManifest>;

@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { AppError } from '../../../services/shared/app-error.js';
+import { kafkaClientSecurity, type KafkaSecurity } from './kafka-security.js';
 import { describeCluster } from './local/kafka.js';
 import { createManagementClient, publicManagementUrl, type ManagementOverview } from './rabbitmq-management.js';
 import type { ComponentName, StackEndpoints } from './types.js';
@@ -22,8 +23,12 @@ function withDeadline<T>(what: string, timeoutMs: number, work: Promise<T>): Pro
 }
 
 /** Kafka: admin describeCluster. Returns a detail sentence. */
-export async function pingKafka(brokers: string[], timeoutMs = 5_000): Promise<string> {
-  const info = await withDeadline('kafka', timeoutMs + 1_000, describeCluster(brokers, timeoutMs));
+export async function pingKafka(brokers: string[], timeoutMs = 5_000, security?: KafkaSecurity): Promise<string> {
+  const info = await withDeadline(
+    'kafka',
+    timeoutMs + 1_000,
+    describeCluster(brokers, timeoutMs, kafkaClientSecurity(security)),
+  );
   return `cluster ${info.clusterId}, ${info.brokers} broker(s)`;
 }
 
@@ -93,7 +98,7 @@ export async function pingRedis(url: string, timeoutMs = 5_000): Promise<string>
 }
 
 export const PROBES: Record<ComponentName, Probe> = {
-  kafka: (e, t) => pingKafka(e.kafka.brokers, t),
+  kafka: (e, t) => pingKafka(e.kafka.brokers, t, e.kafka.security),
   postgres: (e, t) => pingPostgres(e.postgres.url, t),
   rabbitmq: (e, t) =>
     e.rabbitmq.managementUrl === undefined

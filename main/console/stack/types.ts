@@ -1,5 +1,6 @@
 // The stack: one interface, three providers (docker, local, external). Every provider reports the same health per
 // component, so the UI and the tests do not care which one runs.
+import type { KafkaSecurity } from './kafka-security.js';
 
 export const COMPONENT_NAMES = ['kafka', 'postgres', 'rabbitmq', 'mongodb', 'redis'] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
@@ -27,7 +28,8 @@ export interface NodeHealth {
 
 /** Where the servers are. Credentials may be inside URLs: never log or push these to the renderer as they are. */
 export interface StackEndpoints {
-  kafka: { brokers: string[] };
+  /** `security`: SASL and TLS for every kafkajs client (a connection profile's; absent: PLAINTEXT) */
+  kafka: { brokers: string[]; security?: KafkaSecurity };
   postgres: { url: string };
   /** `managementUrl`: the management HTTP API (with credentials) when the provider knows it (else the observers try the
    * AMQP host on 15672, see stack/rabbitmq-management.ts) */

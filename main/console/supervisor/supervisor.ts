@@ -2,7 +2,8 @@
 // (SIGTERM), kill (SIGKILL), restart per instance, correct or in one of the lab's broken modes (LAB_BROKEN_MODE);
 // captures their JSON-line stdout/stderr, and the lab's module reads what their lines say (facts, group joins).
 // It restarts nothing on its own: a killed consumer stays down until the user starts it (that is the lesson).
-// It only ever signals its own children, by PID.
+// It only ever signals its own children, by PID. With a link registry (faults/link-registry.ts), each start's env goes
+// through it: every broker and database the lab's env names is reached through the instance's own link proxies.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { AppError } from '../../../services/shared/app-error.js';
 import type { Logger } from '../../../services/shared/logger.js';
 import type { ServiceInstance, ServiceInstanceName, ServiceLogLine } from '../contract/console-api.js';
 import type { Fact, LabContext, LabModule, ParsedLine } from '../labs/types.js';
+import type { LinkRegistry } from '../faults/link-registry.js';
+import { kafkaSecurityEnv } from '../stack/kafka-security.js';
 
 export interface SupervisorDeps {
   /** the checkout (or unpacked app) root: services/cli.ts is resolved from here */
@@ -20,6 +23,8 @@ export interface SupervisorDeps {
   /** what the lab's env() gets: the stack's endpoints (read at each start: they can change after stack:up) */
   context: LabContext;
   logger: Logger;
+  /** routes each instance's brokers and databases through its links (absent: the instances connect directly) */
+  links?: LinkRegistry;
   onState: (instance: ServiceInstance) => void;
   onLog: (line: ServiceLogLine) => void;
   /** facts the lab's module read from an instance's line */
@@ -106,6 +111,8 @@ interface Slot {
   exited: Promise<void> | undefined;
   stopRequested: boolean;
   logs: ServiceLogLine[];
+  /** while its env is routed through its links, before the child exists */
+  spawning: Promise<void> | undefined;
 }
 
 export function createSupervisor(deps: SupervisorDeps): Supervisor {
@@ -135,6 +142,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
           exited: undefined,
           stopRequested: false,
           logs: [],
+          spawning: undefined,
         });
       }
     }
@@ -237,13 +245,56 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     if (line.facts !== undefined && line.facts.length > 0) deps.onFacts?.(line.facts);
   };
 
-  const spawnChild = (s: Slot, brokenMode: string | null): void => {
+  let tlsLinksNoticeLogged = false;
+  /** the lab's env of one start, routed through the instance's links when there is a registry, plus the Kafka login
+   * of the connection profile (KAFKA_SASL_*, KAFKA_TLS*: the same for every lab; this env is never logged) */
+  const labEnv = async (kind: string, name: string): Promise<Record<string, string>> => {
+    const own = lab.env(deps.context, kind, name);
+    const endpoints = deps.context.endpoints();
+    const security = kafkaSecurityEnv(endpoints.kafka.security);
+    if (deps.links === undefined) return { ...own, ...security };
+    // a link proxy is 127.0.0.1: a broker given by IP address would be checked against the proxy's address, not the
+    // broker's (kafka-links.ts sends SNI only for names), so over TLS the instance reaches Kafka directly (its other
+    // servers still go through their links)
+    const tls = endpoints.kafka.security?.tls !== undefined;
+    if (tls && !tlsLinksNoticeLogged) {
+      tlsLinksNoticeLogged = true;
+      deps.logger.info(
+        { brokers: endpoints.kafka.brokers },
+        "Kafka is reached over TLS: no Kafka link proxies (a 127.0.0.1 proxy would fail the brokers' certificate checks), the instances connect to it directly",
+      );
+    }
+    const routing = tls ? { ...endpoints, kafka: { ...endpoints.kafka, brokers: [] } } : endpoints;
+    try {
+      return { ...(await deps.links.route(name, own, routing)), ...security };
+    } catch (err) {
+      deps.logger.warn({ instance: name, err: (err as Error).message }, 'links not routed: it connects directly');
+      return { ...own, ...security };
+    }
+  };
+
+  const spawnChild = (s: Slot, brokenMode: string | null): Promise<void> => {
+    const spawning = labEnv(s.state.kind, s.state.instance).then(
+      (env) => {
+        if (s.spawning === spawning) s.spawning = undefined;
+        spawnWith(s, brokenMode, env);
+      },
+      (err: unknown) => {
+        if (s.spawning === spawning) s.spawning = undefined;
+        throw err;
+      },
+    );
+    s.spawning = spawning;
+    return spawning;
+  };
+
+  const spawnWith = (s: Slot, brokenMode: string | null, env: Record<string, string>): void => {
     const name = s.state.instance;
     const kind = s.state.kind;
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
       ...deps.extraEnv,
-      ...lab.env(deps.context, kind, name),
+      ...env,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     };
     if (brokenMode === null) delete childEnv.LAB_BROKEN_MODE;
@@ -282,6 +333,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       child.once('close', (code, signal) => {
         if (s.child === child) {
           s.child = undefined;
+          deps.links?.release(name);
           const clean = s.stopRequested && (code === 0 || signal === 'SIGTERM');
           update(s, {
             state: clean ? 'stopped' : 'exited',
@@ -322,6 +374,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
 
   const stop = async (name: ServiceInstanceName): Promise<ServiceInstance> => {
     const s = slot(name);
+    if (s.spawning !== undefined) await s.spawning.catch(() => undefined);
     if (s.child === undefined) return s.state;
     s.stopRequested = true;
     update(s, { state: 'stopping' });
@@ -353,12 +406,13 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     },
     list: () => names.map((n) => slot(n).state),
     get: (name) => slot(name).state,
-    start(name, brokenMode) {
+    async start(name, brokenMode) {
       const s = slot(name);
       const mode = checkMode(s, brokenMode);
-      if (s.child !== undefined) return Promise.resolve(s.state);
-      spawnChild(s, mode);
-      return Promise.resolve(s.state);
+      if (s.spawning !== undefined) await s.spawning;
+      if (s.child !== undefined) return s.state;
+      await spawnChild(s, mode);
+      return s.state;
     },
     stop,
     async kill(name) {
@@ -372,7 +426,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       const s = slot(name);
       const mode = brokenMode === undefined ? s.state.brokenMode : checkMode(s, brokenMode);
       await stop(name);
-      spawnChild(s, mode);
+      if (s.spawning !== undefined) await s.spawning;
+      if (s.child === undefined) await spawnChild(s, mode);
       return s.state;
     },
     logs(name, lines = 500) {

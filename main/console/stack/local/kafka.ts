@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { AppError } from '../../../../services/shared/app-error.js';
 import { TOOLS_DIR } from '../paths.js';
 import { classpathOf, ensureJars, kafkaJarsDir } from './jars.js';
@@ -356,6 +356,9 @@ export function serverProperties(node: {
     'log.segment.bytes=67108864',
     'num.network.threads=2',
     'num.io.threads=4',
+    // the log cleaner's dedupe buffer is 128 MB by default, half a 256 MB cluster node's heap: a test broker of that
+    // size died of OutOfMemoryError at start in CI; 16 MB holds the offsets of a lab's compacted topics
+    'log.cleaner.dedupe.buffer.size=16777216',
   ];
 }
 
@@ -407,10 +410,13 @@ export function newClusterId(random: () => Buffer = () => randomBytes(16)): stri
 export async function describeCluster(
   brokers: string[],
   timeoutMs = 5_000,
+  /** SASL and TLS (a connection profile's; see stack/kafka-security.ts) */
+  security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {},
 ): Promise<{ clusterId: string; brokers: number }> {
   const kafka = new Kafka({
     clientId: 'eventscope-probe',
     brokers,
+    ...security,
     logLevel: logLevel.NOTHING,
     connectionTimeout: Math.min(timeoutMs, 3_000),
     requestTimeout: timeoutMs,

@@ -13,7 +13,7 @@ beforeEach(() => useLabsStore.getState().applyInfo(info()));
 afterEach(() => {
   cleanup();
   useServicesStore.getState().reset(null);
-  useTopicsStore.setState({ byId: {}, seq: null });
+  useTopicsStore.setState({ byId: {}, topics: [], partitionCount: 0, seq: null });
 });
 
 describe('ServicesPanel', () => {

@@ -1,7 +1,9 @@
 // The Stack view: the brokers, the lab's services, its faults, its load, and logs. The first-time hint is the lab's.
 import { useState } from 'react';
 import { LabSlot } from '../../../labs/lab-slot';
+import { ConnectPanel } from '../../connect/components/connect-panel';
 import { FaultsPanel } from '../../faults/components/faults-panel';
+import { LinksPanel } from '../../faults/components/links-panel';
 import { instancesOf } from '../../labs/manifest';
 import { useLab } from '../../labs/store';
 import { LoadPanel } from '../../load/components/load-panel';
@@ -29,11 +31,13 @@ export function StackView() {
         </p>
       )}
       <StackPanel onShowLogs={setLogSource} />
+      <ConnectPanel />
       <ServicesPanel onShowLogs={setLogSource} />
       <div className="grid-2">
         {lab?.load != null && <LoadPanel load={lab.load} lab={lab.id} />}
         <FaultsPanel />
       </div>
+      <LinksPanel />
       <LabSlot view="stack" />
       {logSource !== null && <LogsPanel source={logSource} onSource={setLogSource} />}
     </div>

@@ -97,7 +97,10 @@ function EntityRow({
           <span className={`pchip p${summary.partition % 6}`}>p{summary.partition}</span>
         ) : null}
       </span>
-      <span className="sub">{summary.actors.join(', ')}</span>
+      {/* one line in a row of fixed height (the list is virtualised): the whole list on hover */}
+      <span className="sub order-actors" title={summary.actors.join(', ')}>
+        {summary.actors.join(', ')}
+      </span>
       <span className="sub">{formatTime(summary.lastAt)}</span>
       <span>
         {summary.flags.map((f) => (

@@ -1,14 +1,18 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClientProvider } from '../../../lib/client-context';
 import { createFakeClient } from '../../../test/fake-client';
 import { info, partition } from '../../../test/fixtures';
+import { layoutFromStyle } from '../../../test/layout';
 import { useLabsStore } from '../../labs/store';
 import { replicationOf, useTopicsStore } from '../store';
 import { TopicsView } from './topics-view';
 
+/** a topic of no lab here (the lab is Lab D): it is a row of the other topics' table, opened by a click */
 const TOPIC = 'presentation.events';
+
+layoutFromStyle();
 
 /** the view in the app's client context (its browser panel asks the console) */
 function renderView() {
@@ -22,7 +26,7 @@ function renderView() {
 beforeEach(() => useLabsStore.getState().applyInfo(info()));
 afterEach(() => {
   cleanup();
-  useTopicsStore.setState({ byId: {}, seq: null, needsResync: false });
+  useTopicsStore.setState({ byId: {}, topics: [], partitionCount: 0, seq: null, needsResync: false });
 });
 
 describe('replicationOf', () => {
@@ -44,6 +48,8 @@ describe('TopicsView replication', () => {
       ],
     });
     renderView();
+    expect(screen.getByTestId('other-topics-table-count').textContent).toBe('1');
+    fireEvent.click(screen.getByRole('button', { name: new RegExp(TOPIC) }));
     expect(screen.getByTestId(`partition-${TOPIC}-0`).dataset.replication).toBe('ok');
     expect(screen.getByTestId(`partition-${TOPIC}-1`).dataset.replication).toBe('under-replicated');
     expect(screen.getByTestId(`partition-${TOPIC}-1`).className).toBe('partition-under-replicated');
@@ -59,6 +65,7 @@ describe('TopicsView replication', () => {
       partitions: [partition(TOPIC, 0, { replicas: [1, 2], isr: [2, 1] })],
     });
     renderView();
+    fireEvent.click(screen.getByRole('button', { name: new RegExp(TOPIC) }));
     expect(screen.queryByTestId(`replication-alert-${TOPIC}`)).toBeNull();
     expect(screen.getByTestId(`isr-${TOPIC}-0`).textContent).toBe('2, 1');
   });

@@ -1,15 +1,16 @@
 // Topics & partitions: per partition leader, replicas and ISR (under-replicated and offline partitions highlighted),
 // offsets, rate and share of keys; the live tail merged across partitions.
-import { useMemo } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { LabSlot } from '../../../labs/lab-slot';
 import { useLab } from '../../labs/store';
 import type { LabManifest } from '../../../../main/console/contract/console-api';
 import { formatRate } from '../../../lib/format';
 import { useFocus } from '../../../lib/navigation';
 import { EmptyState } from '../../../ui/empty-state';
+import { FilterTable, type FilterColumn } from '../../../ui/filter-table';
 import { Panel } from '../../../ui/panel';
 import { Term } from '../../../ui/term';
-import { groupByTopic, replicationOf, useTopicsStore, type TopicView } from '../store';
+import { replicationOf, useTopicsStore, type TopicView } from '../store';
 import { RecordFocus } from './record-focus';
 import { BrowserPanel } from './browser-panel';
 import { TailPanel } from './tail-panel';
@@ -19,8 +20,7 @@ const NO_TOPICS: LabTopic[] = [];
 type LabTopic = LabManifest['topics'][number];
 
 export function TopicsView() {
-  const byId = useTopicsStore((s) => s.byId);
-  const topics = useMemo(() => groupByTopic(byId), [byId]);
+  const topics = useTopicsStore((s) => s.topics);
   const labTopics = useLab()?.topics ?? NO_TOPICS;
   const watched = useMemo(() => labTopics.map((t) => t.name), [labTopics]);
   const first = labTopics[0];
@@ -58,11 +58,9 @@ export function TopicsView() {
         </Panel>
       )}
       {others.length > 0 && (
-        <details className="panel others">
+        <details className="panel others" data-testid="other-topics">
           <summary>Other topics on this broker ({others.length})</summary>
-          {others.map((t) => (
-            <TopicPanel key={t.topic} view={t} keyIs={null} />
-          ))}
+          <OtherTopics topics={others} />
         </details>
       )}
       <LabSlot view="topics" />
@@ -77,9 +75,61 @@ export function TopicsView() {
   );
 }
 
-/** `keyIs`: what the record key is on this topic (the lab's manifest), null for a topic of no lab */
-function TopicPanel({ view, keyIs }: { view: TopicView; keyIs: string | null }) {
-  const stored = view.partitions.reduce((n, p) => n + (Number(p.logEndOffset) - Number(p.logStartOffset)), 0);
+const OTHER_COLUMNS: FilterColumn<TopicView>[] = [
+  { label: 'Topic', width: 'minmax(220px, 1fr)', render: (t) => <code>{t.topic}</code> },
+  { label: 'Partitions', width: '90px', numeric: true, render: (t) => t.partitions.length },
+  { label: 'Records', width: '110px', numeric: true, render: (t) => storedOf(t) },
+  {
+    label: 'Rate',
+    width: '90px',
+    numeric: true,
+    render: (t) => formatRate(t.partitions.reduce((n, p) => n + p.msgsPerSec, 0)),
+  },
+  {
+    label: 'Replication',
+    width: '150px',
+    render: (t) => {
+      const health = t.partitions.map(replicationOf);
+      const offline = health.filter((h) => h === 'offline').length;
+      const under = health.filter((h) => h === 'under-replicated').length;
+      if (offline > 0) return <span className="badge badge-bad">{offline} offline</span>;
+      if (under > 0) return <span className="badge badge-warn">{under} under-replicated</span>;
+      return <span className="muted">in sync</span>;
+    },
+  },
+];
+
+const storedOf = (view: TopicView) =>
+  view.partitions.reduce((n, p) => n + (Number(p.logEndOffset) - Number(p.logStartOffset)), 0);
+
+/** The topics of no lab (a course cluster may have a thousand): one filterable row each, the chosen one in full. */
+function OtherTopics({ topics }: { topics: TopicView[] }) {
+  const [selected, setSelected] = useState<string | null>(null);
+  const open = selected === null ? undefined : topics.find((t) => t.topic === selected);
+  return (
+    <>
+      <FilterTable
+        items={topics}
+        columns={OTHER_COLUMNS}
+        textOf={topicText}
+        keyOf={topicText}
+        label="Other topics"
+        testId="other-topics-table"
+        selected={selected}
+        onSelect={setSelected}
+      />
+      {open !== undefined && <TopicPanel view={open} keyIs={null} />}
+    </>
+  );
+}
+const topicText = (t: TopicView) => t.topic;
+
+/**
+ * `keyIs`: what the record key is on this topic (the lab's manifest), null for a topic of no lab. Memoised: the store
+ * keeps an untouched topic's view the same object, so a diff re-renders only the topics it changed.
+ */
+const TopicPanel = memo(function TopicPanel({ view, keyIs }: { view: TopicView; keyIs: string | null }) {
+  const stored = storedOf(view);
   const health = view.partitions.map(replicationOf);
   const offline = health.filter((h) => h === 'offline').length;
   const under = health.filter((h) => h === 'under-replicated').length;
@@ -201,4 +251,4 @@ function TopicPanel({ view, keyIs }: { view: TopicView; keyIs: string | null }) 
       )}
     </Panel>
   );
-}
+});

@@ -4,6 +4,14 @@ import { gatewayConfigFromEnv, ordersConfigFromEnv, paymentsConfigFromEnv } from
 import { pickAmount, toOrder } from './orders.js';
 
 describe('Lab C env config', () => {
+  it('maps the brokers onto the link proxies of KAFKA_LINKS, and names the variable when it is malformed', () => {
+    const links = { KAFKA_LINKS: '127.0.0.1:9092=127.0.0.1:41001' };
+    expect(paymentsConfigFromEnv(links).kafkaLinks).toEqual(new Map([['127.0.0.1:9092', '127.0.0.1:41001']]));
+    expect(ordersConfigFromEnv(links).kafkaLinks?.get('127.0.0.1:9092')).toBe('127.0.0.1:41001');
+    expect(ordersConfigFromEnv({}).kafkaLinks).toBeUndefined();
+    expect(() => paymentsConfigFromEnv({ KAFKA_LINKS: '127.0.0.1:9092' })).toThrow(/KAFKA_LINKS/);
+  });
+
   it('applies the documented defaults (gateway 8090, orders 8091…, payments 8094…, a database per service)', () => {
     expect(gatewayConfigFromEnv({})).toEqual({
       port: 8090,

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { Brokers, Millis, Port, parseEnv } from '../shared/config.js';
 import { withDatabase } from '../shared/database.js';
+import { parseKafkaLinks } from '../shared/kafka-links.js';
 import { BROKEN_MODE_ENV, parseBrokenMode } from './broken-modes.js';
 import type { GatewayConfig } from './gateway.js';
 import type { OrdersConfig } from './orders.js';
@@ -27,6 +28,7 @@ const Urls = z
 const Shared = {
   HOST: z.string().min(1).default('127.0.0.1'),
   KAFKA_BROKERS: Brokers,
+  KAFKA_LINKS: z.string().default(''),
   LAB_C_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, . _ -')
@@ -73,6 +75,7 @@ function common(e: z.output<typeof OrdersEnv> | z.output<typeof PaymentsEnv>) {
     port: e.PORT,
     host: e.HOST,
     brokers: e.KAFKA_BROKERS,
+    ...(e.KAFKA_LINKS === '' ? {} : { kafkaLinks: parseKafkaLinks(e.KAFKA_LINKS) }),
     prefix: e.LAB_C_PREFIX,
     ...(e.INSTANCE ? { instance: e.INSTANCE } : {}),
     ...(e.LAB_C_SESSION_TIMEOUT_MS ? { sessionTimeoutMs: e.LAB_C_SESSION_TIMEOUT_MS } : {}),

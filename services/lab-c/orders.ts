@@ -129,6 +129,7 @@ export function createOrders(config: OrdersConfig, deps: LabCDeps & { random?: (
     pool,
     databaseUrl: config.databaseUrl,
     brokers: config.brokers,
+    kafkaLinks: config.kafkaLinks,
     topic: names.ordersTopic,
     logger: logger.child({ component: 'relay' }),
     ...(config.relay ? { tuning: config.relay } : {}),
@@ -346,7 +347,7 @@ export function createOrders(config: OrdersConfig, deps: LabCDeps & { random?: (
         await ensureDatabase(config.databaseUrl);
         const applied = await migrate(pool, 'lab-c-orders', MIGRATIONS);
         logger.info({ applied }, 'orders: database ready');
-        await ensureLabCTopics(config.brokers, [names.ordersTopic, names.paymentsTopic], logger);
+        await ensureLabCTopics(config.brokers, [names.ordersTopic, names.paymentsTopic], logger, config.kafkaLinks);
         await publisher.connect();
         if (config.sseSubscribe !== false) {
           await subscriber.connect();

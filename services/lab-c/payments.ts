@@ -124,6 +124,7 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
     pool,
     databaseUrl: config.databaseUrl,
     brokers: config.brokers,
+    kafkaLinks: config.kafkaLinks,
     topic: names.paymentsTopic,
     logger: logger.child({ component: 'relay' }),
     ...(config.relay ? { tuning: config.relay } : {}),
@@ -472,7 +473,7 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
         const applied = await migrate(pool, 'lab-c-payments', MIGRATIONS);
         await uniqueOrderId(mode !== 'no-claim-lock');
         logger.info({ applied }, 'payments: database ready');
-        await ensureLabCTopics(config.brokers, [names.ordersTopic, names.paymentsTopic], logger);
+        await ensureLabCTopics(config.brokers, [names.ordersTopic, names.paymentsTopic], logger, config.kafkaLinks);
         relay.start();
         await member.start();
         retryTimer = setInterval(kickRetry, config.retryIntervalMs ?? 1000);

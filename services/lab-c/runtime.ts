@@ -13,6 +13,7 @@ import { createHttpServer } from '../shared/http.js';
 import { kafkaLogCreator } from '../shared/kafka-log.js';
 import { kafkaSecurityFromEnv } from '../shared/kafka-security-env.js';
 import { createKafkaGroupMember, type KafkaGroupMember } from '../shared/kafka-group-member.js';
+import { linkedSocketFactory } from '../shared/kafka-links.js';
 import type { Logger } from '../shared/logger.js';
 import { OutboxRelay, ensureTopic } from '../shared/outbox-relay.js';
 import { Envelope, TOPIC_PARTITIONS, type LabCLineBody, type LabCService, type LineOut } from './schema.js';
@@ -22,6 +23,8 @@ export interface CommonConfig {
   port: number;
   host?: string;
   brokers: string[];
+  /** broker address → link proxy (KAFKA_LINKS): its Kafka clients connect through the console's link proxies */
+  kafkaLinks?: ReadonlyMap<string, string>;
   /** prefixes the topics and groups ('' by default) */
   prefix?: string;
   /** the `instance` of every line (default `<service>-<pid>`) */
@@ -89,6 +92,7 @@ export function createRelay(opts: {
   pool: Pool;
   databaseUrl: string;
   brokers: string[];
+  kafkaLinks?: ReadonlyMap<string, string> | undefined;
   topic: string;
   logger: Logger;
   tuning?: CommonConfig['relay'];
@@ -111,16 +115,23 @@ export function createRelay(opts: {
     partitions: TOPIC_PARTITIONS,
     replicationFactor: 1,
     brokers: opts.brokers,
+    ...(opts.kafkaLinks === undefined ? {} : { kafka: { socketFactory: linkedSocketFactory(opts.kafkaLinks) } }),
     clientId: `lab-c-${opts.service}-relay`,
     ...opts.tuning,
   });
 }
 
 /** Both topics, created when missing (each service creates them at start, so that its consumer can subscribe). */
-export async function ensureLabCTopics(brokers: string[], topics: string[], logger: Logger): Promise<void> {
+export async function ensureLabCTopics(
+  brokers: string[],
+  topics: string[],
+  logger: Logger,
+  kafkaLinks?: ReadonlyMap<string, string>,
+): Promise<void> {
   const kafka = new Kafka({
     clientId: 'lab-c-admin',
     brokers,
+    ...(kafkaLinks === undefined ? {} : { socketFactory: linkedSocketFactory(kafkaLinks) }),
     ...kafkaSecurityFromEnv(),
     connectionTimeout: 3000,
     logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
@@ -286,6 +297,9 @@ export function createLabCConsumer(opts: {
 
   const member = createKafkaGroupMember({
     brokers: opts.brokers,
+    ...(opts.config.kafkaLinks === undefined
+      ? {}
+      : { kafka: { socketFactory: linkedSocketFactory(opts.config.kafkaLinks) } }),
     clientId: `lab-c-${instance}`,
     groupId: opts.groupId,
     topics: [opts.topic],

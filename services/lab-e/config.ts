@@ -2,6 +2,7 @@
 // its own; `all` reads every service's.
 import { z } from 'zod';
 import { AppError } from '../shared/app-error.js';
+import { parseKafkaLinks } from '../shared/kafka-links.js';
 import { parseBrokenMode, type BrokenModeId } from './broken-modes.js';
 import { withDatabase } from './db.js';
 import { DEFAULT_DATABASES, DEFAULT_PORTS, type LabEService } from './schema.js';
@@ -30,6 +31,7 @@ const HttpUrl = z.url();
 
 const Shared = z.object({
   KAFKA_BROKERS: Brokers,
+  KAFKA_LINKS: z.string().default(''),
   HOST: z.string().min(1).default('127.0.0.1'),
   LAB_E_PREFIX: z
     .string()
@@ -92,6 +94,7 @@ function common(e: ReturnType<typeof parseEnv>, service: LabEService) {
     port: e[`LAB_E_${UPPER[service]}_PORT`],
     host: e.HOST,
     brokers: e.KAFKA_BROKERS,
+    ...(e.KAFKA_LINKS === '' ? {} : { kafkaLinks: parseKafkaLinks(e.KAFKA_LINKS) }),
     prefix: e.LAB_E_PREFIX,
     ...(e.brokenMode ? { brokenMode: e.brokenMode } : {}),
   };

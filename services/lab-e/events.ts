@@ -10,6 +10,7 @@ import { Kafka, Partitioners, type Admin, type Producer, type RecordMetadata } f
 import type { Pool, PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, toAppError } from '../shared/app-error.js';
+import { linkedSocketFactory } from '../shared/kafka-links.js';
 import { kafkaLogCreator } from '../shared/kafka-log.js';
 import { kafkaSecurityFromEnv } from '../shared/kafka-security-env.js';
 import type { Logger } from '../shared/logger.js';
@@ -38,10 +39,16 @@ export function envelope<D>(name: string, version: number, producer: string, dat
   };
 }
 
-export function createKafka(clientId: string, brokers: string[], logger: Logger): Kafka {
+export function createKafka(
+  clientId: string,
+  brokers: string[],
+  logger: Logger,
+  kafkaLinks?: ReadonlyMap<string, string>,
+): Kafka {
   return new Kafka({
     clientId,
     brokers,
+    ...(kafkaLinks === undefined ? {} : { socketFactory: linkedSocketFactory(kafkaLinks) }),
     ...kafkaSecurityFromEnv(),
     connectionTimeout: 3000,
     requestTimeout: 10_000,

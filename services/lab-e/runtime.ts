@@ -31,6 +31,8 @@ export interface CommonConfig {
   port: number;
   host?: string;
   brokers: string[];
+  /** broker address → link proxy (KAFKA_LINKS): its Kafka clients connect through the console's link proxies */
+  kafkaLinks?: ReadonlyMap<string, string>;
   /** prefixes every topic and consumer group (tests, several lab instances on one broker); '' by default */
   prefix?: string;
   brokenMode?: BrokenModeId;
@@ -100,7 +102,9 @@ export function createService(def: ServiceDefinition): LabEServiceHandle {
   const registry = schemaRegistry();
   const pool = config.databaseUrl === undefined ? undefined : createPool(config.databaseUrl, logger);
   const kafka: Kafka | undefined =
-    config.databaseUrl === undefined ? undefined : createKafka(`lab-e-${service}`, config.brokers, logger);
+    config.databaseUrl === undefined
+      ? undefined
+      : createKafka(`lab-e-${service}`, config.brokers, logger, config.kafkaLinks);
   const relay =
     pool && kafka
       ? new OutboxRelay({ service, pool, kafka, logger: logger.child({ component: 'outbox' }), out })

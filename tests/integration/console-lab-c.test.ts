@@ -193,6 +193,11 @@ describe('Lab C in the console', () => {
     expect(instances.find((i) => i.instance === 'payments-1')?.assignment).toEqual({
       [`${prefix}orders-events`]: [0, 1, 2],
     });
+    // their Kafka clients reach the broker through their own link proxies (KAFKA_LINKS), so a Kafka link fault applies
+    const { links } = await call('links:list');
+    for (const instance of ['payments-1', 'orders-1', 'orders-2'])
+      expect(links.find((l) => l.id === `${instance}/kafka`)).toMatchObject({ state: 'up', inUse: true });
+    expect(links.find((l) => l.id === 'payments-1/kafka')?.bytesUp).toBeGreaterThan(0);
   });
 
   it('a duplicated order.created is rejected by the payments inbox; a poison record is an error line', async () => {

@@ -155,6 +155,11 @@ describe('Lab E in the console', () => {
         topic: `${prefix}tasks-lifecycle`,
       });
     }
+    // their Kafka clients reach the broker through their own link proxies (KAFKA_LINKS), so a Kafka link fault applies
+    const { links } = await call('links:list');
+    for (const instance of ['tasks', 'accounting', 'analytics', 'auth'])
+      expect(links.find((l) => l.id === `${instance}/kafka`)).toMatchObject({ state: 'up', inUse: true });
+    expect(links.find((l) => l.id === 'accounting/kafka')?.bytesUp).toBeGreaterThan(0);
   });
 
   it('replays an event as a duplicate: the timeline flags it, accounting skips it', async () => {

@@ -9,11 +9,12 @@
 // With write-through on (WRITE_THROUGH=1) the API also writes the presentation to Redis `presentation:{id}` after
 // the acknowledgement; GET by id then reads Redis first (header `X-Read-From: redis|mongo`). Lists read MongoDB.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type PartitionMetadata, type Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { createClient } from 'redis';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, toAppError } from '../shared/app-error.js';
+import { createCoalescingSender } from '../shared/coalescing-sender.js';
 import { createHttpServer, listen } from '../shared/http.js';
 import { linkedSocketFactory } from '../shared/kafka-links.js';
 import { kafkaLogCreator } from '../shared/kafka-log.js';
@@ -158,6 +159,16 @@ export function createPresentationsApi(
     // murmur2 of the key, as the Java client: one presentation, one partition
     createPartitioner: Partitioners.DefaultPartitioner,
   });
+  // Commands that arrive while a send is in flight go together in the next one (one Produce request), each answered
+  // with its own partition and offset; the topic's partitions are read when Kafka is connected.
+  let partitionMetadata: PartitionMetadata[] = [];
+  const sender = createCoalescingSender({
+    producer,
+    topic,
+    acks: -1,
+    timeoutMs: ackTimeoutMs,
+    partitions: () => partitionMetadata,
+  });
   const redis = createClient({
     url: config.redisUrl,
     disableOfflineQueue: true,
@@ -185,6 +196,7 @@ export function createPresentationsApi(
           },
           logger,
         );
+        partitionMetadata = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
       } finally {
         await admin.disconnect().catch(() => undefined);
       }
@@ -268,22 +280,14 @@ export function createPresentationsApi(
       let partition: number;
       let offset: string;
       try {
-        const [meta] = await within(
+        ({ partition, offset } = await within(
           (async () => {
             await connect();
-            return producer.send({
-              topic,
-              acks: -1,
-              timeout: ackTimeoutMs,
-              messages: [{ key, value: JSON.stringify(event), headers: { event_id: event.event_id, type } }],
-            });
+            return sender.send({ key, value: JSON.stringify(event), headers: { event_id: event.event_id, type } });
           })(),
           ackTimeoutMs,
           'Kafka',
-        );
-        if (meta === undefined) throw new Error('the broker returned no record metadata');
-        partition = meta.partition;
-        offset = meta.baseOffset ?? meta.offset ?? '-1';
+        ));
       } catch (err) {
         const reason = toAppError(err).message;
         const message = `Kafka did not take the event (${reason}): ${type} of ${id} was not accepted, try again`;

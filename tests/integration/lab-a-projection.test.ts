@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderCheck } from '../../main/console/labs/lab-a/checks/order-check.js';
+import { applyEvents } from '../../services/lab-a/projector.js';
 import type { PresentationEvent } from '../../services/lab-a/schema.js';
 import {
   cleanUp,
@@ -177,6 +178,25 @@ describe('lab-a projection', () => {
     expect(replay.projector.stats.projected).toBe(0);
     expect(replay.projector.stats.errors).toBe(2);
     expect(await stores.digest(names.db)).toBe(digest);
+  });
+
+  it('writes a batch in bulk: an event that is not newer is stale, the others of its bulk write still go in, by version', async () => {
+    const names = world('bulk');
+    const col = stores.collection(names.db) as unknown as Parameters<typeof applyEvents>[0];
+    const [a, b, d] = [randomUUID(), randomUUID(), randomUUID()];
+    const ev = (id: string, v: number) => JSON.parse(eventOf(id, v)) as PresentationEvent;
+    expect(await applyEvents(col, [ev(a, 1), ev(a, 2), ev(b, 1)])).toEqual(['applied', 'applied', 'applied']);
+    // a stale event first in its bulk write does not stop the ones after it; one id's events go in order
+    expect(await applyEvents(col, [ev(a, 1), ev(d, 1), ev(b, 1), ev(b, 3), ev(a, 2), ev(a, 4)])).toEqual([
+      'stale',
+      'applied',
+      'stale',
+      'applied',
+      'stale',
+      'applied',
+    ]);
+    const versions = Object.fromEntries((await col.find({}).toArray()).map((doc) => [doc.id, doc.version] as const));
+    expect(versions).toEqual({ [a]: 4, [b]: 3, [d]: 1 });
   });
 
   it('projector-not-idempotent: a duplicate adds documents and an older version wins', async () => {

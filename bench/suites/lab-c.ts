@@ -18,6 +18,7 @@ import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import pg from 'pg';
 import { withDatabase } from '../../services/shared/database.js';
 import { createLogger } from '../../services/shared/logger.js';
+import { readSse } from '../../services/shared/sse-client.js';
 import { createPayments, type PaymentsService } from '../../services/lab-c/payments.js';
 import { envelope } from '../../services/lab-c/runtime.js';
 import { namesOf, TOPIC_PARTITIONS, type LabCLine } from '../../services/lab-c/schema.js';
@@ -200,29 +201,15 @@ async function openStream(gateway: string, userId: string, finals: Map<string, n
   const res = await fetch(`${gateway}/orders-api/orders/stream?user_id=${userId}`, { signal: abort.signal });
   if (res.status !== 200 || res.body === null) throw new Error(`lab-c: stream answered ${res.status}`);
   let connected = false;
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const done = (async () => {
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        const at = performance.now();
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(frame)?.[1];
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event === 'connected') connected = true;
-          if (event !== 'order-update' || data === undefined) continue;
-          const o = JSON.parse(data) as { id: string; status: string };
-          if ((o.status === 'paid' || o.status === 'payment_failed') && !finals.has(o.id)) finals.set(o.id, at);
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
+  const done = readSse(res.body, {
+    event: ({ event, data }) => {
+      if (event === 'connected') connected = true;
+      if (event !== 'order-update') return;
+      const o = JSON.parse(data) as { id: string; status: string };
+      if ((o.status === 'paid' || o.status === 'payment_failed') && !finals.has(o.id))
+        finals.set(o.id, performance.now());
+    },
+  });
   await waitUntil(() => connected, 10_000, `the stream of ${userId} connected`);
   return {
     close: async () => {

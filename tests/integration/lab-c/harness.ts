@@ -6,6 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { withDatabase } from '../../../services/shared/database.js';
 import { createLogger } from '../../../services/shared/logger.js';
+import { readSse } from '../../../services/shared/sse-client.js';
 import { waitFor } from '../../../services/shared/wait.js';
 import type { LabCBrokenModeId } from '../../../services/lab-c/broken-modes.js';
 import { createLabCGateway, type Gateway } from '../../../services/lab-c/gateway.js';
@@ -196,32 +197,11 @@ export async function startLabC(opts: LabCOptions = {}): Promise<LabC> {
       close: () => abort.abort(),
     };
     streams.push(s);
-    if (res.body) {
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      void (async () => {
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
-          if (done) return;
-          buffer += value;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            let event = 'message';
-            const data: string[] = [];
-            let comment = false;
-            for (const l of block.split('\n')) {
-              if (l.startsWith(':')) comment = true;
-              else if (l.startsWith('event: ')) event = l.slice(7);
-              else if (l.startsWith('data: ')) data.push(l.slice(6));
-            }
-            if (data.length > 0) frames.push({ event, data: JSON.parse(data.join('\n')) });
-            else if (comment) s.comments++;
-          }
-        }
-      })();
-    }
+    if (res.body)
+      void readSse(res.body, {
+        event: (e) => frames.push({ event: e.event, data: JSON.parse(e.data) as never }),
+        comment: () => s.comments++,
+      });
     return s;
   };
 

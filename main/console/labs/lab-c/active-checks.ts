@@ -11,6 +11,7 @@ import type { Evidence } from '../../contract/console-api.js';
 import type { LinkProxy } from '../../faults/link-proxy.js';
 import { outcome, plural, query, until } from '../../checks/kit.js';
 import type { Check, CheckContext, CheckOutcome } from '../types.js';
+import { readSse, type SseEvent } from '../../../../services/shared/sse-client.js';
 
 const FINAL = ['paid', 'payment_failed', 'completed', 'cancelled'];
 
@@ -172,37 +173,11 @@ export function outageCheck(deps: ActiveCheckDeps, orders = 3): Check {
   };
 }
 
-interface Frame {
-  event: string;
-  data: string;
-}
-
-/** an SSE stream read in the background: its frames as they come */
-async function openStream(url: string, signal: AbortSignal): Promise<{ status: number; frames: Frame[] }> {
+/** an SSE stream read in the background: its events as they come */
+async function openStream(url: string, signal: AbortSignal): Promise<{ status: number; frames: SseEvent[] }> {
   const res = await fetch(url, { signal, headers: { accept: 'text/event-stream' } });
-  const frames: Frame[] = [];
-  if (!res.ok || res.body === null) return { status: res.status, frames };
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  void (async () => {
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
-      if (done) return;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let event = 'message';
-        const data: string[] = [];
-        for (const l of block.split('\n')) {
-          if (l.startsWith('event:')) event = l.slice(6).trim();
-          else if (l.startsWith('data:')) data.push(l.slice(5).trimStart());
-        }
-        if (data.length > 0) frames.push({ event, data: data.join('\n') });
-      }
-    }
-  })();
+  const frames: SseEvent[] = [];
+  if (res.ok && res.body !== null) void readSse(res.body, { event: (e) => frames.push(e) });
   return { status: res.status, frames };
 }
 

@@ -6,11 +6,13 @@
 import { z } from 'zod';
 import { Empty, Millis, Slug, def } from './define.js';
 
-const hostPort = z
+/** a broker address: host:port, or [IPv6]:port */
+export const hostPort = z
   .string()
   .regex(/^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port (broker.example.com:9093)');
 
-function urlWith(protocols: string[]) {
+/** a URL of one of `protocols` ('postgres:', …), at most 2 048 characters */
+export function urlWith(protocols: string[]) {
   return z
     .string()
     .max(2048)

@@ -142,6 +142,18 @@ export function labCFaults(deps: LabCFaultDeps): LabFault[] {
     }
   }
 
+  /** the pause disarmed and the replicas that had it (`pausedOrder`'s) restarted without it */
+  async function unpause(ctx: LabContext, paused: { payments: ServiceInstance[] }): Promise<void> {
+    deps.setPause(0);
+    const had = new Set(paused.payments.map((i) => i.instance));
+    await restart(
+      ctx,
+      servicesOf(ctx)
+        .list()
+        .filter((i) => had.has(i.instance)),
+    );
+  }
+
   /** waits until the order is final in the orders database; its status and its payments' debits */
   async function settled(
     ctx: LabContext,
@@ -237,13 +249,7 @@ export function labCFaults(deps: LabCFaultDeps): LabFault[] {
               : undefined,
           10_000,
         );
-        deps.setPause(0);
-        await restart(
-          ctx,
-          servicesOf(ctx)
-            .list()
-            .filter((i) => p.payments.some((x) => x.instance === i.instance)),
-        );
+        await unpause(ctx, p);
         const s = await settled(ctx, p.order);
         return `killed ${victim.instance} (pid ${victim.pid}) paused ${p.paused.at} on order ${p.order}; restarted ${p.payments.map((i) => i.instance).join(', ')} without the pause: the order is ${s.status}, ${s.payments} payment row${s.payments === 1 ? '' : 's'}, ${s.debits} debit${s.debits === 1 ? '' : 's'}`;
       },
@@ -287,13 +293,7 @@ export function labCFaults(deps: LabCFaultDeps): LabFault[] {
             pauseMs * (deps.partitions + 2) + 20_000,
           );
         } finally {
-          deps.setPause(0);
-          await restart(
-            ctx,
-            servicesOf(ctx)
-              .list()
-              .filter((i) => p.payments.some((x) => x.instance === i.instance)),
-          );
+          await unpause(ctx, p);
         }
         const s = await settled(ctx, p.order);
         return `order ${p.order} held ${pauseMs} ms in ${p.paused.instance}'s transaction while its order.created went to all ${deps.partitions} partitions and its account was topped up: the order is ${s.status}, ${s.payments} payment row${s.payments === 1 ? '' : 's'}, ${s.debits} debit${s.debits === 1 ? '' : 's'}`;

@@ -3,22 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from '../../../../services/shared/app-error.js';
+import { hostPort, urlWith } from '../../contract/profiles.js';
 import type { StackEndpoints } from '../types.js';
-
-const hostPort = z.string().regex(/^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port');
-
-function urlWith(protocols: string[]) {
-  return z.string().refine(
-    (value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
-  );
-}
 
 export const ExternalConfig = z.object({
   kafka: z.object({ brokers: z.array(hostPort).min(1, 'needs at least one broker') }),

@@ -9,6 +9,7 @@ import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../services/shared/logger.js';
+import { withDatabase } from '../../services/shared/database.js';
 import { waitFor } from '../../services/shared/wait.js';
 import { LAB_C_BROKEN_MODES } from '../../services/lab-c/broken-modes.js';
 import { loadConsoleConfig } from '../../main/console/config/console-config.js';
@@ -237,6 +238,23 @@ describe('checks matrix: Lab C on the shared stack', () => {
     // the orders database away while its payment event comes: the order is paid once it is back
     const user = await fundedUser(`${gateway}`, 2000);
     const order = await labCHttp<{ id: string }>('POST', `${gateway}/orders-api/orders`, { user_id: user });
+    // its order.created must be out of orders' outbox first (the relay needs that database too)
+    const ordersDb = new pg.Client({ connectionString: withDatabase(endpoints().postgres.url, `${dbPrefix}_orders`) });
+    await ordersDb.connect();
+    try {
+      await waitFor(
+        async () =>
+          (
+            await ordersDb.query(
+              'SELECT 1 FROM orders_outbox WHERE aggregate_id = $1 AND sent_at IS NOT NULL AND event_type = $2',
+              [order.id, 'order.created'],
+            )
+          ).rowCount === 1 || undefined,
+        { timeoutMs: 20_000, intervalMs: 50, what: `the order.created of ${order.id} published` },
+      );
+    } finally {
+      await ordersDb.end();
+    }
     expect(await fault('db-link-cut', { service: 'orders' })).toMatch(/^orders' link to its database cut/);
     try {
       await waitFor(

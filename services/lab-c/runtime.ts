@@ -188,6 +188,9 @@ export interface Consumed {
   detail?: string;
 }
 
+/** records handed to a consumer's `handleBatch` at once at most */
+const BATCH_CHUNK = 100;
+
 export interface Where {
   topic: string;
   partition: number;
@@ -210,6 +213,11 @@ export function createLabCConsumer(opts: {
   out: LineOut;
   config: CommonConfig;
   handle: (event: Envelope, where: Where) => Promise<Consumed>;
+  /**
+   * a chunk of a batch's events at once (every record of the chunk a well-formed envelope): their outcomes in order,
+   * or undefined to have them handled one by one by `handle`
+   */
+  handleBatch?: (items: readonly { event: Envelope; where: Where }[]) => Promise<Consumed[] | undefined>;
   commitOnError?: boolean;
   onJoined?: () => void;
   onFatal?: (err: Error) => void;
@@ -218,45 +226,46 @@ export function createLabCConsumer(opts: {
   const stats = { poison: 0, processed: 0 };
   const line = lineWriter(out, service, instance);
 
-  async function one(where: Where, message: KafkaMessage): Promise<void> {
-    const raw = message.value?.toString('utf8') ?? '';
+  /** The record's envelope, or what is wrong with it. */
+  function parse(message: KafkaMessage): { event: Envelope } | { problem: string } {
     let parsed: unknown;
-    let problem: string | undefined;
     try {
-      parsed = JSON.parse(raw);
+      parsed = JSON.parse(message.value?.toString('utf8') ?? '');
     } catch (err) {
-      problem = `malformed JSON: ${(err as Error).message}`;
+      return { problem: `malformed JSON: ${(err as Error).message}` };
     }
-    const env = problem === undefined ? Envelope.safeParse(parsed) : undefined;
-    if (env !== undefined && !env.success) {
-      const issue = env.error.issues[0];
-      problem = `not a Lab C event: ${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'invalid'}`;
-    }
-    if (problem !== undefined || env === undefined || !env.success) {
+    const env = Envelope.safeParse(parsed);
+    if (env.success) return { event: env.data };
+    const issue = env.error.issues[0];
+    return {
+      problem: `not a Lab C event: ${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'invalid'}`,
+    };
+  }
+
+  function consumed(event: Envelope, where: Where, r: Consumed): void {
+    stats.processed++;
+    line({
+      type: 'consumed',
+      ...where,
+      event_id: event.event_id,
+      event_type: event.event_type,
+      order_id: r.orderId,
+      outcome: r.outcome,
+      ...(r.detail ? { detail: r.detail } : {}),
+    });
+  }
+
+  async function one(where: Where, message: KafkaMessage): Promise<void> {
+    const p = parse(message);
+    if ('problem' in p) {
       stats.poison++;
-      line({
-        type: 'poison',
-        ...where,
-        code: 'POISON_MESSAGE',
-        message: problem ?? 'invalid',
-        errors_total: stats.poison,
-      });
-      logger.warn({ ...where, err: problem }, 'poison record skipped');
+      line({ type: 'poison', ...where, code: 'POISON_MESSAGE', message: p.problem, errors_total: stats.poison });
+      logger.warn({ ...where, err: p.problem }, 'poison record skipped');
       return;
     }
-    const event = env.data;
+    const { event } = p;
     try {
-      const r = await opts.handle(event, where);
-      stats.processed++;
-      line({
-        type: 'consumed',
-        ...where,
-        event_id: event.event_id,
-        event_type: event.event_type,
-        order_id: r.orderId,
-        outcome: r.outcome,
-        ...(r.detail ? { detail: r.detail } : {}),
-      });
+      consumed(event, where, await opts.handle(event, where));
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       if (isAppError(err) && err.code === 'POISON_MESSAGE') {
@@ -284,14 +293,37 @@ export function createLabCConsumer(opts: {
     }
   }
 
+  /** A chunk through `handleBatch`; false when it must go one by one (a record is not an envelope, or it declined). */
+  async function chunkAtOnce(payload: EachBatchPayload, messages: readonly KafkaMessage[]): Promise<boolean> {
+    const { batch } = payload;
+    const items: { event: Envelope; where: Where }[] = [];
+    for (const message of messages) {
+      const p = parse(message);
+      if ('problem' in p) return false;
+      items.push({ event: p.event, where: { topic: batch.topic, partition: batch.partition, offset: message.offset } });
+    }
+    const outcomes = await opts.handleBatch?.(items);
+    if (outcomes === undefined) return false;
+    items.forEach((item, i) => consumed(item.event, item.where, outcomes[i] as Consumed));
+    payload.resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+    return true;
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    for (const message of batch.messages) {
+    for (let from = 0; from < batch.messages.length; from += BATCH_CHUNK) {
+      const chunk = batch.messages.slice(from, from + BATCH_CHUNK);
       if (!payload.isRunning() || payload.isStale()) break;
-      await one({ topic: batch.topic, partition: batch.partition, offset: message.offset }, message);
-      payload.resolveOffset(message.offset);
-      await payload.commitOffsetsIfNecessary();
-      await payload.heartbeat();
+      if (opts.handleBatch !== undefined && chunk.length > 1 && (await chunkAtOnce(payload, chunk))) continue;
+      for (const message of chunk) {
+        if (!payload.isRunning() || payload.isStale()) return;
+        await one({ topic: batch.topic, partition: batch.partition, offset: message.offset }, message);
+        payload.resolveOffset(message.offset);
+        await payload.commitOffsetsIfNecessary();
+        await payload.heartbeat();
+      }
     }
   }
 

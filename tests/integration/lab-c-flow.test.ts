@@ -4,6 +4,7 @@
 // topped up within the window is paid; money is conserved (balance = top-ups − completed payments = the ledger) and both
 // outboxes drain; a poison record on either topic is logged, counted and skipped, and the records behind it are handled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envelope } from '../../services/lab-c/runtime.js';
 import { TOPIC_PARTITIONS, type Order } from '../../services/lab-c/schema.js';
 import { startLabC, waitFor, type LabC } from './lab-c/harness.js';
 
@@ -154,6 +155,69 @@ describe('Lab C flow', () => {
     const user = await account(10_000);
     const orders = await Promise.all([order(user), order(user), order(user), order(user)]);
     for (const o of orders) expect((await final(o.id)).status).toBe('paid');
+  });
+
+  it('a burst of order.created is paid in set-based transactions with the same decisions as one by one', async () => {
+    const rich = await account(100_000);
+    const poor = await account(250);
+    // 30 orders of a funded user, then 3 of 100 for a user who has 250: two paid, the third waits and fails
+    const orders = [
+      ...Array.from({ length: 30 }, () => ({ order_id: crypto.randomUUID(), user_id: rich, amount: 120.5 })),
+      ...Array.from({ length: 3 }, () => ({ order_id: crypto.randomUUID(), user_id: poor, amount: 100 })),
+    ];
+    await lab.produceAll(
+      lab.names.ordersTopic,
+      0,
+      orders.map((o) => ({
+        key: o.order_id,
+        value: JSON.stringify(envelope('order.created', { ...o, currency: 'USD' })),
+      })),
+    );
+    const ids: string[] = orders.map((o) => o.order_id);
+    await waitFor(
+      async () =>
+        (
+          await lab.query<{ n: string }>(
+            'payments',
+            'SELECT count(*)::text AS n FROM payments WHERE order_id = ANY($1)',
+            [ids],
+          )
+        )[0]?.n === String(orders.length) || undefined,
+      { what: 'a payment row for each of the 33 orders', timeoutMs: 30_000 },
+    );
+    const rows = await lab.query<{ user_id: string; status: string; n: string }>(
+      'payments',
+      'SELECT user_id::text, status, count(*)::text AS n FROM payments WHERE order_id = ANY($1) GROUP BY 1, 2 ORDER BY 1, 2',
+      [ids],
+    );
+    expect(
+      Object.fromEntries(rows.map((r) => [`${r.user_id === rich ? 'rich' : 'poor'}:${r.status}`, Number(r.n)])),
+    ).toEqual({ 'rich:completed': 30, 'poor:completed': 2, 'poor:failed': 1 });
+    const balance = async (u: string) =>
+      (await lab.call<{ balance: number }>('GET', `/payments-api/accounts/${u}`)).body.balance;
+    expect(await balance(rich)).toBeCloseTo(100_000 - 30 * 120.5, 2);
+    expect(await balance(poor)).toBeCloseTo(50, 2);
+    const [debits] = await lab.query<{ n: string; sum: string }>(
+      'payments',
+      "SELECT count(*)::text AS n, sum(amount)::text AS sum FROM ledger WHERE kind = 'debit' AND order_id = ANY($1)",
+      [ids],
+    );
+    expect(debits).toEqual({ n: '32', sum: (30 * 120.5 + 200).toFixed(2) });
+    // the funded orders' inbox rows were marked together: fewer transactions (now() is a transaction's) than orders
+    const [marks] = await lab.query<{ events: string; transactions: string }>(
+      'payments',
+      `SELECT count(*)::text AS events, count(DISTINCT processed_at)::text AS transactions FROM payments_inbox
+       WHERE status = 'processed' AND (payload->'data'->>'user_id') = $1`,
+      [rich],
+    );
+    expect(marks?.events).toBe('30');
+    expect(Number(marks?.transactions)).toBeLessThan(30);
+    const outcomes = lab
+      .linesOf('consumed', (l) => l.service === 'payments' && l.order_id !== null && ids.includes(l.order_id))
+      .map((l) => l.outcome);
+    // 32 paid and the third of the poor user's: waiting, then failed by the retry after the funds window
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(33);
+    expect(outcomes.filter((o) => o === 'waiting').length).toBeGreaterThanOrEqual(1);
   });
 
   it('money is conserved (balance = top-ups − completed payments = ledger) and both outboxes drain to 0', async () => {

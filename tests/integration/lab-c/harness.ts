@@ -59,6 +59,8 @@ export interface LabC {
     params?: unknown[],
   ): Promise<R[]>;
   produce(topic: string, key: string, value: string, partition?: number): Promise<void>;
+  /** records sent together (one request), to one partition */
+  produceAll(topic: string, partition: number, records: readonly { key: string; value: string }[]): Promise<void>;
   linesOf<T extends LabCLine['type']>(type: T, pred?: (l: LabCLineOf<T>) => boolean): LabCLineOf<T>[];
   stop(): Promise<void>;
 }
@@ -235,6 +237,9 @@ export async function startLabC(opts: LabCOptions = {}): Promise<LabC> {
         acks: -1,
         messages: [{ key, value, ...(partition === undefined ? {} : { partition }) }],
       });
+    },
+    async produceAll(topic, partition, records) {
+      await producer.send({ topic, acks: -1, messages: records.map((r) => ({ ...r, partition })) });
     },
     linesOf,
     stop,

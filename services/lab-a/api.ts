@@ -283,7 +283,10 @@ export function createPresentationsApi(
         ({ partition, offset } = await within(
           (async () => {
             await connect();
-            return sender.send({ key, value: JSON.stringify(event), headers: { event_id: event.event_id, type } });
+            return sender.send(
+              { key, value: JSON.stringify(event), headers: { event_id: event.event_id, type } },
+              received + ackTimeoutMs,
+            );
           })(),
           ackTimeoutMs,
           'Kafka',

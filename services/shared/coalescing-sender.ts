@@ -1,10 +1,13 @@
-// Group commit for a kafkajs producer with one request in flight: the records asked for while a send is in flight wait,
-// and go together in the next send (one Produce request per broker), each answered with its own partition and offset.
+// Group commit for a kafkajs producer with one request in flight, per partition: the records of a partition asked for
+// while a send to it is in flight wait, and go together in its next send, each answered with its own offset (a
+// partition stuck on a broker that is away holds only its own records, as kafkajs' one request per broker would).
 // The partition is chosen here, by the partitioner the producer would use, so that the offset of each record is known:
 // a partition's records of one send are appended in the order given, from the base offset the broker answers.
-// Records are sent in the order they were asked for, so one key's records keep their order (they share a partition).
-// A failed send fails every record of it; the next send is the next batch.
+// A partition's records are sent in the order they were asked for, so one key's records keep their order.
+// A failed send fails every record of it; the next send is the next batch. A record whose deadline passed while it
+// waited is dropped, never sent.
 import { Partitioners, type ICustomPartitioner, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import { AppError } from './app-error.js';
 
 export interface SentRecord {
   partition: number;
@@ -26,13 +29,18 @@ export interface CoalescingSenderOptions {
 }
 
 export interface CoalescingSender {
-  send(message: Message): Promise<SentRecord>;
+  /**
+   * `deadline` (epoch ms): a record still waiting then is never sent and fails with a TIMEOUT (its caller has answered
+   * that it was not taken, so it must not land later); one already in a send goes with it
+   */
+  send(message: Message, deadline?: number): Promise<SentRecord>;
   /** sends in flight and waiting */
   readonly pending: number;
 }
 
 interface Waiting {
   message: Message;
+  deadline: number;
   resolve: (sent: SentRecord) => void;
   reject: (err: unknown) => void;
 }
@@ -58,49 +66,62 @@ export function offsetsOf(
 export function createCoalescingSender(options: CoalescingSenderOptions): CoalescingSender {
   const partitioner = (options.createPartitioner ?? Partitioners.DefaultPartitioner)();
   const maxBatch = Math.max(1, options.maxBatch ?? 500);
-  const queue: Waiting[] = [];
-  let inFlight = 0;
+  /** per partition: the records waiting, and whether a send to it is in flight */
+  const queues = new Map<number, { waiting: Waiting[]; inFlight: number }>();
 
-  async function flush(): Promise<void> {
-    if (inFlight > 0 || queue.length === 0) return;
-    const batch = queue.splice(0, maxBatch);
-    inFlight = batch.length;
+  async function flush(partition: number): Promise<void> {
+    const q = queues.get(partition);
+    if (q === undefined || q.inFlight > 0) return;
+    const now = Date.now();
+    for (let i = q.waiting.length - 1; i >= 0; i--) {
+      const waiting = q.waiting[i] as Waiting;
+      if (waiting.deadline > now) continue;
+      q.waiting.splice(i, 1);
+      waiting.reject(new AppError('TIMEOUT', `not sent within its deadline: ${options.topic} was not reached in time`));
+    }
+    if (q.waiting.length === 0) return;
+    const batch = q.waiting.splice(0, maxBatch);
+    q.inFlight = batch.length;
     try {
-      const partitionMetadata = [...options.partitions()];
-      if (partitionMetadata.length === 0) throw new Error(`topic ${options.topic}: no partitions known`);
-      const messages = batch.map(({ message }) => ({
-        ...message,
-        partition: partitioner({ topic: options.topic, partitionMetadata, message }),
-      }));
       const answer = await options.producer.send({
         topic: options.topic,
         acks: options.acks,
         timeout: options.timeoutMs,
-        messages,
+        messages: batch.map(({ message }) => ({ ...message, partition })),
       });
       const bases = new Map(answer.map((m) => [m.partition, m.baseOffset ?? m.offset ?? '-1']));
       const sent = offsetsOf(
-        messages.map((m) => m.partition),
+        batch.map(() => partition),
         bases,
       );
       batch.forEach((waiting, i) => waiting.resolve(sent[i] as SentRecord));
     } catch (err) {
       for (const waiting of batch) waiting.reject(err);
     } finally {
-      inFlight = 0;
-      void flush();
+      q.inFlight = 0;
+      void flush(partition);
     }
   }
 
   return {
-    send(message) {
+    send(message, deadline = Number.POSITIVE_INFINITY) {
       return new Promise<SentRecord>((resolve, reject) => {
-        queue.push({ message, resolve, reject });
-        void flush();
+        const partitionMetadata = [...options.partitions()];
+        if (partitionMetadata.length === 0) {
+          reject(new Error(`topic ${options.topic}: no partitions known`));
+          return;
+        }
+        const partition = partitioner({ topic: options.topic, partitionMetadata, message });
+        let q = queues.get(partition);
+        if (q === undefined) queues.set(partition, (q = { waiting: [], inFlight: 0 }));
+        q.waiting.push({ message, deadline, resolve, reject });
+        void flush(partition);
       });
     },
     get pending() {
-      return inFlight + queue.length;
+      let n = 0;
+      for (const q of queues.values()) n += q.inFlight + q.waiting.length;
+      return n;
     },
   };
 }

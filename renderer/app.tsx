@@ -1,7 +1,7 @@
 // The shell: the lab picker, a sidebar of the selected lab's views (tabs, from its manifest) and the current view.
 // Every view reads its own domain store; a view the manifest names but the renderer has no component for is not
 // offered. A view opens another at one thing (a record, an entity) through lib/navigation.
-import { useCallback, useState, type ComponentType } from 'react';
+import { startTransition, useCallback, useState, type ComponentType } from 'react';
 import type { LabManifest, ViewId } from '../main/console/contract/console-api';
 import { ChecksView } from './features/checks/components/checks-view';
 import { selectNavCount, useChecksStore } from './features/checks/store';
@@ -93,7 +93,8 @@ export function App({ initialView = 'stack' }: { initialView?: ViewId }) {
     focus: null,
     opened: 0,
   });
-  const setView = (view: ViewId) => setNav((n) => ({ view, focus: null, opened: n.opened }));
+  // a transition: a view with a big cluster in it renders in slices, the page answering between them
+  const setView = (view: ViewId) => startTransition(() => setNav((n) => ({ view, focus: null, opened: n.opened })));
   const navigate = useCallback(
     (view: ViewId, focus?: Focus) => setNav((n) => ({ view, focus: focus ?? null, opened: n.opened + 1 })),
     [],

@@ -108,6 +108,30 @@ export function toAccount(r: AccountRow): Account {
 const UUID = { type: 'string', format: 'uuid' } as const;
 const cents = (n: number): number => Math.round(n * 100);
 
+/** Why an order is kept waiting for funds, or undefined when `balance` (null: no account) covers it. */
+function shortOf(d: OrderCreatedData, balance: number | null): string | undefined {
+  if (balance === null) return 'no account for the user yet';
+  return cents(balance) >= cents(d.amount) ? undefined : 'insufficient funds so far';
+}
+
+/**
+ * The payment of an order once decided: paid when `balance` (null: no account) covers it, else failed with the reason;
+ * its row's status and reason and its outbox event.
+ */
+function paymentOf(d: OrderCreatedData, balance: number | null) {
+  const id = uuidv7();
+  const covered = shortOf(d, balance) === undefined;
+  const reason = covered
+    ? null
+    : balance === null
+      ? `no account for user ${d.user_id}`
+      : `insufficient funds: balance ${balance.toFixed(2)}, amount ${d.amount.toFixed(2)}`;
+  const event = covered
+    ? envelope('payment.completed', { payment_id: id, order_id: d.order_id, user_id: d.user_id, amount: d.amount })
+    : envelope('payment.failed', { order_id: d.order_id, user_id: d.user_id, amount: d.amount, reason: reason ?? '' });
+  return { id, covered, status: covered ? ('completed' as const) : ('failed' as const), reason, event };
+}
+
 export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): PaymentsService {
   const instance = config.instance ?? `payments-${process.pid}`;
   const logger = deps.logger ?? createLogger({ name: `lab-c-${instance}` });
@@ -221,20 +245,15 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
       [d.user_id],
     );
     const account = rows[0];
-    const covered = account !== undefined && cents(Number(account.balance)) >= cents(d.amount);
-    if (!covered && seen.ageMs < windowMs) {
-      const why = account === undefined ? 'no account for the user yet' : 'insufficient funds so far';
+    const balance = account === undefined ? null : Number(account.balance);
+    const why = shortOf(d, balance);
+    if (why !== undefined && seen.ageMs < windowMs) {
       await mark(client, event, where, 'waiting', why);
       return { consumed: { outcome: 'waiting', orderId: d.order_id, detail: why } };
     }
-    const paymentId = uuidv7();
-    const reason = covered
-      ? null
-      : account === undefined
-        ? `no account for user ${d.user_id}`
-        : `insufficient funds: balance ${Number(account.balance).toFixed(2)}, amount ${d.amount.toFixed(2)}`;
-    let balanceAfter: number | null = account === undefined ? null : Number(account.balance);
-    if (covered) {
+    const { id: paymentId, covered, status, reason, event: out } = paymentOf(d, balance);
+    let balanceAfter = balance;
+    if (covered && account !== undefined) {
       balanceAfter = await debit(client, account.id, d.amount, d.order_id);
       await client.query(
         "INSERT INTO ledger (account_id, user_id, kind, amount, order_id, event_id) VALUES ($1, $2, 'debit', $3, $4, $5)",
@@ -244,21 +263,8 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
     const conflict = mode === 'inbox-mark-outside-tx' ? ' ON CONFLICT (order_id) DO NOTHING' : '';
     await client.query(
       `INSERT INTO payments (id, order_id, user_id, amount, status, reason, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7)${conflict}`,
-      [paymentId, d.order_id, d.user_id, d.amount, covered ? 'completed' : 'failed', reason, event.event_id],
+      [paymentId, d.order_id, d.user_id, d.amount, status, reason, event.event_id],
     );
-    const out = covered
-      ? envelope('payment.completed', {
-          payment_id: paymentId,
-          order_id: d.order_id,
-          user_id: d.user_id,
-          amount: d.amount,
-        })
-      : envelope('payment.failed', {
-          order_id: d.order_id,
-          user_id: d.user_id,
-          amount: d.amount,
-          reason: reason ?? '',
-        });
     await client.query(
       'INSERT INTO payments_outbox (aggregate_id, event_id, event_type, payload) VALUES ($1, $2, $3, $4::jsonb)',
       [d.order_id, out.event_id, out.event_type, JSON.stringify(out)],
@@ -274,7 +280,7 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
         payment_id: paymentId,
         user_id: d.user_id,
         amount: d.amount,
-        status: covered ? 'completed' : 'failed',
+        status,
         reason,
         balance_after: balanceAfter,
       },
@@ -413,48 +419,29 @@ export function createPayments(config: PaymentsConfig, deps: LabCDeps = {}): Pay
         return;
       }
       const account = accounts.get(d.user_id);
-      const covered = account !== undefined && account.cents >= cents(d.amount);
-      if (!covered && row.ageMs < windowMs) {
-        const why = account === undefined ? 'no account for the user yet' : 'insufficient funds so far';
+      const balance = account === undefined ? null : account.cents / 100;
+      const why = shortOf(d, balance);
+      if (why !== undefined && row.ageMs < windowMs) {
         marks.push({ id: eventId, status: 'waiting', why });
         consumed.push({ outcome: 'waiting', orderId: d.order_id, detail: why });
         return;
       }
-      const paymentId = uuidv7();
-      const reason = covered
-        ? null
-        : account === undefined
-          ? `no account for user ${d.user_id}`
-          : `insufficient funds: balance ${(account.cents / 100).toFixed(2)}, amount ${d.amount.toFixed(2)}`;
-      if (covered) {
+      const p = paymentOf(d, balance);
+      if (p.covered && account !== undefined) {
         account.cents -= cents(d.amount);
         debits.push({ account: account.id, user: d.user_id, amount: d.amount, order: d.order_id, event: eventId });
       }
-      payments.push([paymentId, d.order_id, d.user_id, d.amount, covered ? 'completed' : 'failed', reason, eventId]);
-      outbox.push(
-        covered
-          ? envelope('payment.completed', {
-              payment_id: paymentId,
-              order_id: d.order_id,
-              user_id: d.user_id,
-              amount: d.amount,
-            })
-          : envelope('payment.failed', {
-              order_id: d.order_id,
-              user_id: d.user_id,
-              amount: d.amount,
-              reason: reason ?? '',
-            }),
-      );
+      payments.push([p.id, d.order_id, d.user_id, d.amount, p.status, p.reason, eventId]);
+      outbox.push(p.event);
       marks.push({ id: eventId, status: 'processed', why: null });
-      consumed.push({ outcome: 'applied', orderId: d.order_id, detail: covered ? 'paid' : 'failed' });
+      consumed.push({ outcome: 'applied', orderId: d.order_id, detail: p.covered ? 'paid' : 'failed' });
       committed.push({
         order_id: d.order_id,
-        payment_id: paymentId,
+        payment_id: p.id,
         user_id: d.user_id,
         amount: d.amount,
-        status: covered ? 'completed' : 'failed',
-        reason,
+        status: p.status,
+        reason: p.reason,
         balance_after: account === undefined ? null : account.cents / 100,
       });
     });

@@ -156,6 +156,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
   );
 
   const resync = async () => {
+    const ticket = stores.stack.getState().askStatus();
     const [info, status, services, load, history] = await Promise.all([
       call('console:info', {}),
       call('stack:status', {}),
@@ -164,7 +165,7 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
       call('outbox:history', {}),
     ]);
     if (info) applyInfo(stores, info);
-    if (status) stores.stack.getState().applyStatus(status);
+    if (status) stores.stack.getState().applyStatus(status, ticket);
     if (services) stores.services.getState().applyList(services.instances);
     if (load) stores.load.getState().applyProgress(load.progress);
     if (history) stores.outbox.getState().applyHistory(history.samples);

@@ -23,24 +23,37 @@ export interface StackState {
   /** the last up/down the user started from this window */
   op: StackOp | null;
   progress: Partial<Record<ComponentName, ComponentProgress>>;
-  applyStatus: (status: { provider: ProviderKind | null; health: ComponentHealth[] }) => void;
+  /**
+   * a ticket for a `stack:status` request about to be sent: an answer applied with it is dropped when the answer of a
+   * later request was applied first (a slow status of the host's stack must not overwrite a profile's after a connect)
+   */
+  askStatus: () => number;
+  applyStatus: (status: { provider: ProviderKind | null; health: ComponentHealth[] }, ticket?: number) => void;
   applyHealth: (health: ComponentHealth, now: number) => void;
   beginOp: (kind: 'up' | 'down', now: number) => void;
   endOp: (result: { error: string | null; millisToHealthy?: number; health?: ComponentHealth[] }, now: number) => void;
 }
 
-export const createStackStore = () =>
-  create<StackState>()((set, get) => ({
+export const createStackStore = () => {
+  let asked = 0;
+  let applied = 0;
+  return create<StackState>()((set, get) => ({
     provider: null,
     health: {},
     op: null,
     progress: {},
-    applyStatus: ({ provider, health }) =>
+    askStatus: () => ++asked,
+    applyStatus: ({ provider, health }, ticket) => {
+      if (ticket !== undefined) {
+        if (ticket < applied) return;
+        applied = ticket;
+      }
       set(() => {
         const next: StackState['health'] = {};
         for (const h of health) next[h.name] = h;
         return { provider, health: next };
-      }),
+      });
+    },
     applyHealth: (health, now) =>
       set((s) => {
         const patch: Partial<StackState> = { health: { ...s.health, [health.name]: health } };
@@ -82,5 +95,6 @@ export const createStackStore = () =>
         return patch;
       }),
   }));
+};
 
 export const useStackStore = createStackStore();

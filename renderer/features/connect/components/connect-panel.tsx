@@ -339,8 +339,9 @@ export function ConnectPanel() {
   const connect = useAction('profiles:connect', async (name: string | null) => {
     await client.request['profiles:connect']({ name });
     await refresh();
+    const ticket = useStackStore.getState().askStatus();
     const status = await client.request['stack:status']({});
-    useStackStore.getState().applyStatus(status);
+    useStackStore.getState().applyStatus(status, ticket);
   });
   const remove = useAction('profiles:delete', async (name: string) => {
     await client.request['profiles:delete']({ name });

@@ -83,8 +83,9 @@ export function StackPanel({ onShowLogs }: { onShowLogs: (source: ComponentName)
     beginOp('down', Date.now());
     try {
       await client.request['stack:down']({});
+      const ticket = useStackStore.getState().askStatus();
       const status = await client.request['stack:status']({});
-      useStackStore.getState().applyStatus(status);
+      useStackStore.getState().applyStatus(status, ticket);
       endOp({ error: null }, Date.now());
     } catch (err) {
       endOp({ error: err instanceof Error ? err.message : String(err) }, Date.now());

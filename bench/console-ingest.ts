@@ -66,6 +66,15 @@ export function benchIngestRound(kafka: Kafka, topic: string, mode: 'bare' | 'co
   return mode === 'bare' ? bare(kafka, topic) : console_(kafka, topic);
 }
 
+/**
+ * A full collection before each side reads (with `--expose-gc`, as `npm run bench` runs): what the previous side left
+ * (the console's whole entity store, dropped at its end) is not collected during the next side's read, so neither
+ * pays for the other's garbage; each still pays for every collection its own allocations cause.
+ */
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** The bare consumer: the tail's consumer settings, no work per record. Milliseconds from the first record to the last. */
 interface Timing {
   /** wall time from the first record to the last */
@@ -80,6 +89,7 @@ function timing(first: number, cpu0: NodeJS.CpuUsage): Timing {
 }
 
 async function bare(kafka: Kafka, topic: string, style: 'eachBatch' | 'eachMessage' = 'eachBatch'): Promise<Timing> {
+  collect();
   const consumer = kafka.consumer({
     groupId: `console-bench-bare-${Math.random().toString(36).slice(2)}`,
     allowAutoTopicCreation: false,
@@ -132,6 +142,7 @@ async function bare(kafka: Kafka, topic: string, style: 'eachBatch' | 'eachMessa
 
 /** The console's tail with the timeline store behind it (and a subscriber for the batched pushes). */
 async function console_(kafka: Kafka, topic: string): Promise<Timing & { entities: number; batches: number }> {
+  collect();
   let batches = 0;
   const timeline = createTimelineStore({
     lab: timelineLabOf(createLabD({ EVENTSCOPE_ORDER_TOPIC: topic })),

@@ -105,6 +105,24 @@ describe('tail buffer', () => {
     timeline.stop();
     tail.stop();
   });
+  it('gives each record its own offset in a batch without gaps and in one with gaps (compaction, transaction markers)', () => {
+    const timeline = createTimelineStore({ lab: timelineLabOf(createLabD({ EVENTSCOPE_ORDER_TOPIC: T })) });
+    const tail = createTailBuffer({ timeline: () => timeline, capacity: 20 });
+    tail.ingest(T, 0, [40, 41, 42, 43].map((o) => msg(o, String(o), ev(o, 'new'))) as never);
+    // first and last 4 apart in 4 records: not dense; and one whose span matches but only by its length
+    tail.ingest(T, 1, [10, 11, 13, 14].map((o) => msg(o, String(o), ev(o + 100, 'new'))) as never);
+    tail.ingest(T, 2, [msg(5, 'x', ev(200, 'new'))] as never);
+    const offsets = tail
+      .page({})
+      .records.reverse()
+      .map((r) => `${r.partition}@${r.offset}`);
+    expect(offsets).toEqual(['0@40', '0@41', '0@42', '0@43', '1@10', '1@11', '1@13', '1@14', '2@5']);
+    const published = timeline.get('113')!.steps.find((f) => f.step === 'published')!;
+    expect(published.where).toMatchObject({ partition: 1, offset: '13' });
+    expect(timeline.get('42')!.steps[0]!.where).toMatchObject({ partition: 0, offset: '42' });
+    timeline.stop();
+    tail.stop();
+  });
 });
 
 describe('plainDecimal', () => {

@@ -85,7 +85,8 @@ export function plainDecimal(s: string): number {
  * The ring is a set of parallel arrays (no object per record of its own): offsets and timestamps as numbers (read once,
  * for the timeline too), keys and values the bytes kafkajs delivered, decoded only when shown. They are slices of the
  * fetch responses, so the ring pins the responses its newest records came from (a few MB for 10 000 records), never
- * more.
+ * more. (Keeping a response's ArrayBuffer with offsets instead of the slices was tried: reading each slice's `buffer`
+ * and `byteOffset` cost more than the slices' survival did.)
  */
 export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
   const capacity = Math.max(1, opts.capacity ?? 10_000);
@@ -97,8 +98,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
   /** the offset strings that `String(offsets[slot])` would not give back (none from a real broker), by slot */
   const offsetText = new Map<number, string>();
   const timestamps = new Float64Array(capacity);
-  const keyBytes: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
-  const valueBytes: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
+  const keyView: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
+  const valueView: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
   let next = 0; // idx of the next record
   /** next % capacity, kept as a wrapping counter (no division per record) */
   let nextSlot = 0;
@@ -108,8 +109,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
   const keys = new Map<string, { set: Set<string>; carried: number }[]>();
   let seq = 0;
 
-  const keyAt = (slot: number): Buffer | null => keyBytes[slot] ?? null;
-  const valueAt = (slot: number): Buffer | null => valueBytes[slot] ?? null;
+  const keyAt = (slot: number): Buffer | null => keyView[slot] ?? null;
+  const valueAt = (slot: number): Buffer | null => valueView[slot] ?? null;
   const offsetAt = (slot: number): string =>
     (offsetText.size > 0 ? offsetText.get(slot) : undefined) ?? String(offsets[slot]);
 
@@ -173,6 +174,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     topic: string,
     partition: number,
     m: EachBatchPayload['batch']['messages'][number],
+    /** the record's offset when the caller knows it (−1: read it from the record) */
+    known: number,
     timeline: TimelineStore | undefined,
     counter: { set: Set<string>; carried: number },
   ) => {
@@ -180,7 +183,7 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     nextSlot = slot + 1 === capacity ? 0 : slot + 1;
     const key = m.key ?? null;
     const value = m.value ?? null;
-    let offset = plainDecimal(m.offset);
+    let offset = known >= 0 ? known : plainDecimal(m.offset);
     if (offset < 0) {
       offset = +m.offset;
       offsetText.set(slot, m.offset);
@@ -191,8 +194,8 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     partitions[slot] = partition;
     offsets[slot] = offset;
     timestamps[slot] = timestamp;
-    keyBytes[slot] = key;
-    valueBytes[slot] = value;
+    keyView[slot] = key;
+    valueView[slot] = value;
     next += 1;
     // entity events are counted by the timeline (one entity per key); other records here
     if (timeline === undefined || !timeline.ingestRecord(topic, partition, offset, value, timestamp)) {
@@ -205,10 +208,15 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
       const store = opts.timeline?.();
       const timeline = store?.follows(topic) === true ? store : undefined;
       const counter = keyCounter(topic, partition);
+      // A batch whose first and last offsets are as far apart as its length has every offset in between, in order (a
+      // partition's offsets only grow): each record's offset is then the first + its place, without reading its string.
+      const n = messages.length;
+      const first = n === 0 ? -1 : plainDecimal(messages[0]!.offset);
+      const dense = first >= 0 && plainDecimal(messages[n - 1]!.offset) === first + n - 1;
       // one timeline batch per fetch batch: each entity it touches is checked and queued for a push once
       timeline?.beginBatch();
       try {
-        for (const m of messages) put(topic, partition, m, timeline, counter);
+        for (let i = 0; i < n; i++) put(topic, partition, messages[i]!, dense ? first + i : -1, timeline, counter);
       } finally {
         timeline?.endBatch();
       }

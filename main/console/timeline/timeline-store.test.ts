@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTimelineStore, type TimelineLab, type TimelineStore } from './timeline-store.js';
+import { createSlotTable, createTimelineStore, type TimelineLab, type TimelineStore } from './timeline-store.js';
 import { scanOrderEvent, scanOrderRecord } from '../labs/lab-d/scan.js';
 import { LAB_D_MANIFEST } from '../labs/lab-d/manifest.js';
 import type { TimelineSummary } from '../contract/console-api.js';
@@ -273,6 +273,81 @@ describe('timeline store ids', () => {
     expect(store.get('order-a')).toBeNull();
     expect(store.get('42')).toMatchObject({ statuses: ['paid'] });
     expect(store.recent().map((e) => e.entity)).toEqual(['42', '8', 'order-b', '7']);
+  });
+});
+
+describe('timeline store slots', () => {
+  it('keeps more published facts than fit inline, in offset order, whatever order they arrive in', () => {
+    store = createTimelineStore({ lab: LAB });
+    // six facts of one order (two re-reads among them), offsets arriving out of order
+    const facts: [string, number][] = [
+      ['awaiting payment', 20],
+      ['new', 10],
+      ['paid', 40],
+      ['new', 10],
+      ['paid', 30],
+      ['cancelled', 50],
+      ['awaiting payment', 20],
+      ['new', 5],
+    ];
+    for (const [status, offset] of facts) store.ingestRecord(T, 0, offset, rec(7, status), 1000 + offset);
+    const t = store.get('7')!;
+    const published = t.steps.filter((f) => f.step === 'published');
+    expect(published.map((f) => (f.where as { offset: string }).offset)).toEqual(['5', '10', '20', '30', '40', '50']);
+    expect(t.statuses).toEqual(['new', 'new', 'awaiting payment', 'paid', 'paid', 'cancelled']);
+    expect(t.flags).toEqual(expect.arrayContaining(['duplicate', 'out-of-order']));
+  });
+
+  it('gives a slot taken over by a newer entity to that one only (evicted ids, string and numeric, are gone)', () => {
+    store = createTimelineStore({ lab: LAB, cap: 3 });
+    store.addPublished('a-1', 'new', 1, T, 0, 1);
+    store.addPublished('2', 'new', 2, T, 0, 2);
+    store.addPublished('b-3', 'new', 3, T, 0, 3);
+    store.addPublished('2', 'awaiting payment', 4, T, 0, 4);
+    store.addPublished('5', 'paid', 5, T, 0, 5); // takes a-1's slot
+    store.addPublished('c-6', 'new', 6, T, 0, 6); // takes 2's slot
+    expect(store.get('a-1')).toBeNull();
+    expect(store.get('2')).toBeNull();
+    expect(store.get('5')!.statuses).toEqual(['paid']);
+    expect(store.get('c-6')!.statuses).toEqual(['new']);
+    expect(store.get('b-3')!.statuses).toEqual(['new']);
+    expect(store.flagged('gap').items.map((x) => x.entity)).toEqual(['5']); // paid without new and awaiting payment
+    expect(store.size).toBe(3);
+    expect(store.evictedTotal).toBe(2);
+  });
+
+  it('slot table: the same answers as a Map under inserts and deletes of sequential, strided, random and big ids', () => {
+    let seed = 42;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    for (const idOf of [
+      (i: number) => i + 1,
+      (i: number) => (i + 1) * 1024,
+      (i: number) => (i + 1) * 4096 + 7,
+      () => 1 + Math.floor(random() * 1e9),
+      (i: number) => 2 ** 40 + i * 3,
+      () => 1 + Math.floor(random() * 1e15),
+    ]) {
+      const table = createSlotTable(500);
+      const map = new Map<number, number>();
+      const live: number[] = [];
+      for (let i = 0; i < 5000; i++) {
+        const id = idOf(i);
+        if (!map.has(id)) {
+          table.set(id, i);
+          map.set(id, i);
+          live.push(id);
+        }
+        // at most 500 live (the store's cap), the oldest or a random one leaving
+        if (live.length > 500) {
+          const gone = live.splice(random() < 0.5 ? 0 : Math.floor(random() * live.length), 1)[0]!;
+          table.delete(gone);
+          map.delete(gone);
+        }
+        if (i % 97 === 0) for (const [k, v] of map) expect(table.get(k)).toBe(v);
+        expect(table.get(1e15 + 1 + i)).toBe(-1); // above every id used
+      }
+      for (const [k, v] of map) expect(table.get(k)).toBe(v);
+    }
   });
 });
 

@@ -6,7 +6,8 @@
 //
 // Bounded: keeps the newest `cap` entities (by first sight) and evicts the oldest. Pushes are batched: the ids that
 // changed in a window (16–100 ms) go out as summaries with a sequence number. Ingest from Kafka records is the hot path:
-// the lab's scanner reads the bytes, published facts are packed in number arrays, no zod, no object per record.
+// the lab's scanner reads the bytes; an entity is a slot of typed arrays with its first published facts inline, found
+// by a numeric id through an open-addressing table; no zod, no object per record or per entity.
 import type { EntityTimeline, TimelineFact, TimelineFlag, TimelineSummary } from '../contract/console-api.js';
 import type { Fact, RecordScanner, ScannedRecord } from '../labs/types.js';
 import { createFlushTimer } from '../events/flush-timer.js';
@@ -58,35 +59,81 @@ function statusGraph(lab: TimelineLab): { direct: Int32Array; reachable: Int32Ar
   return { direct, reachable, index };
 }
 
-/** published: [status, at, partition, offset] per fact, sorted by offset */
+/** published: [status, at, partition, offset] per fact, sorted by offset (an entity's cold part, past PUB_INLINE) */
 const PUB = 4;
 /** handled: [status index (−1 = none), at, actor index (−1 = none), partition, offset, latency (−1 = unknown)] per fact */
 const HAND = 6;
+/** published facts kept in the store's typed arrays per entity; an entity with more keeps them all in its cold part */
+const PUB_INLINE = 4;
+/** `pubCount` of an entity whose published facts moved to its cold part */
+const PUB_COLD = 255;
 
-interface Entity {
-  /** the id as a number when it is a canonical decimal (`String(num) === id`), else −1 */
-  num: number;
-  /** the id as a string: always for other ids, made on first need for numeric ones (`idOf`) */
+/** What few entities have (facts from lines, more published facts than fit inline, a string id): an object on need. */
+interface Cold {
+  /** the id, for an id that is not a canonical decimal */
   sid: string | undefined;
-  /** the topic of its published facts */
-  topic: string;
-  firstAt: number;
-  lastAt: number;
+  /** every published fact, packed (PUB), once there are more than PUB_INLINE */
   pub: number[] | undefined;
-  /** the handled facts, packed (most entities have some: an object per fact would double the store's memory) */
+  /** the handled facts, packed (HAND) */
   hand: number[] | undefined;
   /** every fact but the published and handled ones, in arrival order */
   facts: Fact[] | undefined;
-  flags: number;
-  /** has a published fact nobody has handled yet (it is in the waiting list) */
-  waiting: boolean;
-  /** the flush epoch it was last queued for a push in (saves a Set operation per event) */
-  dirtyEpoch: number;
-  /** the ingest batch it was last queued for a recompute in */
-  pendingBatch: number;
-  /** its index in the flagged list, −1 while it has no flag */
-  flaggedAt: number;
-  evicted: boolean;
+}
+
+/**
+ * Numeric id → slot, for ids > 0: open addressing over typed arrays (linear probing, deletion by backward shift, at
+ * most half full), no allocation per entry and no rehash: a Map's insertions were a fifth of the ingest's own time.
+ * Ids from a sequence (order numbers) stay near each other: an id's page (its value over 1 024) is scattered over the
+ * table by multiplicative hashing, its place within the page is its low bits, so consecutive ids take consecutive
+ * cells (a lookup finds its cell in the cache lines the previous ones loaded), and ids with a stride still spread.
+ */
+export function createSlotTable(capacity: number) {
+  let bits = 4;
+  while (1 << bits < capacity * 2) bits++;
+  const size = 1 << bits;
+  const mask = size - 1;
+  const pageBits = Math.min(10, bits - 2);
+  const pageSize = 1 << pageBits;
+  const shift = 32 - (bits - pageBits);
+  const keys = new Float64Array(size); // 0 = empty
+  const slots = new Int32Array(size);
+  const home = (num: number) => {
+    const page = Math.floor(num / pageSize);
+    // the page's two 32-bit halves, mixed; the top bits pick the page's place
+    const mixed = Math.imul((page | 0) ^ ((page / 4294967296) | 0), 0x9e3779b1) >>> shift;
+    return ((mixed << pageBits) | (num - page * pageSize)) & mask;
+  };
+  return {
+    get(num: number): number {
+      for (let i = home(num); ; i = (i + 1) & mask) {
+        const k = keys[i]!;
+        if (k === num) return slots[i]!;
+        if (k === 0) return -1;
+      }
+    },
+    set(num: number, slot: number): void {
+      let i = home(num);
+      while (keys[i] !== 0 && keys[i] !== num) i = (i + 1) & mask;
+      keys[i] = num;
+      slots[i] = slot;
+    },
+    delete(num: number): void {
+      let i = home(num);
+      while (keys[i] !== num) {
+        if (keys[i] === 0) return;
+        i = (i + 1) & mask;
+      }
+      // move back each later entry of the run that may sit at the hole (its home is not cyclically in (hole, j])
+      for (let j = (i + 1) & mask; keys[j] !== 0; j = (j + 1) & mask) {
+        const h = home(keys[j]!);
+        if (i <= j ? h > i && h <= j : h > i || h <= j) continue;
+        keys[i] = keys[j]!;
+        slots[i] = slots[j]!;
+        i = j;
+      }
+      keys[i] = 0;
+    },
+  };
 }
 
 export interface TimelineStoreOptions {
@@ -155,8 +202,6 @@ export function numericId(id: string): number {
   return v;
 }
 
-const idOf = (e: Entity): string => (e.sid ??= String(e.num));
-
 export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
   const lab = opts.lab;
   const { direct: DIRECT, reachable: REACHABLE, index: STATUS_INDEX } = statusGraph(lab);
@@ -167,54 +212,108 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
   const cap = Math.max(1, opts.cap ?? 100_000);
   const batchMs = Math.min(100, Math.max(16, opts.batchMs ?? 50));
   const maxBatch = opts.maxBatch ?? 1000;
-  /**
-   * Numeric ids (order numbers) by number: no string per record or entity, a cheap hash. Every other id by string.
-   * An id is in exactly one of the two (`numericId` decides).
+
+  /*
+   * The entities live in slots of typed arrays (no object per entity: the objects and their arrays were most of the
+   * ingest's allocations, all surviving, so every scavenge copied them). The entity first seen n-th takes slot n % cap,
+   * which is where the oldest one lives once the store is full: taking the slot evicts it. Lists of entities (pushes,
+   * a batch's pending ones, the flagged and the waiting) hold handles, the n itself, valid while `seqAt[n % cap] === n`.
    */
-  const byNum = new Map<number, Entity>();
-  const byStr = new Map<string, Entity>();
-  let count = 0;
-  /** the highest numeric id ever seen: a higher one is new without asking the Map (ids from a sequence mostly grow) */
-  let maxNum = 0;
-  const lookup = (id: string): Entity | undefined => {
-    const num = numericId(id);
-    return num > 0 ? byNum.get(num) : byStr.get(id);
+  const seqAt = new Float64Array(cap).fill(-1);
+  /** the id as a number when it is a canonical decimal (`String(num) === id`), else −1 */
+  const numAt = new Float64Array(cap);
+  const firstAt = new Float64Array(cap);
+  const lastAt = new Float64Array(cap);
+  /** the topic of its published facts (an index into `topicNames`; 0 = none yet) */
+  const topicAt = new Int32Array(cap);
+  const flagsAt = new Uint8Array(cap);
+  /** has a published fact nobody has handled yet (it is in the waiting list) */
+  const waitingAt = new Uint8Array(cap);
+  /** the flush epoch it was last queued for a push in (saves a Set operation per event) */
+  const dirtyEpochAt = new Int32Array(cap);
+  /** the ingest batch it was last queued for a recompute in */
+  const pendingBatchAt = new Int32Array(cap);
+  /** its index in the flagged list, −1 while it has no flag */
+  const flaggedAtAt = new Int32Array(cap).fill(-1);
+  /** published facts inline (PUB_INLINE per slot, in offset order), or PUB_COLD */
+  const pubCount = new Uint8Array(cap);
+  const pubStatus = new Int8Array(cap * PUB_INLINE);
+  const pubAt = new Float64Array(cap * PUB_INLINE);
+  const pubPartition = new Int32Array(cap * PUB_INLINE);
+  const pubOffset = new Float64Array(cap * PUB_INLINE);
+  const cold: (Cold | undefined)[] = new Array<Cold | undefined>(cap).fill(undefined);
+  const coldOf = (s: number): Cold =>
+    (cold[s] ??= { sid: undefined, pub: undefined, hand: undefined, facts: undefined });
+  let nextSeq = 0;
+  let nextSlot = 0;
+  const slotOf = (h: number) => h % cap;
+  const alive = (h: number) => seqAt[h % cap] === h;
+
+  const topicNames: string[] = [''];
+  const topicIndex = new Map<string, number>([['', 0]]);
+  const topicOf = (name: string): number => {
+    let i = topicIndex.get(name);
+    if (i === undefined) {
+      i = topicNames.length;
+      topicNames.push(name);
+      topicIndex.set(name, i);
+    }
+    return i;
   };
-  /**
-   * Entities in the order they were first seen (the eviction queue). Deleting the first key of a Map over and over
-   * makes V8 skip ever more tombstones on `keys()`; a queue with a head index keeps eviction O(1).
-   */
-  let order: Entity[] = [];
-  let head = 0;
+
+  /** Numeric ids (order numbers) by number: no string per record or entity. Every other id by string. */
+  const byNum = createSlotTable(cap);
+  const byStr = new Map<string, number>();
+  let count = 0;
+  /** the highest numeric id ever seen: a higher one is new without a lookup (ids from a sequence mostly grow) */
+  let maxNum = 0;
+  /** the slot of an id, or −1 */
+  const lookup = (id: string): number => {
+    const num = numericId(id);
+    return num > 0 ? byNum.get(num) : (byStr.get(id) ?? -1);
+  };
+  const idOf = (s: number): string => (numAt[s]! > 0 ? String(numAt[s]) : cold[s]!.sid!);
+
+  /** The published facts' count and fields (inline or in the cold part). */
+  const pubLength = (s: number): number => (pubCount[s] === PUB_COLD ? cold[s]!.pub!.length / PUB : pubCount[s]!);
+  const pubStatusOf = (s: number, i: number): number =>
+    pubCount[s] === PUB_COLD ? cold[s]!.pub![i * PUB]! : pubStatus[s * PUB_INLINE + i]!;
+  const pubAtOf = (s: number, i: number): number =>
+    pubCount[s] === PUB_COLD ? cold[s]!.pub![i * PUB + 1]! : pubAt[s * PUB_INLINE + i]!;
+  const pubPartitionOf = (s: number, i: number): number =>
+    pubCount[s] === PUB_COLD ? cold[s]!.pub![i * PUB + 2]! : pubPartition[s * PUB_INLINE + i]!;
+  const pubOffsetOf = (s: number, i: number): number =>
+    pubCount[s] === PUB_COLD ? cold[s]!.pub![i * PUB + 3]! : pubOffset[s * PUB_INLINE + i]!;
+
   /**
    * The entities with a flag, in the order they got it (a Set's order: one that loses its flags leaves a hole, and
-   * goes to the end if it gets one again). An array with holes, compacted lazily, instead of a Set: no hashing.
+   * goes to the end if it gets one again). Handles with holes (−1), compacted lazily, instead of a Set: no hashing.
    */
-  let flaggedList: (Entity | null)[] = [];
+  let flaggedList: number[] = [];
   let flaggedCount = 0;
-  const unflag = (e: Entity) => {
-    flaggedList[e.flaggedAt] = null;
-    e.flaggedAt = -1;
+  const unflag = (s: number) => {
+    flaggedList[flaggedAtAt[s]!] = -1;
+    flaggedAtAt[s] = -1;
     flaggedCount -= 1;
     if (flaggedList.length > flaggedCount * 2 + 4096) {
-      const kept: Entity[] = [];
-      for (const f of flaggedList) if (f !== null) kept.push(f);
-      kept.forEach((f, i) => (f.flaggedAt = i));
+      const kept: number[] = [];
+      for (const h of flaggedList) if (h >= 0) kept.push(h);
+      kept.forEach((h, i) => (flaggedAtAt[slotOf(h)] = i));
       flaggedList = kept;
     }
   };
   let batch = 0;
   let inBatch = false;
-  const pending: Entity[] = [];
+  const pending: number[] = [];
   /** entities with a published fact not yet handled (candidates for missing-step); compacted lazily */
-  let waitingList: Entity[] = [];
+  let waitingList: number[] = [];
   let waitingCount = 0;
   /** topic → per partition the group's committed offset while its lag there is 0 (−1 while it lags) */
   const settled = new Map<string, number[]>();
   let handledSourceSeen = false;
   /** topic → per partition: entities first published there */
   const firstPublished = new Map<string, number[]>();
-  let dirty: Entity[] = [];
+  let dirty: number[] = [];
   let epoch = 1;
   let evictedSinceFlush = 0;
   let evictedTotal = 0;
@@ -229,106 +328,97 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     evictedSinceFlush = 0;
     if (opts.onBatch === undefined || (opts.wantBatches !== undefined && !opts.wantBatches())) return;
     const updated: TimelineSummary[] = [];
-    for (const e of changed) {
+    for (const h of changed) {
       if (updated.length >= maxBatch) break;
-      if (!e.evicted) updated.push(summary(e));
+      if (alive(h)) updated.push(summary(slotOf(h)));
     }
     seq += 1;
     opts.onBatch(seq, updated, evicted, count);
   };
   const timer = createFlushTimer(flush, batchMs);
 
-  const touch = (e: Entity) => {
-    if (e.dirtyEpoch === epoch || timer.stopped) return;
+  const touch = (s: number) => {
+    if (dirtyEpochAt[s] === epoch || timer.stopped) return;
     timer.schedule();
     // one push carries at most maxBatch summaries: the rest would be dropped at the flush anyway (bounded memory)
     if (dirty.length >= maxBatch) return;
-    e.dirtyEpoch = epoch;
-    dirty.push(e);
+    dirtyEpochAt[s] = epoch;
+    dirty.push(seqAt[s]!);
+  };
+
+  const evict = (s: number) => {
+    const num = numAt[s]!;
+    if (num > 0) byNum.delete(num);
+    else byStr.delete(cold[s]!.sid!);
+    if (flaggedAtAt[s]! >= 0) unflag(s);
+    if (waitingAt[s] === 1) waitingCount -= 1;
+    cold[s] = undefined;
+    evictedSinceFlush += 1;
+    evictedTotal += 1;
+    // evicted entities leave the waiting list lazily: compact once they are a third of it
+    if (waitingList.length > waitingCount * 1.5 + 4096)
+      waitingList = waitingList.filter((h) => alive(h) && waitingAt[slotOf(h)] === 1);
   };
 
   /**
-   * The entity of the previous fact: consecutive records often share a key (loms publishes an order's `new` and
-   * `awaiting payment` back to back, a replay reads each entity's events together), and this skips the Map lookup.
+   * The slot of the previous fact's entity: consecutive records often share a key (loms publishes an order's `new` and
+   * `awaiting payment` back to back, a replay reads each entity's events together), and this skips the lookup. (A slot
+   * is only taken over when an entity is created, which makes the new one the last.)
    */
-  let lastEntity: Entity | undefined;
-  /** The entity of numeric id `num` (> 0), or of string id `sid` when num is −1; created when new. */
-  const entity = (num: number, sid: string, at: number, topic: string): Entity => {
-    let e: Entity | undefined;
-    const last = lastEntity;
+  let lastSlot = -1;
+  /** The slot of numeric id `num` (> 0), or of string id `sid` when num is −1; created when new. */
+  const entity = (num: number, sid: string, at: number, topic: number): number => {
+    let s = -1;
+    const last = lastSlot;
     if (num > 0) {
-      if (last !== undefined && last.num === num && !last.evicted) e = last;
-      else if (num <= maxNum) e = byNum.get(num);
+      if (last >= 0 && numAt[last] === num) s = last;
+      else if (num <= maxNum) s = byNum.get(num);
       else maxNum = num;
-    } else e = last !== undefined && last.sid === sid && last.num < 0 && !last.evicted ? last : byStr.get(sid);
-    if (e === undefined) {
-      e = {
-        num,
-        sid: num > 0 ? undefined : sid,
-        topic,
-        firstAt: at,
-        lastAt: at,
-        pub: undefined,
-        hand: undefined,
-        facts: undefined,
-        flags: 0,
-        waiting: false,
-        dirtyEpoch: 0,
-        pendingBatch: 0,
-        flaggedAt: -1,
-        evicted: false,
-      };
-      if (num > 0) byNum.set(num, e);
-      else byStr.set(sid, e);
-      count += 1;
-      order.push(e);
-      if (count > cap) evictOldest();
-    } else if (at > e.lastAt) e.lastAt = at;
-    else if (at < e.firstAt) e.firstAt = at;
-    lastEntity = e;
-    return e;
+    } else if (last >= 0 && numAt[last]! < 0 && cold[last]!.sid === sid) s = last;
+    else s = byStr.get(sid) ?? -1;
+    if (s < 0) {
+      s = nextSlot;
+      nextSlot = s + 1 === cap ? 0 : s + 1;
+      if (seqAt[s]! >= 0) evict(s);
+      else count += 1;
+      seqAt[s] = nextSeq++;
+      numAt[s] = num;
+      firstAt[s] = at;
+      lastAt[s] = at;
+      topicAt[s] = topic;
+      flagsAt[s] = 0;
+      waitingAt[s] = 0;
+      dirtyEpochAt[s] = 0;
+      pendingBatchAt[s] = 0;
+      flaggedAtAt[s] = -1;
+      pubCount[s] = 0;
+      if (num > 0) byNum.set(num, s);
+      else {
+        coldOf(s).sid = sid;
+        byStr.set(sid, s);
+      }
+    } else if (at > lastAt[s]!) lastAt[s] = at;
+    else if (at < firstAt[s]!) firstAt[s] = at;
+    lastSlot = s;
+    return s;
   };
 
-  const evictOldest = () => {
-    while (count > cap && head < order.length) {
-      const e = order[head]!;
-      order[head] = undefined as unknown as Entity; // let it go
-      head += 1;
-      if (e.evicted) continue;
-      e.evicted = true;
-      if (e.num > 0) byNum.delete(e.num);
-      else byStr.delete(e.sid!);
-      count -= 1;
-      if (e.flaggedAt >= 0) unflag(e);
-      if (e.waiting) waitingCount -= 1;
-      evictedSinceFlush += 1;
-      evictedTotal += 1;
-    }
-    // evicted entities leave the waiting list lazily: compact once they are a third of it
-    if (waitingList.length > waitingCount * 1.5 + 4096)
-      waitingList = waitingList.filter((w) => w.waiting && !w.evicted);
-    if (head > 65_536 && head * 2 > order.length) {
-      order = order.slice(head);
-      head = 0;
-    }
-  };
-
-  const handledOffset = (e: Entity, partition: number, offset: number): boolean => {
-    const q = e.hand;
+  const handledOffset = (s: number, partition: number, offset: number): boolean => {
+    const q = cold[s]?.hand;
     if (q === undefined) return false;
     for (let i = 0; i < q.length; i += HAND) if (q[i + 3] === partition && q[i + 4] === offset) return true;
     return false;
   };
 
-  const recompute = (e: Entity) => {
+  const recompute = (s: number) => {
     let flags = 0;
     let hasUnhandled = false;
-    const pub = e.pub;
-    if (pub !== undefined) {
+    const n = pubLength(s);
+    if (n > 0) {
       let prev = 0; // row 0 of the tables is "no event yet"
       let seenMask = 0;
-      for (let i = 0; i < pub.length; i += PUB) {
-        const st = pub[i]!;
+      for (let i = 0; i < n; i++) {
+        const st = pubStatusOf(s, i);
         const bit = 1 << st;
         if ((seenMask & bit) !== 0) {
           flags |= F_DUPLICATE;
@@ -339,18 +429,18 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
         prev = st + 1;
       }
       if (handledStep !== undefined) {
-        const done = handledSourceSeen ? settled.get(e.topic) : undefined;
-        for (let i = 0; i < pub.length; i += PUB) {
-          const partition = pub[i + 2]!;
-          const offset = pub[i + 3]!;
-          if (handledOffset(e, partition, offset)) continue;
+        const done = handledSourceSeen ? settled.get(topicNames[topicAt[s]!]!) : undefined;
+        for (let i = 0; i < n; i++) {
+          const partition = pubPartitionOf(s, i);
+          const offset = pubOffsetOf(s, i);
+          if (handledOffset(s, partition, offset)) continue;
           hasUnhandled = true;
           const committed = done?.[partition];
           if (committed !== undefined && committed > offset) flags |= F_MISSING;
         }
       }
     }
-    const q = e.hand;
+    const q = cold[s]?.hand;
     if (q !== undefined && q.length > HAND) {
       for (let i = HAND; i < q.length; i += HAND) {
         for (let j = 0; j < i; j += HAND) {
@@ -358,30 +448,30 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
         }
       }
     }
-    if (flags !== e.flags) {
-      if (flags !== 0 && e.flaggedAt < 0) {
-        e.flaggedAt = flaggedList.length;
-        flaggedList.push(e);
+    if (flags !== flagsAt[s]) {
+      if (flags !== 0 && flaggedAtAt[s]! < 0) {
+        flaggedAtAt[s] = flaggedList.length;
+        flaggedList.push(seqAt[s]!);
         flaggedCount += 1;
-      } else if (flags === 0 && e.flaggedAt >= 0) unflag(e);
-      e.flags = flags;
+      } else if (flags === 0 && flaggedAtAt[s]! >= 0) unflag(s);
+      flagsAt[s] = flags;
     }
-    if (hasUnhandled !== e.waiting) {
+    if (hasUnhandled !== (waitingAt[s] === 1)) {
       if (hasUnhandled) {
-        waitingList.push(e);
+        waitingList.push(seqAt[s]!);
         waitingCount += 1;
       } else waitingCount -= 1;
-      e.waiting = hasUnhandled;
+      waitingAt[s] = hasUnhandled ? 1 : 0;
     }
   };
 
-  const changed = (e: Entity) => {
+  const changed = (s: number) => {
     if (!inBatch) {
-      recompute(e);
-      touch(e);
-    } else if (e.pendingBatch !== batch) {
-      e.pendingBatch = batch;
-      pending.push(e);
+      recompute(s);
+      touch(s);
+    } else if (pendingBatchAt[s] !== batch) {
+      pendingBatchAt[s] = batch;
+      pending.push(seqAt[s]!);
     }
   };
 
@@ -391,37 +481,76 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     perPartition[partition] = (perPartition[partition] ?? 0) + 1;
   };
 
+  /** Moves an entity's inline published facts to its cold part (a fifth one is coming). */
+  const pubToCold = (s: number) => {
+    const b = s * PUB_INLINE;
+    const packed: number[] = [];
+    for (let i = 0; i < pubCount[s]!; i++)
+      packed.push(pubStatus[b + i]!, pubAt[b + i]!, pubPartition[b + i]!, pubOffset[b + i]!);
+    coldOf(s).pub = packed;
+    pubCount[s] = PUB_COLD;
+  };
+
   const publish = (
     num: number,
     sid: string,
     st: number,
     at: number,
     topic: string,
+    topicIdx: number,
     partition: number,
     offset: number,
   ) => {
-    const e = entity(num, sid, at, topic);
-    if (e.topic === '') e.topic = topic;
-    const pub = e.pub;
-    if (pub === undefined) {
-      e.pub = [st, at, partition, offset];
+    const s = entity(num, sid, at, topicIdx);
+    if (topicAt[s] === 0) topicAt[s] = topicIdx;
+    const n = pubCount[s]!;
+    if (n === 0) {
+      const b = s * PUB_INLINE;
+      pubStatus[b] = st;
+      pubAt[b] = at;
+      pubPartition[b] = partition;
+      pubOffset[b] = offset;
+      pubCount[s] = 1;
       countFirst(topic, partition);
-    } else {
-      for (let i = 0; i < pub.length; i += PUB) if (pub[i + 2] === partition && pub[i + 3] === offset) return; // a re-read
-      // keep offset order: find the slot from the end (records of one key nearly always arrive in order)
+    } else if (n !== PUB_COLD) {
+      const b = s * PUB_INLINE;
+      for (let i = 0; i < n; i++) if (pubPartition[b + i] === partition && pubOffset[b + i] === offset) return; // a re-read
+      if (n === PUB_INLINE) pubToCold(s);
+      else {
+        // keep offset order: find the place from the end (records of one key nearly always arrive in order)
+        let at_ = n;
+        for (; at_ > 0 && pubOffset[b + at_ - 1]! > offset; at_--) {
+          pubStatus[b + at_] = pubStatus[b + at_ - 1]!;
+          pubAt[b + at_] = pubAt[b + at_ - 1]!;
+          pubPartition[b + at_] = pubPartition[b + at_ - 1]!;
+          pubOffset[b + at_] = pubOffset[b + at_ - 1]!;
+        }
+        pubStatus[b + at_] = st;
+        pubAt[b + at_] = at;
+        pubPartition[b + at_] = partition;
+        pubOffset[b + at_] = offset;
+        pubCount[s] = n + 1;
+      }
+    }
+    if (pubCount[s] === PUB_COLD) {
+      const pub = cold[s]!.pub!;
+      if (n === PUB_COLD)
+        for (let i = 0; i < pub.length; i += PUB) if (pub[i + 2] === partition && pub[i + 3] === offset) return;
       let slot = pub.length;
       while (slot > 0 && pub[slot - PUB + 3]! > offset) slot -= PUB;
       if (slot === pub.length) pub.push(st, at, partition, offset);
       else pub.splice(slot, 0, st, at, partition, offset);
     }
-    changed(e);
+    changed(s);
   };
 
-  const statusesOf = (e: Entity): string[] => {
+  const statusesOf = (s: number): string[] => {
     const out: string[] = [];
-    if (e.pub !== undefined) for (let i = 0; i < e.pub.length; i += PUB) out.push(STATUSES[e.pub[i]!]!);
-    else if (e.facts !== undefined)
-      for (const f of e.facts) if (f.status !== null && !out.includes(f.status)) out.push(f.status);
+    const n = pubLength(s);
+    const facts = cold[s]?.facts;
+    if (n > 0) for (let i = 0; i < n; i++) out.push(STATUSES[pubStatusOf(s, i)]!);
+    else if (facts !== undefined)
+      for (const f of facts) if (f.status !== null && !out.includes(f.status)) out.push(f.status);
     return out;
   };
 
@@ -438,22 +567,22 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     return i;
   };
   /** the handled fact at index i of an entity's packed list */
-  const handledFact = (e: Entity, q: number[], i: number): TimelineFact => ({
+  const handledFact = (s: number, q: number[], i: number): TimelineFact => ({
     step: handledStep ?? 'handled',
     status: q[i]! < 0 ? null : STATUSES[q[i]!]!,
     at: q[i + 1]!,
     actor: q[i + 2]! < 0 ? null : actorNames[q[i + 2]!]!,
-    where: { kind: 'record', topic: e.topic, partition: q[i + 3]!, offset: String(q[i + 4]) },
+    where: { kind: 'record', topic: topicNames[topicAt[s]!]!, partition: q[i + 3]!, offset: String(q[i + 4]) },
     latencyMs: q[i + 5]! < 0 ? null : q[i + 5]!,
   });
 
-  const summary = (e: Entity): TimelineSummary => {
-    const statuses = statusesOf(e);
-    let partition: number | null = e.pub?.[2] ?? e.hand?.[3] ?? null;
-    if (partition === undefined) partition = null;
+  const summary = (s: number): TimelineSummary => {
+    const statuses = statusesOf(s);
+    const c = cold[s];
+    const q = c?.hand;
+    const partition = pubLength(s) > 0 ? pubPartitionOf(s, 0) : (q?.[3] ?? null);
     const actors: string[] = [];
     let lastHandled: string | null = null;
-    const q = e.hand;
     if (q !== undefined) {
       for (let i = 0; i < q.length; i += HAND) {
         const actor = q[i + 2]! < 0 ? null : actorNames[q[i + 2]!]!;
@@ -461,43 +590,44 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       }
       if (q.length > 0 && q[q.length - HAND]! >= 0) lastHandled = STATUSES[q[q.length - HAND]!]!;
     }
-    if (e.facts !== undefined)
-      for (const f of e.facts) if (f.actor !== null && !actors.includes(f.actor)) actors.push(f.actor);
+    if (c?.facts !== undefined)
+      for (const f of c.facts) if (f.actor !== null && !actors.includes(f.actor)) actors.push(f.actor);
     const flags: TimelineFlag[] = [];
-    for (const [bit, name] of FLAG_BITS) if ((e.flags & bit) !== 0) flags.push(name);
+    for (const [bit, name] of FLAG_BITS) if ((flagsAt[s]! & bit) !== 0) flags.push(name);
     return {
       lab: lab.id,
-      entity: idOf(e),
+      entity: idOf(s),
       statuses,
       lastStatus: statuses.at(-1) ?? lastHandled,
-      firstAt: e.firstAt,
-      lastAt: e.lastAt,
+      firstAt: firstAt[s]!,
+      lastAt: lastAt[s]!,
       partition,
       actors,
       flags,
     };
   };
 
-  const flagReasons = (e: Entity): { flag: TimelineFlag; reason: string }[] => {
+  const flagReasons = (s: number): { flag: TimelineFlag; reason: string }[] => {
     const out: { flag: TimelineFlag; reason: string }[] = [];
-    const path = statusesOf(e).join(' → ');
-    if (e.flags & F_OUT_OF_ORDER)
+    const path = statusesOf(s).join(' → ');
+    const flags = flagsAt[s]!;
+    if (flags & F_OUT_OF_ORDER)
       out.push({
         flag: 'out-of-order',
         reason: `In offset order the statuses read ${path}, which is not a valid path of the status graph.`,
       });
-    if (e.flags & F_GAP)
+    if (flags & F_GAP)
       out.push({
         flag: 'gap',
         reason: `In offset order the statuses read ${path}: a status in between was never published.`,
       });
-    if (e.flags & F_DUPLICATE)
+    if (flags & F_DUPLICATE)
       out.push({
         flag: 'duplicate',
         reason:
           'The same status was published or handled more than once (at-least-once delivery: a consumer must be idempotent).',
       });
-    if (e.flags & F_MISSING)
+    if (flags & F_MISSING)
       out.push({
         flag: 'missing-step',
         reason:
@@ -506,7 +636,16 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     return out;
   };
 
+  /** the live slots, newest last seen first, at most `limit` */
+  const newest = (keep: (s: number) => boolean, limit: number): TimelineSummary[] => {
+    const hits: number[] = [];
+    for (let s = 0; s < cap; s++) if (seqAt[s]! >= 0 && keep(s)) hits.push(s);
+    hits.sort((a, b) => lastAt[b]! - lastAt[a]!);
+    return hits.slice(0, limit).map(summary);
+  };
+
   let lastTopic = '';
+  let lastTopicIdx = 0;
   let lastScanner: RecordScanner | undefined;
   const scanned: Required<ScannedRecord> = { entity: '', num: -1, status: -1 };
 
@@ -518,6 +657,7 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       if (topic !== lastTopic) {
         lastTopic = topic;
         lastScanner = scanners[topic];
+        lastTopicIdx = topicOf(topic);
       }
       const scan = lastScanner;
       if (scan === undefined) return false;
@@ -525,11 +665,12 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       if (!scan(typeof value === 'string' ? Buffer.from(value) : value, scanned)) return false;
       if (scanned.status < 0 || scanned.status >= STATUSES.length) return false;
       const num = scanned.num;
-      if (num > 0) publish(num, '', scanned.status, timestamp, topic, partition, offset);
+      if (num > 0) publish(num, '', scanned.status, timestamp, topic, lastTopicIdx, partition, offset);
       else {
         // a string id that is a canonical decimal is keyed by number too (one entity per id, whoever reports it)
         const asNum = numericId(scanned.entity);
-        publish(asNum, asNum > 0 ? '' : scanned.entity, scanned.status, timestamp, topic, partition, offset);
+        const sid = asNum > 0 ? '' : scanned.entity;
+        publish(asNum, sid, scanned.status, timestamp, topic, lastTopicIdx, partition, offset);
       }
       return true;
     },
@@ -539,10 +680,11 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     },
     endBatch() {
       inBatch = false;
-      for (const e of pending) {
-        if (e.evicted) continue; // evicted within the batch: the eviction already took it out of the flagged and waiting sets
-        recompute(e);
-        touch(e);
+      for (const h of pending) {
+        if (!alive(h)) continue; // evicted within the batch: the eviction already took it out of the flagged and waiting sets
+        const s = slotOf(h);
+        recompute(s);
+        touch(s);
       }
       pending.length = 0;
     },
@@ -550,48 +692,51 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       const st = STATUS_INDEX.get(status);
       if (st === undefined) return;
       const num = numericId(id);
-      publish(num, num > 0 ? '' : id, st, at, topic, partition, offset);
+      publish(num, num > 0 ? '' : id, st, at, topic, topicOf(topic), partition, offset);
     },
     addFact(fact) {
       const num = numericId(fact.entity);
-      const e = entity(num, num > 0 ? '' : fact.entity, fact.at, '');
+      const s = entity(num, num > 0 ? '' : fact.entity, fact.at, 0);
       const w = fact.where;
       if (fact.step === handledStep && w?.kind === 'record') {
         handledSourceSeen = true;
         const st = fact.status === null ? -1 : (STATUS_INDEX.get(fact.status) ?? -1);
         const actor = internActor(fact.actor);
         const latency = fact.latencyMs ?? -1;
-        if (e.hand === undefined) e.hand = [st, fact.at, actor, w.partition, Number(w.offset), latency];
-        else e.hand.push(st, fact.at, actor, w.partition, Number(w.offset), latency);
-        if (e.topic === '') e.topic = w.topic;
-        changed(e);
+        const c = coldOf(s);
+        if (c.hand === undefined) c.hand = [st, fact.at, actor, w.partition, Number(w.offset), latency];
+        else c.hand.push(st, fact.at, actor, w.partition, Number(w.offset), latency);
+        if (topicAt[s] === 0) topicAt[s] = topicOf(w.topic);
+        changed(s);
         return;
       }
-      if (w?.kind === 'row' && e.facts !== undefined) {
+      const c = coldOf(s);
+      if (w?.kind === 'row' && c.facts !== undefined) {
         // one fact per row: a row seen again only updates its sent time
-        for (const f of e.facts) {
+        for (const f of c.facts) {
           if (f.where?.kind === 'row' && f.where.table === w.table && f.where.id === w.id && f.step === fact.step) {
             if (w.sentAt !== undefined && f.where.sentAt !== w.sentAt) {
               f.where = { ...f.where, sentAt: w.sentAt };
-              touch(e);
+              touch(s);
             }
             return;
           }
         }
       }
-      (e.facts ??= []).push(fact);
+      (c.facts ??= []).push(fact);
       if (w?.kind === 'row')
-        touch(e); // a committed row changes no flag
-      else changed(e);
+        touch(s); // a committed row changes no flag
+      else changed(s);
     },
     markSent(id, table, rowId, sentAt) {
-      const e = lookup(id);
-      if (e?.facts === undefined) return;
-      for (const f of e.facts) {
+      const s = lookup(id);
+      const facts = s < 0 ? undefined : cold[s]?.facts;
+      if (facts === undefined) return;
+      for (const f of facts) {
         if (f.where?.kind !== 'row' || f.where.table !== table || f.where.id !== rowId) continue;
         if (f.where.sentAt === sentAt) return;
         f.where = { ...f.where, sentAt };
-        touch(e);
+        touch(s);
         return;
       }
     },
@@ -608,72 +753,73 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       if (perPartition[partition] === committedOffset) return;
       perPartition[partition] = committedOffset;
       if (!handledSourceSeen) return;
-      const still: Entity[] = [];
-      for (const e of waitingList) {
-        if (e.evicted || !e.waiting) continue;
-        const before = e.flags;
-        recompute(e);
-        if (e.flags !== before) touch(e);
-        if (e.waiting) still.push(e);
+      const still: number[] = [];
+      for (const h of waitingList) {
+        if (!alive(h)) continue;
+        const s = slotOf(h);
+        if (waitingAt[s] !== 1) continue;
+        const before = flagsAt[s];
+        recompute(s);
+        if (flagsAt[s] !== before) touch(s);
+        if (waitingAt[s] === 1) still.push(h);
       }
       waitingList = still;
     },
     get(id) {
-      const e = lookup(id);
-      if (e === undefined) return null;
+      const s = lookup(id);
+      if (s < 0) return null;
       // Statuses in the order they happened (published offset order, else arrival order), then per status the steps in
       // the lab's order, then time.
       const seqOf: string[] = [];
       const note = (st: string | null) => {
         if (st !== null && !seqOf.includes(st)) seqOf.push(st);
       };
-      const pub = e.pub ?? [];
-      const hand = e.hand ?? [];
-      for (let i = 0; i < pub.length; i += PUB) note(STATUSES[pub[i]!]!);
-      for (const f of e.facts ?? []) note(f.status);
+      const n = pubLength(s);
+      const hand = cold[s]?.hand ?? [];
+      const facts = cold[s]?.facts ?? [];
+      const topic = topicNames[topicAt[s]!]!;
+      for (let i = 0; i < n; i++) note(STATUSES[pubStatusOf(s, i)]!);
+      for (const f of facts) note(f.status);
       for (let i = 0; i < hand.length; i += HAND) note(hand[i]! < 0 ? null : STATUSES[hand[i]!]!);
       const steps: { rank: number; fact: TimelineFact }[] = [];
       const rank = (st: string | null, step: string, at: number) =>
         (st === null ? seqOf.length : seqOf.indexOf(st)) * 1e15 + (stepRank.get(step) ?? lab.steps.length) * 1e14 + at;
-      for (let i = 0; i < pub.length; i += PUB) {
-        const status = STATUSES[pub[i]!]!;
+      for (let i = 0; i < n; i++) {
+        const status = STATUSES[pubStatusOf(s, i)]!;
+        const at = pubAtOf(s, i);
         steps.push({
-          rank: rank(status, 'published', pub[i + 1]!),
+          rank: rank(status, 'published', at),
           fact: {
             step: 'published',
             status,
-            at: pub[i + 1]!,
+            at,
             actor: null,
-            where: { kind: 'record', topic: e.topic, partition: pub[i + 2]!, offset: String(pub[i + 3]) },
+            where: { kind: 'record', topic, partition: pubPartitionOf(s, i), offset: String(pubOffsetOf(s, i)) },
             latencyMs: null,
           },
         });
       }
-      for (const f of e.facts ?? []) {
+      for (const f of facts) {
         const { entity: _entity, ...fact } = f;
         steps.push({ rank: rank(f.status, f.step, f.at), fact });
       }
       for (let i = 0; i < hand.length; i += HAND) {
-        const fact = handledFact(e, hand, i);
+        const fact = handledFact(s, hand, i);
         steps.push({ rank: rank(fact.status, fact.step, fact.at), fact });
       }
       steps.sort((a, b) => a.rank - b.rank);
-      return { ...summary(e), steps: steps.map((x) => x.fact), flagReasons: flagReasons(e) };
+      return { ...summary(s), steps: steps.map((x) => x.fact), flagReasons: flagReasons(s) };
     },
     flagged(flag, limit = 200) {
       const bit = flag === undefined ? -1 : (FLAG_BITS.find(([, n]) => n === flag)?.[0] ?? 0);
-      const hits: Entity[] = [];
-      for (const e of flaggedList) if (e !== null && (e.flags & bit) !== 0) hits.push(e);
-      hits.sort((a, b) => b.lastAt - a.lastAt);
+      const hits: number[] = [];
+      for (const h of flaggedList) if (h >= 0 && (flagsAt[slotOf(h)]! & bit) !== 0) hits.push(slotOf(h));
+      hits.sort((a, b) => lastAt[b]! - lastAt[a]!);
       return { items: hits.slice(0, limit).map(summary), total: hits.length };
     },
     recent(prefix, limit = 100) {
-      const hits: Entity[] = [];
-      for (const map of [byNum, byStr])
-        for (const e of map.values())
-          if (prefix === undefined || prefix === '' || idOf(e).startsWith(prefix)) hits.push(e);
-      hits.sort((a, b) => b.lastAt - a.lastAt);
-      return hits.slice(0, limit).map(summary);
+      if (prefix === undefined || prefix === '') return newest(() => true, limit);
+      return newest((s) => idOf(s).startsWith(prefix), limit);
     },
     keysFirstPublished: (topic, partition) => firstPublished.get(topic)?.[partition] ?? 0,
     get size() {

@@ -1,13 +1,15 @@
 // The console's benchmarks (suite "console"):
 // - ingest: records/s that the tail + timeline store absorb from an order-events topic pre-filled with 200 000 records,
 //   against a bare kafkajs consumer (same consumer settings, no work) reading the same records in the same run; ratio.
-//   Goal ≥ 0.8, by wall time and by CPU time. After a warm-up round (not counted), each round reads the topic with both,
-//   the side that goes first alternating; the report gives the median of the per-round ratios with their spread.
+//   Goal ≥ 0.8, by wall time and by CPU time. Each side reads in a process of its own (bench/console-ingest-reader.ts),
+//   as the console's tail runs in the console's process: in one process each side's JIT and heap state leaked into the
+//   other's figures. After a warm-up round in each (not counted), each round reads the topic with both, the side that
+//   goes first alternating; the report gives the median of the per-round ratios with their spread.
 // - memory: RSS of a process that ingests 1 000 000 events through the same tail → timeline path with the 100 000-entity
 //   cap (bench/console-memory.ts, its own process so that Kafka's client buffers do not count). Goal < 300 MB.
-// Wire into bench/run.ts with `import { consoleBench } from './console-ingest.js'` and SUITES = [labD, consoleBench].
-// Standalone: `KAFKA_BROKERS=127.0.0.1:9092 tsx bench/console-ingest.ts` writes bench/results/console.json.
-import { execFile } from 'node:child_process';
+// Standalone: `KAFKA_BROKERS=127.0.0.1:9092 node --expose-gc --import tsx bench/console-ingest.ts` writes
+// bench/results/console.json.
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,17 +64,66 @@ export async function prefillIngestTopic(kafka: Kafka, topic: string, log: (l: s
 }
 
 /** One read of the whole topic by the bare consumer or the console's tail + timeline. */
-export function benchIngestRound(kafka: Kafka, topic: string, mode: 'bare' | 'console'): Promise<Timing> {
-  return mode === 'bare' ? bare(kafka, topic) : console_(kafka, topic);
+export function benchIngestRound(
+  kafka: Kafka,
+  topic: string,
+  mode: 'bare' | 'console',
+  style: 'eachBatch' | 'eachMessage' = 'eachBatch',
+): Promise<Timing> {
+  return mode === 'bare' ? bare(kafka, topic, style) : console_(kafka, topic);
 }
 
-/**
- * A full collection before each side reads (with `--expose-gc`, as `npm run bench` runs): what the previous side left
- * (the console's whole entity store, dropped at its end) is not collected during the next side's read, so neither
- * pays for the other's garbage; each still pays for every collection its own allocations cause.
- */
-function collect(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+/** A side's reader process (bench/console-ingest-reader.ts): one read of the topic per `read()`. */
+interface Reader {
+  read(style?: 'eachBatch' | 'eachMessage'): Promise<Timing & { entities?: number }>;
+  stop(): void;
+}
+
+async function startReader(mode: 'bare' | 'console', topic: string, brokers: string[]): Promise<Reader> {
+  const child: ChildProcess = fork(
+    path.join(ROOT, 'bench', 'console-ingest-reader.ts'),
+    [mode, topic, brokers.join(',')],
+    {
+      cwd: ROOT,
+      // CONSOLE_BENCH_NODE_FLAGS: more V8 flags for both readers while profiling (e.g. --trace-gc, --cpu-prof)
+      execArgv: [
+        '--expose-gc',
+        ...(process.env.CONSOLE_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+        '--import',
+        'tsx',
+      ],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  let pending: { resolve: (t: Timing & { entities?: number }) => void; reject: (e: Error) => void } | undefined;
+  let ready!: () => void;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  child.on('message', (msg: { ready?: boolean; ms?: number; cpuMs?: number; entities?: number; error?: string }) => {
+    if (msg.ready === true) return ready();
+    const p = pending;
+    pending = undefined;
+    if (msg.error !== undefined) p?.reject(new Error(`${mode} reader: ${msg.error}`));
+    else p?.resolve({ ms: msg.ms!, cpuMs: msg.cpuMs!, entities: msg.entities });
+  });
+  child.on('exit', (code) => pending?.reject(new Error(`${mode} reader exited (${code ?? 'signal'})`)));
+  await withDeadline(started, 60_000, `${mode} reader start`);
+  return {
+    read(style) {
+      return withDeadline(
+        new Promise<Timing & { entities?: number }>((resolve, reject) => {
+          pending = { resolve, reject };
+          child.send({ style });
+        }),
+        300_000,
+        `${mode} reader`,
+      );
+    },
+    // it exits when the channel closes (writing a --cpu-prof profile); killed if it has not within 5 s
+    stop: () => {
+      if (child.connected) child.disconnect();
+      setTimeout(() => child.exitCode === null && child.kill(), 5000).unref();
+    },
+  };
 }
 
 /** The bare consumer: the tail's consumer settings, no work per record. Milliseconds from the first record to the last. */
@@ -89,7 +140,6 @@ function timing(first: number, cpu0: NodeJS.CpuUsage): Timing {
 }
 
 async function bare(kafka: Kafka, topic: string, style: 'eachBatch' | 'eachMessage' = 'eachBatch'): Promise<Timing> {
-  collect();
   const consumer = kafka.consumer({
     groupId: `console-bench-bare-${Math.random().toString(36).slice(2)}`,
     allowAutoTopicCreation: false,
@@ -142,7 +192,6 @@ async function bare(kafka: Kafka, topic: string, style: 'eachBatch' | 'eachMessa
 
 /** The console's tail with the timeline store behind it (and a subscriber for the batched pushes). */
 async function console_(kafka: Kafka, topic: string): Promise<Timing & { entities: number; batches: number }> {
-  collect();
   let batches = 0;
   const timeline = createTimelineStore({
     lab: timelineLabOf(createLabD({ EVENTSCOPE_ORDER_TOPIC: topic })),
@@ -225,26 +274,36 @@ export const consoleBench: BenchSuite = {
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
     let entities = 0;
+    const brokers = ctx.endpoints.kafka.brokers;
+    const readers: Reader[] = [];
     try {
+      // one process per side, and the eachMessage consumer (context only) in a third, so that it cannot slow the bare one
+      const [bareReader, consoleReader, eachMessageReader] = await Promise.all(
+        (['bare', 'console', 'bare'] as const).map((mode) => startReader(mode, topic, brokers)),
+      );
+      readers.push(bareReader!, consoleReader!, eachMessageReader!);
       // round 0 warms both paths up (JIT) and is not counted; then the side that reads first alternates
       for (let round = 0; round <= ROUNDS; round++) {
         const consoleFirst = round % 2 === 1;
         let b: Timing;
-        let c: Awaited<ReturnType<typeof console_>>;
+        let c: Timing & { entities?: number };
         if (consoleFirst) {
-          c = await console_(kafka, topic);
-          b = await bare(kafka, topic);
+          c = await consoleReader!.read();
+          b = await bareReader!.read();
         } else {
-          b = await bare(kafka, topic);
-          c = await console_(kafka, topic);
+          b = await bareReader!.read();
+          c = await consoleReader!.read();
         }
-        entities = c.entities;
+        entities = c.entities ?? entities;
         ctx.log(
           `console bench round ${round}${round === 0 ? ' (warm-up)' : ` (${consoleFirst ? 'console' : 'bare'} first)`}: bare ${Math.round(RECORDS / (b.ms / 1000))} rec/s (cpu ${Math.round(b.cpuMs)} ms), console ${Math.round(RECORDS / (c.ms / 1000))} rec/s (cpu ${Math.round(c.cpuMs)} ms), ratio ${(b.ms / c.ms).toFixed(2)}, by cpu ${(b.cpuMs / c.cpuMs).toFixed(2)}`,
         );
-        if (round === 0) continue;
+        if (round === 0) {
+          await eachMessageReader!.read('eachMessage'); // its warm-up
+          continue;
+        }
         // context only, every other round (it is not part of the ratio)
-        if (round % 2 === 1) eachMessageMs.push((await bare(kafka, topic, 'eachMessage')).ms);
+        if (round % 2 === 1) eachMessageMs.push((await eachMessageReader!.read('eachMessage')).ms);
         bareMs.push(b.ms);
         consoleMs.push(c.ms);
         bareCpuMs.push(b.cpuMs);
@@ -253,6 +312,7 @@ export const consoleBench: BenchSuite = {
         cpuRatios.push(b.cpuMs / c.cpuMs);
       }
     } finally {
+      for (const r of readers) r.stop();
       const admin = kafka.admin();
       await admin.connect();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

@@ -1,13 +1,21 @@
-// End-to-end latency at a steady rate: POST /order/create at 200 orders/s for 30 s (open loop: each request is sent at
+// End-to-end latency at steady rates: POST /order/create at each rate of BENCH_E2E_RATES (orders/s, default 200 and
+// 1 000) for BENCH_E2E_SECONDS (default 30) each, after 2 s of warm-up at that rate (open loop: each request is sent at
 // its scheduled time, whatever the previous ones do), measured from the HTTP 200 of the create to the notifier's log
-// line for `awaiting payment`. loms and three notifiers run as child processes, as the console runs them.
+// line for `awaiting payment`. loms and three notifiers run as child processes, as the console runs them; the same
+// ones serve every rate.
 import { Agent, request } from 'node:http';
 import { Kafka, logLevel } from 'kafkajs';
 import type { BenchContext } from './types.js';
 import { Child, createDatabase, freePort, percentile, uniqueSuffix, waitUntil } from './lab-d-support.js';
 
-export const RATE_PER_SEC = 200;
-export const DURATION_SEC = 30;
+/** the rates measured, orders/s (BENCH_E2E_RATES: a comma-separated list) */
+export const E2E_RATES = (process.env.BENCH_E2E_RATES ?? '200,1000').split(',').map((r) => {
+  const rate = Number(r.trim());
+  if (!Number.isInteger(rate) || rate <= 0 || rate > 10_000)
+    throw new Error(`BENCH_E2E_RATES: ${JSON.stringify(r)} is not a rate in orders/s (1 to 10 000)`);
+  return rate;
+});
+export const DURATION_SEC = Number(process.env.BENCH_E2E_SECONDS ?? 30);
 
 export interface LatencyFigures {
   ratePerSec: number;
@@ -52,7 +60,7 @@ function post(port: number, path: string, body: string): Promise<{ status: numbe
   });
 }
 
-export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
+export async function benchLatency(ctx: BenchContext, rates: number[] = E2E_RATES): Promise<LatencyFigures[]> {
   const suffix = uniqueSuffix().replace('_', '-');
   const topic = `bench-lab-d-e2e-${suffix}`;
   const groupId = `bench-lab-d-e2e-${suffix}`;
@@ -106,8 +114,8 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
     }
     await waitUntil(() => joined.size >= 2 && loggedAt.size >= 1, 60_000, 'notifiers joined and consuming', 100);
 
-    // warm-up: 2 s at the target rate, not measured
     const run = async (
+      rate: number,
       count: number,
       record: boolean,
     ): Promise<{ ok: Map<number, number>; http: number[]; failed: number }> => {
@@ -118,7 +126,7 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
       const wallStart = Date.now();
       const inflight: Promise<void>[] = [];
       for (let i = 0; i < count; i++) {
-        const due = start + (i * 1000) / RATE_PER_SEC;
+        const due = start + (i * 1000) / rate;
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         inflight.push(
@@ -145,50 +153,57 @@ export async function benchLatency(ctx: BenchContext): Promise<LatencyFigures> {
       }
       await Promise.all(inflight);
       if (record)
-        ctx.log(`e2e: ${count} creates sent in ${((performance.now() - start) / 1000).toFixed(1)} s, ${failed} failed`);
+        ctx.log(
+          `e2e ${rate}/s: ${count} creates sent in ${((performance.now() - start) / 1000).toFixed(1)} s, ${failed} failed`,
+        );
       return { ok, http, failed };
     };
-    const warm = await run(RATE_PER_SEC * 2, false);
-    await waitUntil(() => [...warm.ok.keys()].every((id) => loggedAt.has(id)), 30_000, 'warm-up events logged', 50);
+    const figures: LatencyFigures[] = [];
+    for (const rate of rates) {
+      // warm-up: 2 s at the rate, not measured
+      const warm = await run(rate, rate * 2, false);
+      await waitUntil(() => [...warm.ok.keys()].every((id) => loggedAt.has(id)), 30_000, 'warm-up events logged', 50);
 
-    const measured = await run(RATE_PER_SEC * DURATION_SEC, true);
-    const ids = [...measured.ok.keys()];
-    await waitUntil(
-      () => ids.every((id) => loggedAt.has(id)),
-      60_000,
-      'every measured order logged as awaiting payment',
-      50,
-    ).catch((err: unknown) => ctx.log(`e2e: ${(err as Error).message}`));
-    const latencies: number[] = [];
-    const commitToLog: number[] = [];
-    let missing = 0;
-    for (const [id, okAt] of measured.ok) {
-      const logged = loggedAt.get(id);
-      if (!logged) {
-        missing++;
-        continue;
+      const measured = await run(rate, rate * DURATION_SEC, true);
+      const ids = [...measured.ok.keys()];
+      await waitUntil(
+        () => ids.every((id) => loggedAt.has(id)),
+        60_000,
+        'every measured order logged as awaiting payment',
+        50,
+      ).catch((err: unknown) => ctx.log(`e2e: ${(err as Error).message}`));
+      const latencies: number[] = [];
+      const commitToLog: number[] = [];
+      let missing = 0;
+      for (const [id, okAt] of measured.ok) {
+        const logged = loggedAt.get(id);
+        if (!logged) {
+          missing++;
+          continue;
+        }
+        latencies.push(logged.at - okAt);
+        commitToLog.push(logged.latency);
       }
-      latencies.push(logged.at - okAt);
-      commitToLog.push(logged.latency);
+      latencies.sort((a, b) => a - b);
+      commitToLog.sort((a, b) => a - b);
+      const http = measured.http.sort((a, b) => a - b);
+      figures.push({
+        ratePerSec: rate,
+        durationSec: DURATION_SEC,
+        orders: measured.ok.size,
+        failedRequests: measured.failed,
+        missing,
+        p50Ms: percentile(latencies, 50),
+        p95Ms: percentile(latencies, 95),
+        p99Ms: percentile(latencies, 99),
+        maxMs: latencies[latencies.length - 1] ?? Number.NaN,
+        httpP50Ms: percentile(http, 50),
+        httpP99Ms: percentile(http, 99),
+        commitToLogP50Ms: percentile(commitToLog, 50),
+        commitToLogP99Ms: percentile(commitToLog, 99),
+      });
     }
-    latencies.sort((a, b) => a - b);
-    commitToLog.sort((a, b) => a - b);
-    const http = measured.http.sort((a, b) => a - b);
-    return {
-      ratePerSec: RATE_PER_SEC,
-      durationSec: DURATION_SEC,
-      orders: measured.ok.size,
-      failedRequests: measured.failed,
-      missing,
-      p50Ms: percentile(latencies, 50),
-      p95Ms: percentile(latencies, 95),
-      p99Ms: percentile(latencies, 99),
-      maxMs: latencies[latencies.length - 1] ?? Number.NaN,
-      httpP50Ms: percentile(http, 50),
-      httpP99Ms: percentile(http, 99),
-      commitToLogP50Ms: percentile(commitToLog, 50),
-      commitToLogP99Ms: percentile(commitToLog, 99),
-    };
+    return figures;
   } finally {
     await Promise.allSettled(children.map((c) => c.stop()));
     agent.destroy();

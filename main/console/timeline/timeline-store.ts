@@ -202,6 +202,24 @@ export function numericId(id: string): number {
   return v;
 }
 
+/** Names by a small number each (the index of its first appearance), for typed arrays that refer to them. */
+function createInterner(initial: string[]): { names: readonly string[]; of: (name: string) => number } {
+  const names = [...initial];
+  const index = new Map(names.map((name, i) => [name, i]));
+  return {
+    names,
+    of: (name) => {
+      let i = index.get(name);
+      if (i === undefined) {
+        i = names.length;
+        names.push(name);
+        index.set(name, i);
+      }
+      return i;
+    },
+  };
+}
+
 export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
   const lab = opts.lab;
   const { direct: DIRECT, reachable: REACHABLE, index: STATUS_INDEX } = statusGraph(lab);
@@ -249,17 +267,9 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
   const slotOf = (h: number) => h % cap;
   const alive = (h: number) => seqAt[h % cap] === h;
 
-  const topicNames: string[] = [''];
-  const topicIndex = new Map<string, number>([['', 0]]);
-  const topicOf = (name: string): number => {
-    let i = topicIndex.get(name);
-    if (i === undefined) {
-      i = topicNames.length;
-      topicNames.push(name);
-      topicIndex.set(name, i);
-    }
-    return i;
-  };
+  const topicTable = createInterner(['']);
+  const topicNames = topicTable.names;
+  const topicOf = topicTable.of;
 
   /** Numeric ids (order numbers) by number: no string per record or entity. Every other id by string. */
   const byNum = createSlotTable(cap);
@@ -554,18 +564,9 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     return out;
   };
 
-  const actorNames: string[] = [];
-  const actorIndex = new Map<string, number>();
-  const internActor = (name: string | null): number => {
-    if (name === null) return -1;
-    let i = actorIndex.get(name);
-    if (i === undefined) {
-      i = actorNames.length;
-      actorNames.push(name);
-      actorIndex.set(name, i);
-    }
-    return i;
-  };
+  const actorTable = createInterner([]);
+  const actorNames = actorTable.names;
+  const internActor = (name: string | null): number => (name === null ? -1 : actorTable.of(name));
   /** the handled fact at index i of an entity's packed list */
   const handledFact = (s: number, q: number[], i: number): TimelineFact => ({
     step: handledStep ?? 'handled',

@@ -43,6 +43,27 @@ describe('App', () => {
     expect(tabs()).toEqual(['stack', 'system', 'timeline']);
   });
 
+  it('keeps what a view holds when the first lab arrives, and starts it afresh when the lab is switched', () => {
+    useLabsStore.setState({ labs: [], lab: null }); // console:info has not come yet
+    const client = createFakeClient({
+      'faults:list': () => ({ faults: [] }),
+      'profiles:list': () => ({ profiles: [], connected: null, secretStore: 'file' }),
+    });
+    render(
+      <ClientProvider client={client}>
+        <App />
+      </ClientProvider>,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Connect…' }));
+    expect(screen.getByRole('dialog', { name: 'Connect to a cluster' })).toBeTruthy();
+    act(() => useLabsStore.getState().applyInfo(info()));
+    expect(screen.getByTestId('lab-summary').textContent).toBe('orders, outbox, notifiers');
+    expect(screen.getByRole('dialog', { name: 'Connect to a cluster' })).toBeTruthy();
+    act(() => useLabsStore.getState().applySelected(LAB_X.id));
+    expect(screen.getByTestId('view-stack')).toBeTruthy();
+    expect(screen.queryByRole('dialog', { name: 'Connect to a cluster' })).toBeNull();
+  });
+
   it('switches the lab from the picker with labs:select, and falls back to a view the new lab offers', async () => {
     const client = createFakeClient({
       'faults:list': () => ({ faults: [] }),

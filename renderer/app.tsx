@@ -101,6 +101,12 @@ export function App({ initialView = 'stack' }: { initialView?: ViewId }) {
   );
   const chosen = nav.view;
   const lab = useLab();
+  // A lab switch starts the view afresh (its key changes); the first lab arriving does not: a view opened while the
+  // labs were still loading keeps what it holds (CI: a Connect dialog opened then was gone when console:info came).
+  const labId = lab?.id ?? null;
+  const [switches, setSwitches] = useState({ lab: labId, count: 0 });
+  if (switches.lab !== labId)
+    setSwitches({ lab: labId, count: switches.lab === null ? switches.count : switches.count + 1 });
   const offered = viewsOf(lab).filter((v) => VIEWS[v] !== undefined);
   // a view the selected lab does not offer (after a switch) falls back to its first one
   const view = offered.includes(chosen) ? chosen : (offered[0] ?? 'stack');
@@ -151,7 +157,7 @@ export function App({ initialView = 'stack' }: { initialView?: ViewId }) {
       <main className="main" role="tabpanel" id={`panel-${view}`} aria-labelledby={`tab-${view}`}>
         <Notices />
         <NavigationProvider navigate={navigate} focus={view === chosen ? nav.focus : null}>
-          <View key={`${lab?.id ?? ''}#${nav.opened}`} />
+          <View key={`${switches.count}#${nav.opened}`} />
         </NavigationProvider>
       </main>
     </div>

@@ -57,6 +57,18 @@ describe('bindConsole', () => {
     expect([...stores.timeline.getState().byId.keys()]).toEqual(['6', '7', '8']);
   });
 
+  it('names the labs as soon as console:info answers, while stack:status is still probing', async () => {
+    const client = createFakeClient({
+      'console:info': () => info(),
+      'stack:status': () => new Promise(() => undefined), // still probing when the test ends
+    });
+    const stores = makeStores();
+    binding = bindConsole(client, stores);
+    await flush();
+    expect(stores.labs.getState().lab).toBe('lab-d');
+    expect(stores.labs.getState().labs.map((l) => l.id)).toEqual(['lab-d', LAB_X.id]);
+  });
+
   it('mirrors RabbitMQ: the snapshot at start, diffs after, the snapshot again after a gap', async () => {
     let snapshots = 0;
     const client = createFakeClient({

@@ -157,14 +157,14 @@ export function bindConsole(client: ConsoleClient, stores: Stores, options: Bind
 
   const resync = async () => {
     const ticket = stores.stack.getState().askStatus();
-    const [info, status, services, load, history] = await Promise.all([
-      call('console:info', {}),
+    // the labs as soon as they are known: the other answers can take seconds (stack:status probes every server)
+    const [, status, services, load, history] = await Promise.all([
+      call('console:info', {}).then((info) => info && applyInfo(stores, info)),
       call('stack:status', {}),
       call('services:list', {}),
       call('load:status', {}),
       call('outbox:history', {}),
     ]);
-    if (info) applyInfo(stores, info);
     if (status) stores.stack.getState().applyStatus(status, ticket);
     if (services) stores.services.getState().applyList(services.instances);
     if (load) stores.load.getState().applyProgress(load.progress);

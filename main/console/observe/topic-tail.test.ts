@@ -123,6 +123,25 @@ describe('tail buffer', () => {
     timeline.stop();
     tail.stop();
   });
+  it('keeps whole batches while one of their records is among the newest: single-record batches and one bigger than the ring', () => {
+    const tail = createTailBuffer({ capacity: 3 });
+    for (let o = 0; o < 7; o++) tail.ingest('x', o % 2, [msg(o, `k${o}`, `v${o}`)] as never); // 7 batches through a ring of 3
+    expect(tail.page({}).records.map((r) => `${r.partition}@${r.offset}`)).toEqual(['0@6', '1@5', '0@4']);
+    expect(tail.page({ partition: 1 }).records.map((r) => r.offset)).toEqual(['5']);
+    expect(tail.find('x', { partition: 0, offset: '6' })?.value?.toString()).toBe('v6');
+    expect(tail.find('x', { partition: 1, offset: '3' })).toBeUndefined(); // out of the ring
+    tail.ingest('y', 0, [10, 11, 12, 13, 14].map((o) => msg(o, 'k', `{"n":${o}}`)) as never); // 5 records > 3
+    expect(tail.ingested).toBe(12);
+    expect(tail.page({}).records.map((r) => r.offset)).toEqual(['14', '13', '12']);
+    expect(tail.page({ before: 10 }).records.map((r) => r.idx)).toEqual([9]);
+    expect(tail.find('y')?.offset).toBe('14');
+    expect(tail.find('y', { partition: 0, offset: '11' })).toBeUndefined();
+    expect(tail.find('x')).toBeUndefined(); // every x record has left
+    tail.ingest('x', 0, [msg(20, 'a', '{}'), msg(21, 'b', 'not json')] as never);
+    expect(tail.page({}).records.map((r) => `${r.topic}@${r.offset}`)).toEqual(['x@21', 'x@20', 'y@14']);
+    expect(tail.find('x')?.offset).toBe('20'); // the newest keyed record whose value is a JSON object
+    tail.stop();
+  });
 });
 
 describe('plainDecimal', () => {

@@ -81,48 +81,63 @@ export function plainDecimal(s: string): number {
   return split === 0 ? low : high * 1e9 + low;
 }
 
+type Messages = EachBatchPayload['batch']['messages'];
+
 /**
- * The ring is a set of parallel arrays (no object per record of its own): offsets and timestamps as numbers (read once,
- * for the timeline too), keys and values the bytes kafkajs delivered, decoded only when shown. They are slices of the
- * fetch responses, so the ring pins the responses its newest records came from (a few MB for 10 000 records), never
- * more. (Keeping a response's ArrayBuffer with offsets instead of the slices was tried: reading each slice's `buffer`
- * and `byteOffset` cost more than the slices' survival did.)
+ * The ring keeps the fetch batches themselves, not a copy of each record: per batch its topic, partition, the idx of
+ * its first record and the messages array kafkajs delivered, for as long as one of its records is among the newest
+ * `capacity`. A record's fields are read from its message only when it is shown (a page, a push, a find), so the ring
+ * costs nothing per record. (Copying each record's offset, timestamp, key and value into parallel arrays was most of
+ * the ring's cost: about 100 ns a record.) It pins the messages of the batches it keeps: `capacity` records and at most
+ * one batch more.
  */
 export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
   const capacity = Math.max(1, opts.capacity ?? 10_000);
   const keySetCap = opts.keySetCap ?? 50_000;
   const batchMs = Math.min(100, Math.max(16, opts.batchMs ?? 50));
-  const topics: string[] = new Array<string>(capacity).fill('');
-  const partitions = new Int32Array(capacity);
-  const offsets = new Float64Array(capacity);
-  /** the offset strings that `String(offsets[slot])` would not give back (none from a real broker), by slot */
-  const offsetText = new Map<number, string>();
-  const timestamps = new Float64Array(capacity);
-  const keyView: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
-  const valueView: (Buffer | null)[] = new Array<Buffer | null>(capacity).fill(null);
+  // the kept batches, by their number % capacity: each holds one of the newest `capacity` records, so they are fewer
+  const batchTopic: string[] = new Array<string>(capacity).fill('');
+  const batchPartition = new Int32Array(capacity);
+  /** the idx of the batch's first record */
+  const batchStart = new Float64Array(capacity);
+  const batchMessages: (Messages | undefined)[] = new Array<Messages | undefined>(capacity).fill(undefined);
+  /** the number of the oldest kept batch, and of the next one */
+  let oldestBatch = 0;
+  let nextBatch = 0;
   let next = 0; // idx of the next record
-  /** next % capacity, kept as a wrapping counter (no division per record) */
-  let nextSlot = 0;
   /** the first idx not pushed yet */
   let pushedUpTo = 0;
   /** topic → per partition: the keys seen (bounded) and the count carried over from cleared sets */
   const keys = new Map<string, { set: Set<string>; carried: number }[]>();
   let seq = 0;
 
-  const keyAt = (slot: number): Buffer | null => keyView[slot] ?? null;
-  const valueAt = (slot: number): Buffer | null => valueView[slot] ?? null;
-  const offsetAt = (slot: number): string =>
-    (offsetText.size > 0 ? offsetText.get(slot) : undefined) ?? String(offsets[slot]);
+  /** the kept batch that holds record idx (one of the newest `capacity`) */
+  const batchOf = (idx: number): number => {
+    let lo = oldestBatch;
+    let hi = nextBatch - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (batchStart[mid % capacity]! <= idx) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
 
-  const record = (idx: number): TailRecord => {
-    const slot = idx % capacity;
-    const key = keyAt(slot);
-    const value = valueAt(slot);
+  const timestampOf = (m: Messages[number]): number => {
+    const t = plainDecimal(m.timestamp);
+    return t >= 0 ? t : +m.timestamp;
+  };
+
+  const toRecord = (idx: number, b: number): TailRecord => {
+    const slot = b % capacity;
+    const m = batchMessages[slot]![idx - batchStart[slot]!]!;
+    const key = m.key ?? null;
+    const value = m.value ?? null;
     return {
       idx,
-      topic: topics[slot]!,
-      partition: partitions[slot]!,
-      offset: offsetAt(slot),
+      topic: batchTopic[slot]!,
+      partition: batchPartition[slot]!,
+      offset: m.offset,
       key: key === null ? null : key.toString('utf8'),
       value:
         value === null
@@ -130,7 +145,7 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
           : value.length > VALUE_MAX
             ? `${value.subarray(0, VALUE_MAX).toString('utf8')}…`
             : value.toString('utf8'),
-      timestamp: timestamps[slot]!,
+      timestamp: timestampOf(m),
     };
   };
 
@@ -140,7 +155,11 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     pushedUpTo = next;
     if (opts.onBatch === undefined || (opts.wantBatches !== undefined && !opts.wantBatches())) return;
     const out: TailRecord[] = [];
-    for (let i = from; i < next; i++) out.push(record(i));
+    let b = from < next ? batchOf(from) : 0;
+    for (let i = from; i < next; i++) {
+      while (b + 1 < nextBatch && batchStart[(b + 1) % capacity]! <= i) b++;
+      out.push(toRecord(i, b));
+    }
     seq += 1;
     opts.onBatch(seq, out, dropped);
   };
@@ -170,55 +189,71 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
     k.set.add(key);
   };
 
-  const put = (
+  /** Keeps a batch of n > 0 records: drops the batches that then hold none of the newest `capacity`, first. */
+  const keep = (topic: string, partition: number, messages: Messages, n: number) => {
+    const oldest = next + n - capacity;
+    while (oldestBatch < nextBatch) {
+      const slot = oldestBatch % capacity;
+      if (batchStart[slot]! + batchMessages[slot]!.length > oldest) break;
+      batchMessages[slot] = undefined;
+      batchTopic[slot] = '';
+      oldestBatch += 1;
+    }
+    const slot = nextBatch % capacity;
+    batchTopic[slot] = topic;
+    batchPartition[slot] = partition;
+    batchStart[slot] = next;
+    batchMessages[slot] = messages;
+    nextBatch += 1;
+    next += n;
+  };
+
+  /** the timeline's part of a batch: each record's offset (the first + its place when `first` ≥ 0) and timestamp */
+  const toTimeline = (
+    timeline: TimelineStore,
     topic: string,
     partition: number,
-    m: EachBatchPayload['batch']['messages'][number],
-    /** the record's offset when the caller knows it (−1: read it from the record) */
-    known: number,
-    timeline: TimelineStore | undefined,
+    messages: Messages,
+    first: number,
     counter: { set: Set<string>; carried: number },
   ) => {
-    const slot = nextSlot;
-    nextSlot = slot + 1 === capacity ? 0 : slot + 1;
-    const key = m.key ?? null;
-    const value = m.value ?? null;
-    let offset = known >= 0 ? known : plainDecimal(m.offset);
-    if (offset < 0) {
-      offset = +m.offset;
-      offsetText.set(slot, m.offset);
-    } else if (offsetText.size > 0) offsetText.delete(slot);
-    let timestamp = plainDecimal(m.timestamp);
-    if (timestamp < 0) timestamp = +m.timestamp;
-    topics[slot] = topic;
-    partitions[slot] = partition;
-    offsets[slot] = offset;
-    timestamps[slot] = timestamp;
-    keyView[slot] = key;
-    valueView[slot] = value;
-    next += 1;
-    // entity events are counted by the timeline (one entity per key); other records here
-    if (timeline === undefined || !timeline.ingestRecord(topic, partition, offset, value, timestamp)) {
-      if (key !== null) countKey(counter, key.toString('latin1'));
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      let offset = first >= 0 ? first + i : plainDecimal(m.offset);
+      if (offset < 0) offset = +m.offset;
+      const value = m.value ?? null;
+      // entity events are counted by the timeline (one entity per key); other records here
+      if (!timeline.ingestRecord(topic, partition, offset, value, timestampOf(m)) && m.key != null)
+        countKey(counter, m.key.toString('latin1'));
     }
   };
 
   return {
     ingest(topic, partition, messages) {
+      const n = messages.length;
+      if (n === 0) return;
       const store = opts.timeline?.();
       const timeline = store?.follows(topic) === true ? store : undefined;
       const counter = keyCounter(topic, partition);
-      // A batch whose first and last offsets are as far apart as its length has every offset in between, in order (a
-      // partition's offsets only grow): each record's offset is then the first + its place, without reading its string.
-      const n = messages.length;
-      const first = n === 0 ? -1 : plainDecimal(messages[0]!.offset);
-      const dense = first >= 0 && plainDecimal(messages[n - 1]!.offset) === first + n - 1;
-      // one timeline batch per fetch batch: each entity it touches is checked and queued for a push once
-      timeline?.beginBatch();
-      try {
-        for (let i = 0; i < n; i++) put(topic, partition, messages[i]!, dense ? first + i : -1, timeline, counter);
-      } finally {
-        timeline?.endBatch();
+      keep(topic, partition, messages, n);
+      if (timeline === undefined) {
+        for (let i = 0; i < n; i++) {
+          const key = messages[i]!.key;
+          if (key != null) countKey(counter, key.toString('latin1'));
+        }
+      } else {
+        // A batch whose first and last offsets are as far apart as its length has every offset in between, in order
+        // (a partition's offsets only grow): each record's offset is then the first + its place, without reading its
+        // string.
+        const first = plainDecimal(messages[0]!.offset);
+        const dense = first >= 0 && plainDecimal(messages[n - 1]!.offset) === first + n - 1;
+        // one timeline batch per fetch batch: each entity it touches is checked and queued for a push once
+        timeline.beginBatch();
+        try {
+          toTimeline(timeline, topic, partition, messages, dense ? first : -1, counter);
+        } finally {
+          timeline.endBatch();
+        }
       }
       if (timer.stopped || opts.onBatch === undefined) pushedUpTo = next;
       else if (next > pushedUpTo) timer.schedule();
@@ -227,26 +262,32 @@ export function createTailBuffer(opts: TailBufferOptions): TailBuffer {
       const records: TailRecord[] = [];
       const oldest = Math.max(0, next - capacity);
       let i = Math.min(before ?? next, next) - 1;
+      let b = i >= oldest ? batchOf(i) : 0;
       for (; i >= oldest && records.length < limit; i--) {
-        const slot = i % capacity;
-        if (topic !== undefined && topics[slot] !== topic) continue;
-        if (partition !== undefined && partitions[slot] !== partition) continue;
-        if (key !== undefined && keyAt(slot)?.toString('utf8') !== key) continue;
-        records.push(record(i));
+        while (batchStart[b % capacity]! > i) b--;
+        const slot = b % capacity;
+        if (topic !== undefined && batchTopic[slot] !== topic) continue;
+        if (partition !== undefined && batchPartition[slot] !== partition) continue;
+        if (key !== undefined && batchMessages[slot]![i - batchStart[slot]!]!.key?.toString('utf8') !== key) continue;
+        records.push(toRecord(i, b));
       }
       return { records, nextBefore: i >= oldest && records.length > 0 ? records.at(-1)!.idx : null };
     },
     find(topic, source) {
       const oldest = Math.max(0, next - capacity);
-      for (let i = next - 1; i >= oldest; i--) {
-        const slot = i % capacity;
-        if (topics[slot] !== topic) continue;
-        if (source !== undefined && (partitions[slot] !== source.partition || offsetAt(slot) !== source.offset))
-          continue;
-        const key = keyAt(slot);
-        const value = valueAt(slot);
-        if (source === undefined && (key === null || !looksLikeJsonObject(value))) continue; // the newest keyed event
-        return { key, value, partition: partitions[slot]!, offset: offsetAt(slot) };
+      for (let b = nextBatch - 1; b >= oldestBatch; b--) {
+        const slot = b % capacity;
+        if (batchTopic[slot] !== topic || (source !== undefined && batchPartition[slot] !== source.partition)) continue;
+        const messages = batchMessages[slot]!;
+        const start = batchStart[slot]!;
+        for (let j = messages.length - 1; j >= 0 && start + j >= oldest; j--) {
+          const m = messages[j]!;
+          if (source !== undefined && m.offset !== source.offset) continue;
+          const key = m.key ?? null;
+          const value = m.value ?? null;
+          if (source === undefined && (key === null || !looksLikeJsonObject(value))) continue; // the newest keyed event
+          return { key, value, partition: batchPartition[slot]!, offset: m.offset };
+        }
       }
       return undefined;
     },

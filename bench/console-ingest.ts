@@ -1,10 +1,13 @@
 // The console's benchmarks (suite "console"):
-// - ingest: records/s that the tail + timeline store absorb from an order-events topic pre-filled with 200 000 records,
-//   against a bare kafkajs consumer (same consumer settings, no work) reading the same records in the same run; ratio.
-//   Goal ≥ 0.8, by wall time and by CPU time. Each side reads in a process of its own (bench/console-ingest-reader.ts),
-//   as the console's tail runs in the console's process: in one process each side's JIT and heap state leaked into the
-//   other's figures. After CONSOLE_BENCH_WARMUP warm-up rounds (default 3, not counted), each round reads the topic with
-//   both, the side that goes first alternating; the report gives the median of the per-round ratios with their spread.
+// - ingest: records/s that the tail + timeline store absorb from an order-events topic, against a bare kafkajs consumer
+//   (same consumer settings, no work) reading the same records in the same run; ratio. Goal ≥ 0.8, by wall time and by
+//   CPU time. Each side reads in a process of its own (bench/console-ingest-reader.ts), as the console's tail runs in the
+//   console's process: in one process each side's JIT and heap state leaked into the other's figures. Each side lives
+//   for the whole run, as the console's tail and store live for the console's: paused between reads, it reads each
+//   round's 200 000 new records (new orders), so the store is full (its 100 000-entity cap) from the third round on and
+//   every new order evicts the oldest, as in a console that has run for a while. After CONSOLE_BENCH_WARMUP warm-up
+//   rounds (default 3, not counted), each round's side that reads first alternates; the report gives the median of the
+//   per-round ratios with their spread.
 // - memory: RSS of a process that ingests 1 000 000 events through the same tail → timeline path with the 100 000-entity
 //   cap (bench/console-memory.ts, its own process so that Kafka's client buffers do not count). Goal < 300 MB.
 // Standalone: `KAFKA_BROKERS=127.0.0.1:9092 node --expose-gc --import tsx bench/console-ingest.ts` writes
@@ -14,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type ConsumerConfig } from 'kafkajs';
 import { createTailBuffer, createTopicTail, type TailBuffer } from '../main/console/observe/topic-tail.js';
 import { createLabD } from '../main/console/labs/lab-d/index.js';
 import { timelineLabOf } from '../main/console/labs/timeline-lab.js';
@@ -37,26 +40,34 @@ function kafkaFor(brokers: string[]): Kafka {
   return new Kafka({ clientId: 'console-bench', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 }
 
-/** Creates the topic (2 partitions) with the bench's RECORDS order events; returns RECORDS. */
-export async function prefillIngestTopic(kafka: Kafka, topic: string, log: (l: string) => void): Promise<number> {
+/** Creates the topic (2 partitions), empty. */
+export async function createIngestTopic(kafka: Kafka, topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
   await admin.disconnect();
+}
+
+/**
+ * Appends the bench's RECORDS order events for round `round` (0, 1, …): four per order, orders numbered on from the
+ * previous rounds', so that each round's entities are new to a store that has read the earlier rounds. Returns RECORDS.
+ */
+export async function appendIngestRecords(kafka: Kafka, topic: string, round: number): Promise<number> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const base = Date.now();
+  const firstOrder = 1 + round * Math.ceil(RECORDS / 4);
   for (let start = 0; start < RECORDS; start += 10_000) {
     const messages = [];
     for (let i = start; i < Math.min(RECORDS, start + 10_000); i++) {
-      const orderId = 1 + Math.floor(i / 4);
+      const orderId = firstOrder + Math.floor(i / 4);
       const status = STATUSES[i % 4]!;
       const value = JSON.stringify({
         order_id: orderId,
         status: status === 'cancelled' ? 'paid' : status,
         moment: new Date(base + i).toISOString(),
         user_id: '1000',
-        event_id: `e${i}`,
+        event_id: `e${round}-${i}`,
         source: 'loms',
       });
       messages.push({ key: String(orderId), value });
@@ -64,30 +75,94 @@ export async function prefillIngestTopic(kafka: Kafka, topic: string, log: (l: s
     await producer.send({ topic, acks: 1, messages });
   }
   await producer.disconnect();
+  return RECORDS;
+}
+
+/** Creates the topic with one round of the bench's records (the profiling harnesses); returns RECORDS. */
+export async function prefillIngestTopic(kafka: Kafka, topic: string, log: (l: string) => void): Promise<number> {
+  await createIngestTopic(kafka, topic);
+  await appendIngestRecords(kafka, topic, 0);
   log(`console bench: ${RECORDS} records in ${topic}`);
   return RECORDS;
 }
 
-/** One read of the whole topic by the bare consumer or the console's tail + timeline. */
-export function benchIngestRound(
+/**
+ * One side of the bench, kept for the whole run as the console keeps its tail: a bare kafkajs consumer, or the console's
+ * tail with the timeline store behind it (and a subscriber for the batched pushes). It subscribes from the topic's start
+ * and is paused between reads; each read resumes it, takes the records appended since the last one, and pauses it
+ * again. (A side made new for each read paid for its code again: V8 dropped the previous read's optimised code with
+ * its objects and compiled it again during the read, 50 to 100 ms of the console's CPU a read that its long-lived
+ * tail does not pay.)
+ */
+export interface IngestSide {
+  /** Resumes, reads the next `records` records, pauses: the times from the first record delivered to the last. */
+  read(records: number): Promise<Timing & { entities?: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startIngestSide(
   kafka: Kafka,
   topic: string,
   mode: 'bare' | 'console',
   style: 'eachBatch' | 'eachMessage' = 'eachBatch',
-): Promise<Timing> {
-  return mode === 'bare' ? bare(kafka, topic, style) : console_(kafka, topic);
+): Promise<IngestSide> {
+  let count = 0;
+  let target = Infinity;
+  let first = 0;
+  let cpu0 = process.cpuUsage();
+  let done: ((t: Timing) => void) | undefined;
+  /** k records delivered (the first of a read starts its clocks) */
+  const delivered = (k: number) => {
+    if (first === 0 && done !== undefined) {
+      first = performance.now();
+      cpu0 = process.cpuUsage();
+    }
+    count += k;
+    if (count >= target && done !== undefined) {
+      const d = done;
+      done = undefined;
+      d(timing(first, cpu0));
+    }
+  };
+  const sides = mode === 'bare' ? await bare(kafka, topic, style, delivered) : await console_(kafka, topic, delivered);
+  const topics = [{ topic }];
+  sides.consumer().pause(topics);
+  return {
+    async read(records) {
+      target = count + records;
+      first = 0;
+      const finished = new Promise<Timing>((resolve) => (done = resolve));
+      sides.consumer().resume(topics);
+      const t = await withDeadline(finished, 300_000, `${mode} side`);
+      sides.consumer().pause(topics);
+      return { ...t, ...(sides.entities === undefined ? {} : { entities: sides.entities() }) };
+    },
+    stop: () => sides.stop(),
+  };
 }
 
-/** A side's reader process (bench/console-ingest-reader.ts): one read of the topic per `read()`. */
+/** A side's consumer, running: `delivered(k)` for each k records it is given. */
+interface Running {
+  consumer(): Consumer;
+  entities?: () => number;
+  stop(): Promise<void>;
+}
+
+/** A side's reader process (bench/console-ingest-reader.ts): `read(n)` reads the next n records of the topic. */
 interface Reader {
-  read(style?: 'eachBatch' | 'eachMessage'): Promise<Timing & { entities?: number }>;
+  read(records: number): Promise<Timing & { entities?: number }>;
   stop(): void;
 }
 
-async function startReader(mode: 'bare' | 'console', topic: string, brokers: string[]): Promise<Reader> {
+async function startReader(
+  mode: 'bare' | 'console',
+  style: 'eachBatch' | 'eachMessage',
+  topic: string,
+  brokers: string[],
+): Promise<Reader> {
   const child: ChildProcess = fork(
     path.join(ROOT, 'bench', 'console-ingest-reader.ts'),
-    [mode, topic, brokers.join(',')],
+    [mode, style, topic, brokers.join(',')],
     {
       cwd: ROOT,
       // CONSOLE_BENCH_NODE_FLAGS: more V8 flags for both readers while profiling (e.g. --trace-gc, --cpu-prof)
@@ -113,11 +188,11 @@ async function startReader(mode: 'bare' | 'console', topic: string, brokers: str
   child.on('exit', (code) => pending?.reject(new Error(`${mode} reader exited (${code ?? 'signal'})`)));
   await withDeadline(started, 60_000, `${mode} reader start`);
   return {
-    read(style) {
+    read(records) {
       return withDeadline(
         new Promise<Timing & { entities?: number }>((resolve, reject) => {
           pending = { resolve, reject };
-          child.send({ style });
+          child.send({ records });
         }),
         300_000,
         `${mode} reader`,
@@ -131,7 +206,7 @@ async function startReader(mode: 'bare' | 'console', topic: string, brokers: str
   };
 }
 
-/** The bare consumer: the tail's consumer settings, no work per record. Milliseconds from the first record to the last. */
+/** The timing of a read. */
 interface Timing {
   /** wall time from the first record to the last */
   ms: number;
@@ -144,7 +219,13 @@ function timing(first: number, cpu0: NodeJS.CpuUsage): Timing {
   return { ms: performance.now() - first, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-async function bare(kafka: Kafka, topic: string, style: 'eachBatch' | 'eachMessage' = 'eachBatch'): Promise<Timing> {
+/** The bare consumer: the tail's consumer settings, no work per record. */
+async function bare(
+  kafka: Kafka,
+  topic: string,
+  style: 'eachBatch' | 'eachMessage',
+  delivered: (k: number) => void,
+): Promise<Running> {
   const consumer = kafka.consumer({
     groupId: `console-bench-bare-${Math.random().toString(36).slice(2)}`,
     allowAutoTopicCreation: false,
@@ -153,29 +234,16 @@ async function bare(kafka: Kafka, topic: string, style: 'eachBatch' | 'eachMessa
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxWaitTimeInMs: 200,
   });
-  let count = 0;
-  let first = 0;
-  let cpu0 = process.cpuUsage();
-  let done!: (r: Timing) => void;
-  const finished = new Promise<Timing>((resolve) => (done = resolve));
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const start = () => {
-    if (first === 0) {
-      first = performance.now();
-      cpu0 = process.cpuUsage();
-    }
-  };
   await consumer.run(
     style === 'eachBatch'
       ? {
           autoCommit: false,
           partitionsConsumedConcurrently: 4,
           eachBatch: async (payload) => {
-            start();
-            count += payload.batch.messages.length;
+            delivered(payload.batch.messages.length);
             await payload.heartbeat();
-            if (count >= RECORDS) done(timing(first, cpu0));
           },
         }
       : {
@@ -183,40 +251,27 @@ async function bare(kafka: Kafka, topic: string, style: 'eachBatch' | 'eachMessa
           autoCommit: false,
           partitionsConsumedConcurrently: 4,
           eachMessage: () => {
-            start();
-            count += 1;
-            if (count >= RECORDS) done(timing(first, cpu0));
+            delivered(1);
             return Promise.resolve();
           },
         },
   );
-  const t = await withDeadline(finished, 300_000, 'bare consumer');
-  await consumer.disconnect();
-  return t;
+  return { consumer: () => consumer, stop: () => consumer.disconnect() };
 }
 
 /** The console's tail with the timeline store behind it (and a subscriber for the batched pushes). */
-async function console_(kafka: Kafka, topic: string): Promise<Timing & { entities: number; batches: number }> {
-  let batches = 0;
+async function console_(kafka: Kafka, topic: string, delivered: (k: number) => void): Promise<Running> {
   const timeline = createTimelineStore({
     lab: timelineLabOf(createLabD({ EVENTSCOPE_ORDER_TOPIC: topic })),
     cap: 100_000,
     batchMs: 50,
-    onBatch: () => void (batches += 1),
+    onBatch: () => undefined,
   });
-  let first = 0;
-  let cpu0 = process.cpuUsage();
-  let done!: (r: Timing) => void;
-  const finished = new Promise<Timing>((resolve) => (done = resolve));
-  const buffer = createTailBuffer({ timeline: () => timeline, onBatch: () => void (batches += 1) });
+  const buffer = createTailBuffer({ timeline: () => timeline, onBatch: () => undefined });
   const counting: TailBuffer = {
     ingest: (t, p, messages) => {
-      if (first === 0) {
-        first = performance.now();
-        cpu0 = process.cpuUsage();
-      }
       buffer.ingest(t, p, messages);
-      if (buffer.ingested >= RECORDS) done(timing(first, cpu0));
+      delivered(messages.length);
     },
     page: (q) => buffer.page(q),
     find: (t, source) => buffer.find(t, source),
@@ -226,18 +281,27 @@ async function console_(kafka: Kafka, topic: string): Promise<Timing & { entitie
     },
     stop: () => buffer.stop(),
   };
+  // the tail makes its own consumer: the bench keeps a hold of it to pause and resume it
+  let consumer: Consumer | undefined;
+  const holding = Object.create(kafka, {
+    consumer: { value: (config: ConsumerConfig) => (consumer = kafka.consumer(config)) },
+  }) as Kafka;
   const tail = createTopicTail({
-    kafka,
+    kafka: holding,
     groupId: `eventscope-observer-bench-${Math.random().toString(36).slice(2)}`,
     buffer: counting,
     logger: createLogger({ name: 'bench', level: 'silent' }),
   });
   await tail.follow([topic]);
-  const t = await withDeadline(finished, 300_000, 'console tail');
-  const entities = timeline.size;
-  await tail.stop();
-  timeline.stop();
-  return { ...t, entities, batches };
+  if (consumer === undefined) throw new Error('console side: the tail did not start a consumer');
+  return {
+    consumer: () => consumer!,
+    entities: () => timeline.size,
+    stop: async () => {
+      await tail.stop();
+      timeline.stop();
+    },
+  };
 }
 
 async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -270,7 +334,7 @@ export const consoleBench: BenchSuite = {
   async run(ctx: BenchContext): Promise<BenchReport> {
     const kafka = kafkaFor(ctx.endpoints.kafka.brokers);
     const topic = `bench-console-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-    await prefillIngestTopic(kafka, topic, (line) => ctx.log(line));
+    await createIngestTopic(kafka, topic);
     const bareMs: number[] = [];
     const consoleMs: number[] = [];
     const bareCpuMs: number[] = [];
@@ -284,31 +348,37 @@ export const consoleBench: BenchSuite = {
     try {
       // one process per side, and the eachMessage consumer (context only) in a third, so that it cannot slow the bare one
       const [bareReader, consoleReader, eachMessageReader] = await Promise.all(
-        (['bare', 'console', 'bare'] as const).map((mode) => startReader(mode, topic, brokers)),
+        (
+          [
+            ['bare', 'eachBatch'],
+            ['console', 'eachBatch'],
+            ['bare', 'eachMessage'],
+          ] as const
+        ).map(([mode, style]) => startReader(mode, style, topic, brokers)),
       );
       readers.push(bareReader!, consoleReader!, eachMessageReader!);
-      // the first WARMUP rounds warm both paths up (JIT) and are not counted; then the side that reads first alternates
+      // the first WARMUP rounds warm both paths up (JIT) and are not counted; then the side that reads first alternates.
+      // Each round appends RECORDS new records (new orders) while the sides are paused, and each side reads them.
       for (let round = 0; round < WARMUP + ROUNDS; round++) {
+        await appendIngestRecords(kafka, topic, round);
         const consoleFirst = round % 2 === 1;
         let b: Timing;
         let c: Timing & { entities?: number };
         if (consoleFirst) {
-          c = await consoleReader!.read();
-          b = await bareReader!.read();
+          c = await consoleReader!.read(RECORDS);
+          b = await bareReader!.read(RECORDS);
         } else {
-          b = await bareReader!.read();
-          c = await consoleReader!.read();
+          b = await bareReader!.read(RECORDS);
+          c = await consoleReader!.read(RECORDS);
         }
         entities = c.entities ?? entities;
         ctx.log(
           `console bench round ${round}${round < WARMUP ? ' (warm-up)' : ` (${consoleFirst ? 'console' : 'bare'} first)`}: bare ${Math.round(RECORDS / (b.ms / 1000))} rec/s (cpu ${Math.round(b.cpuMs)} ms), console ${Math.round(RECORDS / (c.ms / 1000))} rec/s (cpu ${Math.round(c.cpuMs)} ms), ratio ${(b.ms / c.ms).toFixed(2)}, by cpu ${(b.cpuMs / c.cpuMs).toFixed(2)}`,
         );
-        if (round < WARMUP) {
-          await eachMessageReader!.read('eachMessage'); // its warm-up
-          continue;
-        }
-        // context only, every other round (it is not part of the ratio)
-        if (round % 2 === 1) eachMessageMs.push((await eachMessageReader!.read('eachMessage')).ms);
+        // context only (not part of the ratio); it reads every round's records too
+        const e = await eachMessageReader!.read(RECORDS);
+        if (round < WARMUP) continue;
+        eachMessageMs.push(e.ms);
         bareMs.push(b.ms);
         consoleMs.push(c.ms);
         bareCpuMs.push(b.cpuMs);

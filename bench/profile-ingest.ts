@@ -1,11 +1,12 @@
-// Profiling harness (not a bench): the console's ingest path alone. Fills a topic with the console bench's records,
-// then reads it N times through the tail + timeline (`console`, default) or with the bare eachBatch consumer (`bare`),
-// with V8's CPU profiler on for the reads only (not the fill), and writes the profile:
+// Profiling harness (not a bench): the console's ingest path alone, in this process. Appends the console bench's records
+// to a topic and reads them, N + 1 times, through one long-lived tail + timeline (`console`, default) or bare eachBatch
+// consumer (`bare`), with V8's CPU profiler on for the last N reads only (not the fills, not the first read), and
+// writes a profile of each read (`<out>-<read>.cpuprofile` when N > 1):
 //   tsx bench/profile-ingest.ts console 3 /tmp/console.cpuprofile && tsx bench/profile-summary.ts /tmp/console.cpuprofile
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { benchIngestRound, prefillIngestTopic } from './console-ingest.js';
+import { appendIngestRecords, createIngestTopic, startIngestSide } from './console-ingest.js';
 
 const mode = (process.argv[2] ?? 'console') as 'console' | 'bare';
 const rounds = Number(process.argv[3] ?? 3);
@@ -17,18 +18,22 @@ const log = (l: string) => process.stderr.write(`${l}\n`);
 const session = new Session();
 session.connect();
 try {
-  const records = await prefillIngestTopic(kafka, topic, log);
-  await benchIngestRound(kafka, topic, mode); // warm-up, not profiled
+  await createIngestTopic(kafka, topic);
+  const side = await startIngestSide(kafka, topic, mode);
+  await side.read(await appendIngestRecords(kafka, topic, 0)); // warm-up, not profiled
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 250 });
-  await session.post('Profiler.start');
-  for (let r = 0; r < rounds; r++) {
-    const t = await benchIngestRound(kafka, topic, mode);
+  for (let r = 1; r <= rounds; r++) {
+    const records = await appendIngestRecords(kafka, topic, r);
+    await session.post('Profiler.start');
+    const t = await side.read(records);
+    const { profile } = await session.post('Profiler.stop');
+    const file = rounds === 1 ? out : out.replace(/(\.cpuprofile)?$/, `-${r}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    log(`profile: ${file}`);
     log(`${mode} round ${r}: ${Math.round(records / (t.ms / 1000))} rec/s, cpu ${Math.round(t.cpuMs)} ms`);
   }
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(out, JSON.stringify(profile));
-  log(`profile: ${out}`);
+  await side.stop();
 } finally {
   session.disconnect();
   const admin = kafka.admin();

@@ -81,18 +81,18 @@ interface Cold {
 }
 
 /**
- * Numeric id → slot, for ids > 0: open addressing over typed arrays (linear probing, at most half full with live
+ * Numeric id → slot, for ids > 0: open addressing over typed arrays (linear probing, at most a quarter full with live
  * entries), no allocation per entry: a Map's insertions were a fifth of the ingest's own time. Ids from a sequence
  * (order numbers) stay near each other: an id's page (its value over 1 024) is scattered over the table by
  * multiplicative hashing, its place within the page is its low bits, so consecutive ids take consecutive cells (a
  * lookup finds its cell in the cache lines the previous ones loaded), and ids with a stride still spread.
  * A deleted entry leaves a tombstone, and the table is rebuilt from its live entries once live entries and tombstones
- * fill three quarters of it. (Deleting by backward shift had to walk the rest of the entry's run, and a page's ids are
+ * fill three quarters of it, so after at least twice `capacity` deletions. (Deleting by backward shift had to walk the rest of the entry's run, and a page's ids are
  * one run of up to 1 024 cells: evicting the store's oldest entity, the first id of its page, cost about 2 µs.)
  */
 export function createSlotTable(capacity: number) {
   let bits = 4;
-  while (1 << bits < capacity * 2) bits++;
+  while (1 << bits < capacity * 4) bits++;
   const size = 1 << bits;
   const mask = size - 1;
   const pageBits = Math.min(10, bits - 2);
@@ -118,17 +118,19 @@ export function createSlotTable(capacity: number) {
     slots[i] = slot;
   };
   const rebuild = () => {
-    const liveKeys: number[] = [];
-    const liveSlots: number[] = [];
-    for (let i = 0; i < size; i++) {
+    let live = 0;
+    for (let i = 0; i < size; i++) if (keys[i]! > 0) live += 1;
+    const liveKeys = new Float64Array(live);
+    const liveSlots = new Int32Array(live);
+    for (let i = 0, k = 0; i < size; i++) {
       if (keys[i]! > 0) {
-        liveKeys.push(keys[i]!);
-        liveSlots.push(slots[i]!);
+        liveKeys[k] = keys[i]!;
+        liveSlots[k++] = slots[i]!;
       }
     }
     keys.fill(EMPTY);
     used = 0;
-    for (let k = 0; k < liveKeys.length; k++) place(liveKeys[k]!, liveSlots[k]!);
+    for (let k = 0; k < live; k++) place(liveKeys[k]!, liveSlots[k]!);
   };
   return {
     get(num: number): number {
@@ -367,13 +369,14 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
   };
   const timer = createFlushTimer(flush, batchMs);
 
+  /** false once stopped (read per touch: a local, not the timer's getter) */
+  let pushing = true;
   const touch = (s: number) => {
-    if (dirtyEpochAt[s] === epoch || timer.stopped) return;
-    timer.schedule();
-    // one push carries at most maxBatch summaries: the rest would be dropped at the flush anyway (bounded memory)
-    if (dirty.length >= maxBatch) return;
+    if (dirtyEpochAt[s] === epoch || !pushing) return;
     dirtyEpochAt[s] = epoch;
-    dirty.push(seqAt[s]!);
+    if (dirty.length === 0) timer.schedule(); // the epoch's first: nothing is scheduled since the last flush
+    // one push carries at most maxBatch summaries: the rest would be dropped at the flush anyway (bounded memory)
+    if (dirty.length < maxBatch) dirty.push(seqAt[s]!);
   };
 
   const evict = (s: number) => {
@@ -385,8 +388,8 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
     cold[s] = undefined;
     evictedSinceFlush += 1;
     evictedTotal += 1;
-    // evicted entities leave the waiting list lazily: compact once they are a third of it
-    if (waitingList.length > waitingCount * 1.5 + 4096)
+    // evicted entities leave the waiting list lazily: compact once they are half of it
+    if (waitingList.length > waitingCount * 2 + 4096)
       waitingList = waitingList.filter((h) => alive(h) && waitingAt[slotOf(h)] === 1);
   };
 
@@ -851,7 +854,10 @@ export function createTimelineStore(opts: TimelineStoreOptions): TimelineStore {
       return evictedTotal;
     },
     flush: () => timer.flushNow(),
-    stop: () => timer.stop(),
+    stop: () => {
+      pushing = false;
+      timer.stop();
+    },
   };
   return store;
 }

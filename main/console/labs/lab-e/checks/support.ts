@@ -412,14 +412,16 @@ export class CrewCache {
 
   /** one more account of the crew's console, signed up and logged in (tasks knows it once this resolves) */
   async extra(ctx: CheckContext, deps: LabECheckDeps, role: Role): Promise<Account> {
+    const before = await endOffsets(ctx.kafka(), [deps.topics.accountsStream]);
     const a = await signup(deps, `eventscope-check-${this.id}-${role}-${randomUUID().slice(0, 8)}@popug.check`, role);
-    await waitConsumed(ctx, deps.groups.tasks, [deps.topics.accountsStream, deps.topics.accounts], 15_000);
+    await tasksKnowAccounts(ctx, deps, before, a.created ? 1 : 0);
     return a;
   }
 
   private async make(ctx: CheckContext, deps: LabECheckDeps): Promise<Crew> {
     ctx.progress('signing up the check crew (2 workers, a manager, an admin, an accountant)');
     const one = (role: Role, n = '') => signup(deps, `eventscope-check-${this.id}-${role}${n}@popug.check`, role);
+    const before = await endOffsets(ctx.kafka(), [deps.topics.accountsStream]);
     const [w1, w2, manager, admin, accountant] = await Promise.all([
       one('worker', '-1'),
       one('worker', '-2'),
@@ -428,7 +430,8 @@ export class CrewCache {
       one('accountant'),
     ]);
     // tasks learns the workers from auth's events: wait until its group handled them (a 409 is retried anyway)
-    await waitConsumed(ctx, deps.groups.tasks, [deps.topics.accountsStream, deps.topics.accounts], 15_000);
+    const created = [w1, w2, manager, admin, accountant].filter((a) => a.created).length;
+    await tasksKnowAccounts(ctx, deps, before, created);
     return {
       workers: [w1, w2],
       manager: manager,
@@ -439,8 +442,31 @@ export class CrewCache {
   }
 }
 
-/** Signs an account up (or finds it signed up) and logs it in. */
-export async function signup(deps: Pick<LabECheckDeps, 'gatewayUrl'>, email: string, role: Role): Promise<Account> {
+/**
+ * Waits until the tasks service's group has handled `created` new accounts: first until auth's outbox relay has put
+ * that many more records on the accounts stream than `before` (it publishes a moment after the signup's 201: waiting
+ * for the group to reach the ends read right after the 201 could end before the events were there, and tasks then
+ * assigned the new worker nothing), then until the group has committed past the ends.
+ */
+async function tasksKnowAccounts(ctx: CheckContext, deps: LabECheckDeps, before: Offsets, created: number) {
+  const topic = deps.topics.accountsStream;
+  const total = (o: Offsets) => [...(o.get(topic)?.values() ?? [])].reduce((a, b) => a + b, 0);
+  if (created > 0)
+    await until(
+      ctx,
+      async () => (total(await endOffsets(ctx.kafka(), [topic])) - total(before) >= created ? true : undefined),
+      15_000,
+      100,
+    );
+  await waitConsumed(ctx, deps.groups.tasks, [deps.topics.accountsStream, deps.topics.accounts], 15_000);
+}
+
+/** Signs an account up (or finds it signed up: `created` false) and logs it in. */
+export async function signup(
+  deps: Pick<LabECheckDeps, 'gatewayUrl'>,
+  email: string,
+  role: Role,
+): Promise<Account & { created: boolean }> {
   const s = await gatewayCall(deps, 'POST', '/auth/signup', {
     body: { email, password: PASSWORD, full_name: `Check ${role}`, role },
   });
@@ -449,7 +475,7 @@ export async function signup(deps: Pick<LabECheckDeps, 'gatewayUrl'>, email: str
   const b = l.body as { token?: unknown; public_id?: unknown };
   if (l.status !== 200 || typeof b.token !== 'string' || typeof b.public_id !== 'string')
     throw failed(`POST /auth/login (${role})`, l);
-  return { publicId: b.public_id, role, token: b.token };
+  return { publicId: b.public_id, role, token: b.token, created: s.status === 201 };
 }
 
 export const failed = (what: string, r: HttpAnswer) =>

@@ -27,6 +27,7 @@ export interface TailBufferOptions {
 }
 
 export interface TailBuffer {
+  /** One fetch batch of a partition, in offset order. The ring keeps `messages` itself (not a copy): leave it unchanged. */
   ingest(topic: string, partition: number, messages: EachBatchPayload['batch']['messages']): void;
   page(q: {
     topic?: string | undefined;

@@ -87,8 +87,9 @@ interface Cold {
  * multiplicative hashing, its place within the page is its low bits, so consecutive ids take consecutive cells (a
  * lookup finds its cell in the cache lines the previous ones loaded), and ids with a stride still spread.
  * A deleted entry leaves a tombstone, and the table is rebuilt from its live entries once live entries and tombstones
- * fill three quarters of it, so after at least twice `capacity` deletions. (Deleting by backward shift had to walk the rest of the entry's run, and a page's ids are
- * one run of up to 1 024 cells: evicting the store's oldest entity, the first id of its page, cost about 2 µs.)
+ * fill three quarters of it, so after at least twice `capacity` deletions. (Deleting by backward shift had to walk the
+ * rest of the entry's run, and a page's ids are one run of up to 1 024 cells: evicting the store's oldest entity, the
+ * first id of its page, cost about 2 µs.)
  */
 export function createSlotTable(capacity: number) {
   let bits = 4;
